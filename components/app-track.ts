@@ -1,0 +1,126 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import {
+    commonLabels,
+    type ContainerResources,
+    httpProbes,
+    imageRef,
+    prometheusScrapeAnnotations,
+    pullSecretRefs,
+    resourceRequirements,
+    restrictedContainerSecurityContext,
+    restrictedPodSecurityContext,
+    versionLabel,
+} from "./workload";
+
+/** What a track of an application runs; shared by canary (stable/canary) and blue-green (blue/green). */
+export interface AppTrackArgs {
+    readonly namespace: pulumi.Input<string>;
+    /** Label `app`, shared by every track of the application. */
+    readonly app: string;
+    /** Which label tells tracks apart: `track` for canary, `color` for blue-green. */
+    readonly trackLabel: string;
+    /** Value of `trackLabel`, e.g. `stable`, `canary`, `blue`. */
+    readonly track: string;
+    readonly image: pulumi.Input<string>;
+    readonly version: pulumi.Input<string>;
+    readonly replicas: pulumi.Input<number>;
+    readonly containerPort: number;
+    readonly servicePort: pulumi.Input<number>;
+    readonly healthPath: pulumi.Input<string>;
+    readonly metricsPath: pulumi.Input<string>;
+    readonly resources?: ContainerResources;
+    readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Create a PodDisruptionBudget allowing one pod down at a time. */
+    readonly disruptionBudget: boolean;
+    /** Create a Service named `<app>-<track>` selecting only this track. */
+    readonly service: boolean;
+}
+
+export interface AppTrack {
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly service?: k8s.core.v1.Service;
+    readonly podDisruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
+    /** Labels the track's pods carry and its Service selects (without `version`). */
+    readonly selector: Record<string, string>;
+}
+
+/**
+ * One track of an application: a Deployment running the restricted pod profile, optionally its own
+ * Service and PodDisruptionBudget. Children are parented to the calling component.
+ */
+export function createAppTrack(parent: pulumi.Resource, childName: string, args: AppTrackArgs): AppTrack {
+    const selector = { app: args.app, [args.trackLabel]: args.track };
+    const labels = { ...commonLabels(args.app, "app"), ...selector };
+    const podLabels = { ...labels, version: versionLabel(args.version) };
+    const fullName = `${args.app}-${args.track}`;
+
+    const deployment = new k8s.apps.v1.Deployment(
+        childName,
+        {
+            metadata: { name: fullName, namespace: args.namespace, labels },
+            spec: {
+                replicas: args.replicas,
+                selector: { matchLabels: selector },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+                template: {
+                    metadata: {
+                        labels: podLabels,
+                        annotations: prometheusScrapeAnnotations(args.containerPort, args.metricsPath),
+                    },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        securityContext: restrictedPodSecurityContext(),
+                        imagePullSecrets: pullSecretRefs(args.imagePullSecrets),
+                        containers: [
+                            {
+                                name: "app",
+                                image: imageRef(args.image, args.version),
+                                ports: [{ name: "http", containerPort: args.containerPort }],
+                                env: [
+                                    { name: "APP_TRACK", value: args.track },
+                                    { name: "APP_VERSION", value: args.version },
+                                ],
+                                securityContext: restrictedContainerSecurityContext(),
+                                resources: resourceRequirements(args.resources),
+                                ...httpProbes(args.containerPort, args.healthPath),
+                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                            },
+                        ],
+                        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                    },
+                },
+            },
+        },
+        { parent },
+    );
+
+    const service = args.service
+        ? new k8s.core.v1.Service(
+              childName,
+              {
+                  metadata: { name: fullName, namespace: args.namespace, labels },
+                  spec: {
+                      type: "ClusterIP",
+                      selector,
+                      ports: [{ name: "http", port: args.servicePort, targetPort: "http" }],
+                  },
+              },
+              { parent },
+          )
+        : undefined;
+
+    const podDisruptionBudget = args.disruptionBudget
+        ? new k8s.policy.v1.PodDisruptionBudget(
+              childName,
+              {
+                  metadata: { name: fullName, namespace: args.namespace, labels },
+                  spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+              },
+              { parent },
+          )
+        : undefined;
+
+    return { deployment, service, podDisruptionBudget, selector };
+}

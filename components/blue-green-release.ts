@@ -1,0 +1,171 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { type AppTrack, createAppTrack } from "./app-track";
+import { commonLabels, type ContainerResources } from "./workload";
+
+export type Color = "blue" | "green";
+export const COLORS: readonly Color[] = ["blue", "green"];
+
+export interface BlueGreenReleaseArgs {
+    /** Namespace of every object of the release. */
+    readonly namespace: pulumi.Input<string>;
+    /** Label `app` and name of the live Service. @default the component name */
+    readonly app?: string;
+    /** Image repository, without tag. */
+    readonly image: pulumi.Input<string>;
+    /** Tag or `sha256:` digest the blue Deployment runs. */
+    readonly blueVersion: pulumi.Input<string>;
+    /** Tag or digest the green Deployment runs. */
+    readonly greenVersion: pulumi.Input<string>;
+    /** The colour the live Service sends traffic to. A plain value: it picks which gate runs. */
+    readonly activeColor: Color;
+    /** Replicas of the active colour. */
+    readonly replicas: number;
+    /** Replicas of the idle colour; 0 frees its capacity but makes a switch back slower. @default replicas */
+    readonly idleReplicas?: number;
+    /**
+     * Shell command that must succeed before traffic moves: retried up to `gateAttempts` times. It
+     * sees TARGET_COLOR, TARGET_SERVICE, TARGET_DEPLOYMENT, TARGET_NAMESPACE, TARGET_URL and
+     * TARGET_VERSION in its environment.
+     */
+    readonly healthCheck: pulumi.Input<string>;
+    /** Shell command run once after the health check passed, with the same environment. */
+    readonly smokeTest: pulumi.Input<string>;
+    /** Health-check attempts before the gate fails. @default 30 */
+    readonly gateAttempts?: pulumi.Input<number>;
+    /** Seconds between health-check attempts. @default 2 */
+    readonly gateIntervalSeconds?: pulumi.Input<number>;
+    /** Extra environment for the gate commands, e.g. KUBECONFIG. */
+    readonly gateEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Port the application listens on. @default 8080 */
+    readonly containerPort?: number;
+    /** Port of the Services. @default 80 */
+    readonly servicePort?: number;
+    /** Readiness and liveness path. @default "/healthz" */
+    readonly healthPath?: pulumi.Input<string>;
+    /** Path Prometheus scrapes. @default "/metrics" */
+    readonly metricsPath?: pulumi.Input<string>;
+    /** Application container resources. @default requests 100m/128Mi, limits 500m/256Mi */
+    readonly resources?: ContainerResources;
+    /** Names of `kubernetes.io/dockerconfigjson` Secrets in the namespace. */
+    readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** Runs the health check with retries, then the smoke test; any failure fails the `up`. */
+export const GATE_SCRIPT = `set -euo pipefail
+attempt=1
+until bash -c "$GATE_HEALTH_CHECK"; do
+  if [ "$attempt" -ge "$GATE_ATTEMPTS" ]; then
+    echo "blue-green gate: health check of $TARGET_COLOR failed $attempt times; traffic stays where it was" >&2
+    exit 1
+  fi
+  attempt=$((attempt + 1))
+  sleep "$GATE_INTERVAL_SECONDS"
+done
+echo "blue-green gate: health check of $TARGET_COLOR passed (attempt $attempt)"
+if ! bash -c "$GATE_SMOKE_TEST"; then
+  echo "blue-green gate: smoke test of $TARGET_COLOR failed; traffic stays where it was" >&2
+  exit 1
+fi
+echo "blue-green gate: smoke test of $TARGET_COLOR passed; switching traffic"
+`;
+
+/**
+ * Blue and green Deployments, a Service per colour for testing, and the live Service whose
+ * selector follows `activeColor`. The selector only moves after a `@pulumi/command` gate ran the
+ * health check and the smoke test against the newly active colour; if either fails, the `up` fails
+ * and the live Service keeps its selector (the seed's blue-green script, done declaratively).
+ */
+export class BlueGreenRelease extends pulumi.ComponentResource {
+    public readonly tracks: Readonly<Record<Color, AppTrack>>;
+    public readonly gate: command.local.Command;
+    public readonly service: k8s.core.v1.Service;
+    public readonly activeColor: Color;
+
+    constructor(name: string, args: BlueGreenReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cicd:release:BlueGreenRelease", name, {}, opts);
+
+        if (!COLORS.includes(args.activeColor)) {
+            throw new Error(`${name}: activeColor "${args.activeColor as string}" must be "blue" or "green"`);
+        }
+        const app = args.app ?? name;
+        const active = args.activeColor;
+        const servicePort = args.servicePort ?? 80;
+        const versions: Record<Color, pulumi.Input<string>> = { blue: args.blueVersion, green: args.greenVersion };
+
+        const track = (color: Color): AppTrack =>
+            createAppTrack(this, `${name}-${color}`, {
+                namespace: args.namespace,
+                app,
+                trackLabel: "color",
+                track: color,
+                image: args.image,
+                version: versions[color],
+                replicas: color === active ? args.replicas : (args.idleReplicas ?? args.replicas),
+                containerPort: args.containerPort ?? 8080,
+                servicePort,
+                healthPath: args.healthPath ?? "/healthz",
+                metricsPath: args.metricsPath ?? "/metrics",
+                resources: args.resources,
+                imagePullSecrets: args.imagePullSecrets,
+                disruptionBudget: true,
+                service: true,
+            });
+        this.tracks = { blue: track("blue"), green: track("green") };
+        this.activeColor = active;
+
+        const target = this.tracks[active];
+        const targetService = target.service as k8s.core.v1.Service;
+        this.gate = new command.local.Command(
+            `${name}-gate`,
+            {
+                interpreter: ["/bin/bash", "-c"],
+                create: GATE_SCRIPT,
+                update: GATE_SCRIPT,
+                environment: {
+                    ...args.gateEnvironment,
+                    TARGET_COLOR: active,
+                    TARGET_NAMESPACE: args.namespace,
+                    TARGET_SERVICE: targetService.metadata.name,
+                    TARGET_DEPLOYMENT: target.deployment.metadata.name,
+                    TARGET_VERSION: versions[active],
+                    TARGET_URL: pulumi.interpolate`http://${targetService.metadata.name}.${args.namespace}.svc:${servicePort}`,
+                    GATE_HEALTH_CHECK: args.healthCheck,
+                    GATE_SMOKE_TEST: args.smokeTest,
+                    GATE_ATTEMPTS: pulumi.output(args.gateAttempts ?? 30).apply(String),
+                    GATE_INTERVAL_SECONDS: pulumi.output(args.gateIntervalSeconds ?? 2).apply(String),
+                },
+                // A new colour or version is a new release to check, not an edit of the old check.
+                triggers: [active, versions[active], args.image],
+            },
+            { parent: this, dependsOn: [this.tracks.blue.deployment, this.tracks.green.deployment, targetService] },
+        );
+
+        this.service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: {
+                    name: app,
+                    namespace: args.namespace,
+                    labels: { ...commonLabels(app, "app"), app },
+                    annotations: { "cicd.platform/active-color": active },
+                },
+                spec: {
+                    type: "ClusterIP",
+                    selector: target.selector,
+                    ports: [{ name: "http", port: servicePort, targetPort: "http" }],
+                },
+            },
+            { parent: this, dependsOn: [this.gate] },
+        );
+
+        this.registerOutputs({
+            activeColor: active,
+            serviceName: this.service.metadata.name,
+            blueDeployment: this.tracks.blue.deployment.metadata.name,
+            greenDeployment: this.tracks.green.deployment.metadata.name,
+        });
+    }
+}

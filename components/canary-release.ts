@@ -1,0 +1,136 @@
+import * as pulumi from "@pulumi/pulumi";
+
+import { type AppTrack, createAppTrack } from "./app-track";
+import { assertPercent, canaryReplicas } from "./traffic-split";
+import { WeightedUpstream } from "./weighted-upstream";
+import type { ContainerResources } from "./workload";
+
+export interface CanaryReleaseArgs {
+    /** Namespace of every object of the release. */
+    readonly namespace: pulumi.Input<string>;
+    /** Label `app` and prefix of the track names (`<app>-stable`, `<app>-canary`). @default the component name */
+    readonly app?: string;
+    /** Image repository, without tag. */
+    readonly image: pulumi.Input<string>;
+    /** Tag or `sha256:` digest the stable track runs. */
+    readonly stableVersion: pulumi.Input<string>;
+    /** Tag or digest the canary track runs. Required when `canaryPercent` is above 0. */
+    readonly canaryVersion?: pulumi.Input<string>;
+    /**
+     * Share of requests for the canary, an integer 0-100. A plain number, not an Input: at 0 the
+     * canary workload does not exist at all, and whether a resource exists must be known up front.
+     * @default 0
+     */
+    readonly canaryPercent?: number;
+    /** Stable replicas; the canary gets its share of them, at least one. */
+    readonly replicas: number;
+    /** Port the application listens on. @default 8080 */
+    readonly containerPort?: number;
+    /** Port of the per-track Services. @default 80 */
+    readonly servicePort?: number;
+    /** Readiness and liveness path. @default "/healthz" */
+    readonly healthPath?: pulumi.Input<string>;
+    /** Path Prometheus scrapes on `containerPort`. @default "/metrics" */
+    readonly metricsPath?: pulumi.Input<string>;
+    /** Application container resources. @default requests 100m/128Mi, limits 500m/256Mi */
+    readonly resources?: ContainerResources;
+    /** Names of `kubernetes.io/dockerconfigjson` Secrets in the namespace. */
+    readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Router image. @default "nginxinc/nginx-unprivileged:1.27.5-alpine" */
+    readonly routerImage?: pulumi.Input<string>;
+    /** Router replicas. @default 2 */
+    readonly routerReplicas?: pulumi.Input<number>;
+    /** nginx `max_fails`. @default 3 */
+    readonly maxFails?: pulumi.Input<number>;
+    /** nginx `fail_timeout`, seconds. @default 30 */
+    readonly failTimeoutSeconds?: pulumi.Input<number>;
+    /** nginx upstream keepalive connections. @default 32 */
+    readonly keepalive?: pulumi.Input<number>;
+}
+
+/**
+ * A stable and a canary track of one application behind an nginx weighted upstream. The canary
+ * track exists only while it gets traffic; rollback is `canaryPercent: 0`, promotion is
+ * `stableVersion: <canary>` with `canaryPercent: 0`, each a single `pulumi up`.
+ */
+export class CanaryRelease extends pulumi.ComponentResource {
+    public readonly stable: AppTrack;
+    public readonly canary?: AppTrack;
+    public readonly router: WeightedUpstream;
+    /** Replicas per track, as deployed. */
+    public readonly replicas: { readonly stable: number; readonly canary: number };
+
+    constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cicd:release:CanaryRelease", name, {}, opts);
+
+        const app = args.app ?? name;
+        const canaryPercent = args.canaryPercent ?? 0;
+        assertPercent(`${name}: canaryPercent`, canaryPercent);
+        if (canaryPercent > 0 && args.canaryVersion === undefined) {
+            throw new Error(`${name}: canaryVersion is required when canaryPercent is ${canaryPercent}`);
+        }
+        this.replicas = { stable: args.replicas, canary: canaryReplicas(args.replicas, canaryPercent) };
+
+        const servicePort = args.servicePort ?? 80;
+        const common = {
+            namespace: args.namespace,
+            app,
+            trackLabel: "track",
+            image: args.image,
+            containerPort: args.containerPort ?? 8080,
+            servicePort,
+            healthPath: args.healthPath ?? "/healthz",
+            metricsPath: args.metricsPath ?? "/metrics",
+            resources: args.resources,
+            imagePullSecrets: args.imagePullSecrets,
+            disruptionBudget: true,
+            service: true,
+        };
+
+        this.stable = createAppTrack(this, `${name}-stable`, {
+            ...common,
+            track: "stable",
+            version: args.stableVersion,
+            replicas: this.replicas.stable,
+        });
+        if (canaryPercent > 0 && args.canaryVersion !== undefined) {
+            this.canary = createAppTrack(this, `${name}-canary`, {
+                ...common,
+                track: "canary",
+                version: args.canaryVersion,
+                replicas: this.replicas.canary,
+            });
+        }
+
+        const backend = (track: AppTrack | undefined, fallback: string): pulumi.Input<string> =>
+            track?.service
+                ? pulumi.interpolate`${track.service.metadata.name}.${track.service.metadata.namespace}.svc:${servicePort}`
+                : fallback;
+        const stableBackend = backend(this.stable, `${app}-stable:${servicePort}`);
+        this.router = new WeightedUpstream(
+            `${name}-router`,
+            {
+                namespace: args.namespace,
+                app: `${app}-router`,
+                stableBackend,
+                // Unused at 0%: the renderer leaves the canary server out.
+                canaryBackend: this.canary ? backend(this.canary, "") : stableBackend,
+                canaryPercent,
+                image: args.routerImage,
+                replicas: args.routerReplicas,
+                maxFails: args.maxFails,
+                failTimeoutSeconds: args.failTimeoutSeconds,
+                keepalive: args.keepalive,
+                imagePullSecrets: args.imagePullSecrets,
+            },
+            { parent: this },
+        );
+
+        this.registerOutputs({
+            stableDeployment: this.stable.deployment.metadata.name,
+            canaryDeployment: this.canary?.deployment.metadata.name,
+            routerService: this.router.serviceName,
+            weights: this.router.weights,
+        });
+    }
+}

@@ -1,0 +1,146 @@
+import { trackWeights } from "./traffic-split";
+
+/**
+ * Pure renderers for the nginx configuration that splits traffic between a stable and a canary
+ * backend. Both traffic targets (the Kubernetes ConfigMap and the host nginx written over
+ * `@pulumi/command`) use these functions, so what is tested here is what runs.
+ */
+
+/** Server-level settings of the weighted upstream. */
+export interface UpstreamOptions {
+    /** Name of the `upstream` block. */
+    readonly name: string;
+    /** `host:port` of the stable backend. */
+    readonly stable: string;
+    /** `host:port` of the canary backend. */
+    readonly canary: string;
+    /** Share of requests for the canary, an integer percentage 0-100. */
+    readonly canaryPercent: number;
+    /** nginx `max_fails` per server. @default 3 */
+    readonly maxFails?: number;
+    /** nginx `fail_timeout` per server, in seconds. @default 30 */
+    readonly failTimeoutSeconds?: number;
+    /** Idle keepalive connections kept to the upstream servers; 0 turns keepalive off. @default 32 */
+    readonly keepalive?: number;
+}
+
+const NGINX_NAME = /^[A-Za-z0-9_.-]+$/;
+const BACKEND = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^unix:\/[^\s;{}]+$/;
+
+function nonNegativeInteger(field: string, value: number): number {
+    if (!Number.isInteger(value) || value < 0) {
+        throw new RangeError(`${field}: ${String(value)} must be a non-negative integer`);
+    }
+    return value;
+}
+
+/** Renders the `upstream { … }` block. Servers at weight 0 are omitted: nginx rejects `weight=0`. */
+export function renderUpstream(options: UpstreamOptions): string {
+    if (!NGINX_NAME.test(options.name)) {
+        throw new Error(`name: "${options.name}" is not a valid nginx upstream name (letters, digits, '_', '.', '-')`);
+    }
+    for (const [field, backend] of [
+        ["stable", options.stable],
+        ["canary", options.canary],
+    ] as const) {
+        if (!BACKEND.test(backend)) {
+            throw new Error(`${field}: "${backend}" is not a host[:port] or unix:/path backend`);
+        }
+    }
+    const weights = trackWeights(options.canaryPercent);
+    const maxFails = nonNegativeInteger("maxFails", options.maxFails ?? 3);
+    const failTimeout = nonNegativeInteger("failTimeoutSeconds", options.failTimeoutSeconds ?? 30);
+    const keepalive = nonNegativeInteger("keepalive", options.keepalive ?? 32);
+
+    const servers = (
+        [
+            ["stable", options.stable, weights.stable],
+            ["canary", options.canary, weights.canary],
+        ] as const
+    )
+        .filter(([, , weight]) => weight > 0)
+        .map(
+            ([track, backend, weight]) =>
+                `    server ${backend} weight=${weight} max_fails=${maxFails} fail_timeout=${failTimeout}s; # ${track}`,
+        );
+    const lines = [`upstream ${options.name} {`, ...servers];
+    if (keepalive > 0) {
+        lines.push(`    keepalive ${keepalive};`);
+    }
+    lines.push("}");
+    return lines.join("\n") + "\n";
+}
+
+/** Where nginx keeps its runtime files; differs between a container and a test prefix. */
+export interface NginxPaths {
+    /** pid file. @default "/tmp/nginx.pid" */
+    readonly pidFile?: string;
+    /** Directory for client bodies and proxy buffers. @default "/tmp" */
+    readonly tempDir?: string;
+    /** Access log target. @default "/dev/stdout" */
+    readonly accessLog?: string;
+    /** Error log target. @default "/dev/stderr" */
+    readonly errorLog?: string;
+}
+
+export interface NginxConfigOptions extends UpstreamOptions, NginxPaths {
+    /** Address nginx listens on, e.g. `8080` or `127.0.0.1:18080`. @default "8080" */
+    readonly listen?: string;
+    /** Worker processes. @default 1 */
+    readonly workerProcesses?: number;
+}
+
+/**
+ * Renders a complete `nginx.conf` for an unprivileged nginx with a read-only root filesystem: every
+ * writable path points at `tempDir`, the only writable mount.
+ */
+export function renderNginxConfig(options: NginxConfigOptions): string {
+    const tempDir = options.tempDir ?? "/tmp";
+    const workers = options.workerProcesses ?? 1;
+    if (!Number.isInteger(workers) || workers < 1) {
+        throw new RangeError(`workerProcesses: ${String(workers)} must be a positive integer`);
+    }
+    const keepalive = (options.keepalive ?? 32) > 0;
+    return [
+        `worker_processes ${workers};`,
+        `pid ${options.pidFile ?? "/tmp/nginx.pid"};`,
+        `error_log ${options.errorLog ?? "/dev/stderr"} warn;`,
+        "events {",
+        "    worker_connections 1024;",
+        "}",
+        "http {",
+        `    access_log ${options.accessLog ?? "/dev/stdout"};`,
+        `    client_body_temp_path ${tempDir}/client_body;`,
+        `    proxy_temp_path ${tempDir}/proxy;`,
+        `    fastcgi_temp_path ${tempDir}/fastcgi;`,
+        `    uwsgi_temp_path ${tempDir}/uwsgi;`,
+        `    scgi_temp_path ${tempDir}/scgi;`,
+        "    server_tokens off;",
+        indent(renderUpstream(options), 4),
+        "    server {",
+        `        listen ${options.listen ?? "8080"};`,
+        "        location = /healthz {",
+        "            access_log off;",
+        '            return 200 "ok\\n";',
+        "        }",
+        "        location / {",
+        `            proxy_pass http://${options.name};`,
+        "            proxy_http_version 1.1;",
+        ...(keepalive ? ['            proxy_set_header Connection "";'] : []),
+        "            proxy_set_header Host $host;",
+        "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "        }",
+        "    }",
+        "}",
+        "",
+    ].join("\n");
+}
+
+function indent(text: string, spaces: number): string {
+    const pad = " ".repeat(spaces);
+    return text
+        .trimEnd()
+        .split("\n")
+        .map((line) => pad + line)
+        .join("\n");
+}

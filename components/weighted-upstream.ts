@@ -1,0 +1,184 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { renderNginxConfig } from "./nginx-config";
+import { trackWeights, type TrackWeights } from "./traffic-split";
+import {
+    commonLabels,
+    type ContainerResources,
+    httpProbes,
+    pullSecretRefs,
+    resourceRequirements,
+    restrictedContainerSecurityContext,
+    restrictedPodSecurityContext,
+} from "./workload";
+
+export interface WeightedUpstreamArgs {
+    /** Namespace of the ConfigMap, Deployment and Service. */
+    readonly namespace: pulumi.Input<string>;
+    /** `host:port` of the stable backend, usually its Service's DNS name. */
+    readonly stableBackend: pulumi.Input<string>;
+    /** `host:port` of the canary backend. Ignored while `canaryPercent` is 0. */
+    readonly canaryBackend: pulumi.Input<string>;
+    /** Share of requests for the canary, an integer percentage 0-100. */
+    readonly canaryPercent: pulumi.Input<number>;
+    /** Label `app.kubernetes.io/name` of the router pods. @default the component name */
+    readonly app?: string;
+    /** nginx `max_fails` per server. @default 3 */
+    readonly maxFails?: pulumi.Input<number>;
+    /** nginx `fail_timeout` per server, seconds. @default 30 */
+    readonly failTimeoutSeconds?: pulumi.Input<number>;
+    /** Idle keepalive connections to the backends; 0 turns keepalive off. @default 32 */
+    readonly keepalive?: pulumi.Input<number>;
+    /** An unprivileged nginx image. @default "nginxinc/nginx-unprivileged:1.27.5-alpine" */
+    readonly image?: pulumi.Input<string>;
+    /** Router replicas. @default 2 */
+    readonly replicas?: pulumi.Input<number>;
+    /** Port nginx listens on inside the pod. @default 8080 */
+    readonly containerPort?: number;
+    /** Port of the router Service. @default 80 */
+    readonly servicePort?: pulumi.Input<number>;
+    /** Container resources. @default requests 50m/64Mi, limits 250m/128Mi */
+    readonly resources?: ContainerResources;
+    /** Names of `kubernetes.io/dockerconfigjson` Secrets for pulling the nginx image. */
+    readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export const DEFAULT_NGINX_IMAGE = "nginxinc/nginx-unprivileged:1.27.5-alpine";
+
+/**
+ * nginx in front of a stable and a canary backend, splitting requests by exact integer weights.
+ *
+ * The config lives in an auto-named ConfigMap: a weight change creates a new ConfigMap, which changes
+ * the pod template and rolls the router with surge and no unavailability, so no request is dropped.
+ */
+export class WeightedUpstream extends pulumi.ComponentResource {
+    /** The full `nginx.conf` the router runs. */
+    public readonly nginxConfig: pulumi.Output<string>;
+    /** The weights written into the upstream block. */
+    public readonly weights: pulumi.Output<TrackWeights>;
+    public readonly configMapName: pulumi.Output<string>;
+    public readonly deploymentName: pulumi.Output<string>;
+    public readonly serviceName: pulumi.Output<string>;
+
+    constructor(name: string, args: WeightedUpstreamArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cicd:traffic:WeightedUpstream", name, {}, opts);
+
+        const app = args.app ?? name;
+        const containerPort = args.containerPort ?? 8080;
+        const labels = { ...commonLabels(app, "router"), app };
+        const selector = { app, "app.kubernetes.io/component": "router" };
+
+        this.weights = pulumi.output(args.canaryPercent).apply(trackWeights);
+        this.nginxConfig = pulumi
+            .all([
+                args.stableBackend,
+                args.canaryBackend,
+                args.canaryPercent,
+                args.maxFails,
+                args.failTimeoutSeconds,
+                args.keepalive,
+            ])
+            .apply(([stable, canary, canaryPercent, maxFails, failTimeoutSeconds, keepalive]) =>
+                renderNginxConfig({
+                    name: upstreamName(app),
+                    stable,
+                    canary,
+                    canaryPercent,
+                    maxFails,
+                    failTimeoutSeconds,
+                    keepalive,
+                    listen: String(containerPort),
+                }),
+            );
+
+        // No metadata.name: Pulumi auto-names it, so new data means a new ConfigMap and a rollout.
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-conf`,
+            {
+                metadata: { namespace: args.namespace, labels },
+                data: { "nginx.conf": this.nginxConfig },
+            },
+            { parent: this },
+        );
+
+        const deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { namespace: args.namespace, labels },
+                spec: {
+                    replicas: args.replicas ?? 2,
+                    selector: { matchLabels: selector },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPodSecurityContext(),
+                            imagePullSecrets: pullSecretRefs(args.imagePullSecrets),
+                            terminationGracePeriodSeconds: 30,
+                            containers: [
+                                {
+                                    name: "nginx",
+                                    image: args.image ?? DEFAULT_NGINX_IMAGE,
+                                    command: ["nginx", "-c", "/etc/nginx/weighted/nginx.conf", "-g", "daemon off;"],
+                                    ports: [{ name: "http", containerPort }],
+                                    securityContext: restrictedContainerSecurityContext(),
+                                    resources: resourceRequirements(
+                                        args.resources ?? {
+                                            cpuRequest: "50m",
+                                            memoryRequest: "64Mi",
+                                            cpuLimit: "250m",
+                                            memoryLimit: "128Mi",
+                                        },
+                                    ),
+                                    ...httpProbes(containerPort, "/healthz"),
+                                    // Endpoints lag pod termination; keep serving until removed from them.
+                                    lifecycle: { preStop: { exec: { command: ["sleep", "5"] } } },
+                                    volumeMounts: [
+                                        { name: "config", mountPath: "/etc/nginx/weighted", readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: configMap.metadata.name } },
+                                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: { namespace: args.namespace, labels },
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: "http", port: args.servicePort ?? 80, targetPort: "http" }],
+                },
+            },
+            { parent: this },
+        );
+
+        this.configMapName = configMap.metadata.name;
+        this.deploymentName = deployment.metadata.name;
+        this.serviceName = service.metadata.name;
+        this.registerOutputs({
+            nginxConfig: this.nginxConfig,
+            weights: this.weights,
+            configMapName: this.configMapName,
+            deploymentName: this.deploymentName,
+            serviceName: this.serviceName,
+        });
+    }
+}
+
+/** nginx upstream names allow fewer characters than Kubernetes names. */
+export function upstreamName(app: string): string {
+    return app.replace(/[^A-Za-z0-9_]/g, "_");
+}

@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+
+import {
+    type ConfigProblem,
+    parsePlainConfig,
+    type PlainStackConfig,
+    REQUIRED_SECRETS,
+    SECRET_KEYS,
+    type SecretKey,
+    StackConfigError,
+} from "./schema";
+
+export const PROJECT = "cicd-platform";
+
+/** The validated stack config: plain values as they are, secrets only as secret Outputs. */
+export interface StackConfig extends PlainStackConfig {
+    readonly secrets: {
+        readonly registryPassword: pulumi.Output<string>;
+        readonly githubToken?: pulumi.Output<string>;
+    };
+}
+
+/** The config key is declared secret by the engine (it was stored with `--secret`). */
+type SecretCheck = (fullKey: string) => boolean;
+
+function engineSecretCheck(): SecretCheck | undefined {
+    // Internal to the SDK but stable since 3.x; without it the "stored encrypted" check is skipped.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: SecretCheck };
+    return typeof runtime.isConfigSecret === "function" ? runtime.isConfigSecret : undefined;
+}
+
+function parseValue(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+/**
+ * Reads and validates the whole `cicd-platform:*` config in one pass. Throws a StackConfigError
+ * listing every problem before any resource exists. Secret values are only checked for presence and
+ * encryption here, never echoed, and handed on wrapped in `pulumi.secret`.
+ */
+export function loadStackConfig(): StackConfig {
+    const raw = pulumi.runtime.allConfig();
+    const isSecret = engineSecretCheck();
+    const prefix = `${PROJECT}:`;
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, value] of Object.entries(raw)) {
+        if (fullKey.startsWith(prefix)) {
+            const key = fullKey.slice(prefix.length);
+            values[key] = key in SECRET_KEYS ? value : parseValue(value);
+        }
+    }
+
+    const parsed = parsePlainConfig(values);
+    const problems: ConfigProblem[] = parsed.ok ? [] : [...parsed.problems];
+    const needed = new Set<SecretKey>(REQUIRED_SECRETS);
+
+    for (const key of Object.keys(SECRET_KEYS) as SecretKey[]) {
+        const value = values[key];
+        if (value === undefined || value === "") {
+            if (needed.has(key)) {
+                problems.push({
+                    path: key,
+                    message: `required secret is missing (${SECRET_KEYS[key]}): pulumi config set --secret ${key}`,
+                });
+            }
+            continue;
+        }
+        if (isSecret !== undefined && !isSecret(prefix + key)) {
+            problems.push({
+                path: key,
+                message: `is stored in plaintext; store it encrypted: pulumi config set --secret ${key}`,
+            });
+        }
+    }
+
+    if (!parsed.ok || problems.length > 0) {
+        throw new StackConfigError(problems, PROJECT);
+    }
+    const config = new pulumi.Config(PROJECT);
+    return {
+        ...parsed.config,
+        secrets: {
+            registryPassword: config.requireSecret("registryPassword"),
+            githubToken: values.githubToken === undefined ? undefined : config.requireSecret("githubToken"),
+        },
+    };
+}

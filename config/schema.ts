@@ -1,0 +1,371 @@
+import { z } from "zod";
+
+/**
+ * The schema of every stack config key of the `cicd-platform` project. Pure: no Pulumi calls, so
+ * it is tested directly and reused by the canary command to validate the config it writes.
+ */
+
+/** An object that rejects unknown fields and names the allowed ones. */
+function strict<T extends z.ZodRawShape>(shape: T) {
+    const allowed = Object.keys(shape).join(", ");
+    return z.strictObject(shape, {
+        error: (issue) =>
+            issue.code === "unrecognized_keys"
+                ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (allowed: ${allowed})`
+                : undefined,
+    });
+}
+
+const describe = (value: unknown): string => (typeof value === "string" ? `"${value}"` : JSON.stringify(value));
+
+function integer(min: number, max: number, what = `an integer ${min}-${max}`) {
+    return z
+        .number({ error: (i) => `${describe(i.input)} is not a number` })
+        .refine((v) => Number.isInteger(v) && v >= min && v <= max, {
+            error: (i) => `${describe(i.input)} is not ${what}`,
+        });
+}
+
+function ratio(what: string) {
+    return z
+        .number({ error: (i) => `${describe(i.input)} is not a number` })
+        .refine((v) => v > 0 && v <= 1, { error: (i) => `${describe(i.input)} is not ${what} (0 < r <= 1)` });
+}
+
+const percentage = integer(0, 100, "a percentage (0-100)");
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const dnsLabel = z.string({ error: (i) => `${describe(i.input)} is not a string` }).regex(DNS_LABEL, {
+    error: (i) =>
+        `${describe(i.input)} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)`,
+});
+
+const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const imageRepository = z.string().regex(IMAGE_REPOSITORY, {
+    error: (i) =>
+        `${describe(i.input)} is not an image repository without tag (e.g. registry.example.com/team/app); put the tag in the version field`,
+});
+
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const imageVersion = z
+    .string({ error: (i) => `${describe(i.input)} is not a string` })
+    .refine((v) => TAG.test(v) || DIGEST.test(v), {
+        error: (i) => `${describe(i.input)} is not an image tag or a sha256:<64 hex> digest`,
+    })
+    .refine((v) => v !== "latest", { error: () => `"latest" is not allowed: pin a version or a digest` });
+
+const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/;
+const registryHost = z.string().regex(HOST, {
+    error: (i) => `${describe(i.input)} is not a registry host[:port] (no scheme, no path)`,
+});
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, {
+    error: (i) => `${describe(i.input)} is not a Kubernetes quantity (e.g. 100m, 256Mi)`,
+});
+
+export const resourcesSchema = strict({
+    cpuRequest: quantity.optional(),
+    memoryRequest: quantity.optional(),
+    cpuLimit: quantity.optional(),
+    memoryLimit: quantity.optional(),
+});
+
+export const ENVIRONMENTS = ["local", "staging", "production"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const appSchema = strict({
+    name: dnsLabel,
+    image: imageRepository,
+    stableVersion: imageVersion,
+    canaryVersion: imageVersion.optional(),
+    canaryPercent: percentage.default(0),
+    replicas: integer(1, 100).default(2),
+    port: integer(1, 65535, "a port (1-65535)").default(8080),
+    healthPath: z.string().startsWith("/", { error: "must start with /" }).default("/healthz"),
+    metricsPath: z.string().startsWith("/", { error: "must start with /" }).default("/metrics"),
+    resources: resourcesSchema.optional(),
+});
+
+export const analysisSchema = strict({
+    /** Highest canary 5xx ratio (5xx requests / all requests) that still passes. */
+    maxErrorRatio: ratio("a ratio").default(0.01),
+    /** The canary fails when its ratio exceeds stable's times this factor… */
+    maxRatioVsStable: z.number().min(1, { error: "must be at least 1" }).default(1.5),
+    /** …and also exceeds this floor, so 0 vs 0.0001 is not a failure. */
+    ratioFloor: ratio("a ratio").default(0.001),
+    /** p95 latency limit of the canary, in seconds. */
+    maxP95Seconds: z.number().positive({ error: "must be above 0" }).default(0.5),
+    /** Fewest canary requests in a window for it to count: no traffic is not a pass. */
+    minRequests: integer(1, 1_000_000).default(50),
+    /** Length of one analysis window, in seconds. */
+    intervalSeconds: integer(1, 3600).default(60),
+    /** Windows without data (or Prometheus down) tolerated before rolling back. */
+    maxNoDataIntervals: integer(0, 100).default(3),
+});
+
+export const canarySchema = strict({
+    steps: z
+        .array(percentage, { error: "must be a list of percentages" })
+        .min(1, { error: "needs at least one step" })
+        .default([10, 25, 50, 75, 100])
+        .superRefine((steps, ctx) => {
+            for (let i = 1; i < steps.length; i++) {
+                if ((steps[i] as number) <= (steps[i - 1] as number)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        message: `must rise: step ${i} (${steps[i]}) is not above step ${i - 1} (${steps[i - 1]})`,
+                    });
+                    return;
+                }
+            }
+            if (steps.length > 0 && steps[steps.length - 1] !== 100) {
+                ctx.addIssue({ code: "custom", message: `must end at 100 to promote, ends at ${steps.at(-1)}` });
+            }
+            if (steps.includes(0)) {
+                ctx.addIssue({ code: "custom", message: "0 is not a step: it is the rollback" });
+            }
+        }),
+    analysis: analysisSchema.default(analysisSchema.parse({})),
+    routerImage: z.string().min(1).default("nginxinc/nginx-unprivileged:1.27.5-alpine"),
+    routerReplicas: integer(1, 20).default(2),
+    maxFails: integer(0, 100).default(3),
+    failTimeoutSeconds: integer(0, 3600).default(30),
+    keepalive: integer(0, 10_000).default(32),
+});
+
+export const blueGreenSchema = strict({
+    name: dnsLabel,
+    image: imageRepository,
+    blueVersion: imageVersion,
+    greenVersion: imageVersion,
+    active: z.enum(["blue", "green"], { error: (i) => `${describe(i.input)} is not "blue" or "green"` }),
+    replicas: integer(1, 100).default(2),
+    idleReplicas: integer(0, 100).optional(),
+    port: integer(1, 65535, "a port (1-65535)").default(8080),
+    healthPath: z.string().startsWith("/", { error: "must start with /" }).default("/healthz"),
+    healthCheck: z.string().min(1, { error: "must be a shell command" }),
+    smokeTest: z.string().min(1, { error: "must be a shell command" }),
+    gateAttempts: integer(1, 1000).default(30),
+    gateIntervalSeconds: integer(0, 600).default(2),
+    resources: resourcesSchema.optional(),
+});
+
+export const registrySchema = strict({
+    server: registryHost,
+    username: z.string().min(1, { error: "must not be empty" }),
+    secretName: dnsLabel.default("registry-credentials"),
+});
+
+export const namespacesSchema = strict({
+    apps: dnsLabel,
+    monitoring: dnsLabel.default("monitoring"),
+});
+
+export const githubSchema = strict({
+    enabled: z.boolean({ error: "must be true or false" }).default(false),
+    owner: z.string().min(1).optional(),
+    repository: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/, { error: (i) => `${describe(i.input)} is not a repository name` })
+        .optional(),
+    /** Manage branch protection from this stack; exactly one stack per repository should. */
+    protectBranch: z.boolean({ error: "must be true or false" }).default(false),
+    /** Plain Actions variables of this stack's environment. */
+    variables: z
+        .record(
+            z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
+                error: (i) => `${describe(i.input)} is not an Actions variable name (A-Z, 0-9, _)`,
+            }),
+            z.string(),
+        )
+        .default({}),
+    branch: z.string().min(1).default("main"),
+    previewCheck: z.string().min(1).default("preview"),
+    requiredApprovals: integer(0, 6).default(1),
+    productionReviewerUserIds: z
+        .array(integer(1, Number.MAX_SAFE_INTEGER, "a GitHub user id"))
+        .max(6)
+        .default([]),
+    productionReviewerTeamIds: z
+        .array(integer(1, Number.MAX_SAFE_INTEGER, "a GitHub team id"))
+        .max(6)
+        .default([]),
+    productionWaitTimerMinutes: integer(0, 43200).default(0),
+});
+
+export const kubernetesSchema = strict({
+    /** kubeconfig context; the ambient KUBECONFIG's current context when unset. */
+    context: z.string().min(1).optional(),
+});
+
+/** Every non-secret key of the project namespace. */
+export const stackConfigSchema = z
+    .object({
+        environment: z.enum(ENVIRONMENTS, {
+            error: (i) => `${describe(i.input)} is not one of ${ENVIRONMENTS.join(", ")}`,
+        }),
+        namespaces: namespacesSchema,
+        registry: registrySchema,
+        apps: z
+            .array(appSchema)
+            .default([])
+            .superRefine((apps, ctx) => {
+                const seen = new Set<string>();
+                apps.forEach((app, index) => {
+                    if (seen.has(app.name)) {
+                        ctx.addIssue({ code: "custom", path: [index, "name"], message: `"${app.name}" is used twice` });
+                    }
+                    seen.add(app.name);
+                    if (app.canaryPercent > 0 && app.canaryVersion === undefined) {
+                        ctx.addIssue({
+                            code: "custom",
+                            path: [index, "canaryVersion"],
+                            message: `is required while canaryPercent is ${app.canaryPercent}`,
+                        });
+                    }
+                });
+            }),
+        canary: canarySchema.default(canarySchema.parse({})),
+        // Pulumi.yaml defaults the key to {} (an absent project key without default is an error).
+        blueGreen: z.preprocess(
+            (value) =>
+                value !== null && typeof value === "object" && Object.keys(value).length === 0 ? undefined : value,
+            blueGreenSchema.optional(),
+        ),
+        github: githubSchema.default(githubSchema.parse({})),
+        kubernetes: kubernetesSchema.default({}),
+    })
+    .superRefine((config, ctx) => {
+        if (config.environment === "production") {
+            config.apps.forEach((app, index) => {
+                if (app.replicas < 2) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["apps", index, "replicas"],
+                        message: `production needs at least 2 replicas, got ${app.replicas}`,
+                    });
+                }
+            });
+            if (config.blueGreen && config.blueGreen.replicas < 2) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["blueGreen", "replicas"],
+                    message: `production needs at least 2 replicas, got ${config.blueGreen.replicas}`,
+                });
+            }
+            if (
+                config.github.enabled &&
+                config.github.productionReviewerUserIds.length + config.github.productionReviewerTeamIds.length === 0
+            ) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["github", "productionReviewerUserIds"],
+                    message: "production needs at least one reviewer (a user or team id)",
+                });
+            }
+        }
+        if (config.github.enabled && config.environment === "local") {
+            ctx.addIssue({
+                code: "custom",
+                path: ["github", "enabled"],
+                message: "the local stack has no GitHub environment; use staging or production",
+            });
+        }
+        if (config.github.enabled) {
+            for (const field of ["owner", "repository"] as const) {
+                if (config.github[field] === undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["github", field],
+                        message: "is required when github.enabled",
+                    });
+                }
+            }
+        }
+        if (config.blueGreen && config.apps.some((app) => app.name === config.blueGreen?.name)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["blueGreen", "name"],
+                message: `"${config.blueGreen.name}" is already the name of a canary app`,
+            });
+        }
+    });
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+export type PlainStackConfig = z.output<typeof stackConfigSchema>;
+export type AppConfig = z.output<typeof appSchema>;
+export type CanaryConfig = z.output<typeof canarySchema>;
+export type AnalysisConfig = z.output<typeof analysisSchema>;
+export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
+
+/** Keys whose values are secrets; they must be stored encrypted (`pulumi config set --secret`). */
+export const SECRET_KEYS = {
+    registryPassword: "password of registry.username",
+    githubToken: "GitHub token for the github provider (otherwise GITHUB_TOKEN from the environment)",
+} as const;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+/** Secrets every stack must have. */
+export const REQUIRED_SECRETS: readonly SecretKey[] = ["registryPassword"];
+
+export const PLAIN_KEYS = Object.keys(stackConfigSchema.shape) as (keyof PlainStackConfig)[];
+
+/** One problem, with the config key path it is about, e.g. `canary.steps[2]`. */
+export interface ConfigProblem {
+    readonly path: string;
+    readonly message: string;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+    return path.reduce<string>(
+        (out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+        "",
+    );
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+    if (issue.code === "invalid_type") {
+        return issue.message.startsWith("Invalid input")
+            ? `expected ${issue.expected}${"input" in issue && issue.input === undefined ? ", but it is missing" : ""}`
+            : issue.message;
+    }
+    return issue.message;
+}
+
+export class StackConfigError extends Error {
+    constructor(
+        public readonly problems: readonly ConfigProblem[],
+        project = "cicd-platform",
+    ) {
+        super(
+            `invalid stack config for ${project} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+        );
+        this.name = "StackConfigError";
+    }
+}
+
+/** Parses the plain (non-secret) keys; returns every problem rather than the first. */
+export function parsePlainConfig(
+    raw: Record<string, unknown>,
+): { ok: true; config: PlainStackConfig } | { ok: false; problems: ConfigProblem[] } {
+    const problems: ConfigProblem[] = [];
+    const allowed = new Set<string>([...PLAIN_KEYS, ...Object.keys(SECRET_KEYS)]);
+    for (const key of Object.keys(raw)) {
+        if (!allowed.has(key)) {
+            problems.push({ path: key, message: `unknown key (allowed: ${[...allowed].join(", ")})` });
+        }
+    }
+    const plain = Object.fromEntries(Object.entries(raw).filter(([key]) => !(key in SECRET_KEYS)));
+    const result = stackConfigSchema.safeParse(plain);
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            problems.push({ path: formatPath(issue.path) || "(root)", message: issueMessage(issue) });
+        }
+    }
+    if (problems.length > 0 || !result.success) {
+        return { ok: false, problems };
+    }
+    return { ok: true, config: result.data };
+}

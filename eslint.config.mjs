@@ -1,0 +1,28 @@
+import pulumi from "@pulumi/eslint-plugin";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+    { ignores: ["node_modules/", "dist/", "sdks/", "**/*.js", "**/*.mjs"] },
+    ...tseslint.configs.strictTypeChecked,
+    {
+        languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+        },
+        plugins: { "@pulumi": pulumi },
+        rules: {
+            "@pulumi/no-output-in-template-literal": "error",
+            "@pulumi/no-output-instance-in-template-literal": "error",
+            // Pulumi resources are created for their side effect; the object is often not kept.
+            "no-new": "off",
+            "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+        },
+    },
+    {
+        files: ["test/**/*.ts", "bench/**/*.ts"],
+        rules: {
+            // node:test's describe/it return promises the runner awaits itself.
+            "@typescript-eslint/no-floating-promises": "off",
+            "@typescript-eslint/no-non-null-assertion": "off",
+        },
+    },
+);
