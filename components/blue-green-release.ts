@@ -85,11 +85,11 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
     public readonly activeColor: Color;
 
     constructor(name: string, args: BlueGreenReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("cicd:release:BlueGreenRelease", name, {}, opts);
-
         if (!COLORS.includes(args.activeColor)) {
             throw new Error(`${name}: activeColor "${args.activeColor as string}" must be "blue" or "green"`);
         }
+        super("cicd:release:BlueGreenRelease", name, {}, opts);
+
         const app = args.app ?? name;
         const active = args.activeColor;
         const servicePort = args.servicePort ?? 80;

@@ -61,15 +61,17 @@ export class CanaryRelease extends pulumi.ComponentResource {
     public readonly replicas: { readonly stable: number; readonly canary: number };
 
     constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("cicd:release:CanaryRelease", name, {}, opts);
-
-        const app = args.app ?? name;
+        // Validate before registering: a half-built component must never reach the engine.
         const canaryPercent = args.canaryPercent ?? 0;
         assertPercent(`${name}: canaryPercent`, canaryPercent);
         if (canaryPercent > 0 && args.canaryVersion === undefined) {
             throw new Error(`${name}: canaryVersion is required when canaryPercent is ${canaryPercent}`);
         }
-        this.replicas = { stable: args.replicas, canary: canaryReplicas(args.replicas, canaryPercent) };
+        const canaryCount = canaryReplicas(args.replicas, canaryPercent);
+        super("cicd:release:CanaryRelease", name, {}, opts);
+
+        const app = args.app ?? name;
+        this.replicas = { stable: args.replicas, canary: canaryCount };
 
         const servicePort = args.servicePort ?? 80;
         const common = {

@@ -42,9 +42,6 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
     public readonly branchProtection?: github.BranchProtection;
 
     constructor(name: string, args: GitHubRepositorySettingsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("cicd:github:RepositorySettings", name, {}, opts);
-
-        const branch = args.branch ?? "main";
         const managed = args.environments ?? GITHUB_ENVIRONMENTS;
         for (const environment of managed) {
             if (!GITHUB_ENVIRONMENTS.includes(environment)) {
@@ -61,6 +58,9 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
             }
         }
 
+        super("cicd:github:RepositorySettings", name, {}, opts);
+
+        const branch = args.branch ?? "main";
         const environments: Partial<Record<GitHubEnvironment, github.RepositoryEnvironment>> = {};
         for (const environment of managed) {
             environments[environment] =

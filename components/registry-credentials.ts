@@ -41,6 +41,10 @@ export class RegistryCredentials extends pulumi.ComponentResource {
     public readonly dockerConfigJson: pulumi.Output<string>;
 
     constructor(name: string, args: RegistryCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
+        const environments = args.githubEnvironments ?? [];
+        if (environments.length > 0 && args.githubRepository === undefined) {
+            throw new Error(`${name}: githubEnvironments needs githubRepository`);
+        }
         super("cicd:registry:RegistryCredentials", name, {}, opts);
 
         this.secretName = args.secretName ?? "registry-credentials";
@@ -68,10 +72,6 @@ export class RegistryCredentials extends pulumi.ComponentResource {
                 ),
         );
 
-        const environments = args.githubEnvironments ?? [];
-        if (environments.length > 0 && args.githubRepository === undefined) {
-            throw new Error(`${name}: githubEnvironments needs githubRepository`);
-        }
         for (const environment of environments) {
             const common = { repository: args.githubRepository as pulumi.Input<string>, environment };
             new github.ActionsEnvironmentVariable(

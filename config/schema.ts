@@ -203,7 +203,10 @@ export const kubernetesSchema = strict({
 export const stackConfigSchema = z
     .object({
         environment: z.enum(ENVIRONMENTS, {
-            error: (i) => `${describe(i.input)} is not one of ${ENVIRONMENTS.join(", ")}`,
+            error: (i) =>
+                i.input === undefined
+                    ? `is required (one of ${ENVIRONMENTS.join(", ")})`
+                    : `${describe(i.input)} is not one of ${ENVIRONMENTS.join(", ")}`,
         }),
         namespaces: namespacesSchema,
         registry: registrySchema,
@@ -325,10 +328,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
-    if (issue.code === "invalid_type") {
-        return issue.message.startsWith("Invalid input")
-            ? `expected ${issue.expected}${"input" in issue && issue.input === undefined ? ", but it is missing" : ""}`
-            : issue.message;
+    if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
+        return issue.message.endsWith("received undefined")
+            ? `is required (${issue.expected})`
+            : `expected ${issue.expected}, ${issue.message.replace(/^.*, received /, "got ")}`;
     }
     return issue.message;
 }

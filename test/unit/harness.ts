@@ -1,0 +1,129 @@
+/**
+ * Pulumi mocks that record every registered resource. Import this module before any component
+ * module: the mocks must be in place before the first resource is constructed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** How the SDK marks a secret value on the wire (and so in mock inputs). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Registered {
+    readonly type: string;
+    readonly name: string;
+    /** Inputs with secret markers removed. */
+    readonly inputs: Record<string, unknown>;
+    /** Inputs as the engine got them, secret markers included. */
+    readonly raw: Record<string, unknown>;
+}
+
+export const registered: Registered[] = [];
+
+export function isSecretValue(value: unknown): boolean {
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG &&
+        "value" in value
+    );
+}
+
+export function unwrapSecrets(value: unknown): unknown {
+    if (isSecretValue(value)) {
+        return unwrapSecrets((value as { value: unknown }).value);
+    }
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+/** Reads a path such as `stringData..dockerconfigjson` is awkward; take an explicit list of keys. */
+export function rawAt(resource: Registered, ...keys: string[]): unknown {
+    return keys.reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], resource.raw);
+}
+
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            const raw = args.inputs as Record<string, unknown>;
+            const inputs = unwrapSecrets(raw) as Record<string, unknown>;
+            registered.push({ type: args.type, name: args.name, inputs, raw });
+            const metadata = inputs.metadata as Record<string, unknown> | undefined;
+            // Kubernetes auto-naming appends a random suffix; a fixed one keeps assertions stable.
+            const state =
+                metadata === undefined
+                    ? inputs
+                    : { ...inputs, metadata: { ...metadata, name: metadata.name ?? `${args.name}-mock` } };
+            return { id: `${args.name}-id`, state };
+        },
+        call(args) {
+            return args.inputs as Record<string, unknown>;
+        },
+    },
+    "cicd-platform",
+    "test",
+    false,
+);
+
+/** Resolves an Output's value (also a secret one). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+export async function isSecretOutput(output: pulumi.Output<unknown>): Promise<boolean> {
+    return (output as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** Waits until registrations stop arriving: mocks register asynchronously. */
+export async function settle(): Promise<void> {
+    let stableRounds = 0;
+    let count = -1;
+    while (stableRounds < 3) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        stableRounds = registered.length === count ? stableRounds + 1 : 0;
+        count = registered.length;
+    }
+}
+
+export function reset(): void {
+    registered.length = 0;
+}
+
+export function ofType(type: string): Registered[] {
+    return registered.filter((r) => r.type === type);
+}
+
+export function byName(type: string, name: string): Registered {
+    const found = registered.find((r) => r.type === type && r.name === name);
+    if (!found) {
+        const names = ofType(type).map((r) => r.name);
+        throw new Error(`no ${type} named ${name}; registered: ${names.join(", ") || "none"}`);
+    }
+    return found;
+}
+
+/** Config as `pulumi config` hands it to a program: project-prefixed keys, JSON for objects. */
+export function setStackConfig(values: Record<string, unknown>, secretKeys: string[] = []): void {
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(values)) {
+        config[`cicd-platform:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    pulumi.runtime.setAllConfig(
+        config,
+        secretKeys.map((key) => `cicd-platform:${key}`),
+    );
+}
+
+/** Runs index.ts afresh under the mocks with the given stack config; returns its exports. */
+export function runProgram(values: Record<string, unknown>, secretKeys: string[]): Record<string, unknown> {
+    setStackConfig(values, secretKeys);
+    const indexPath = require.resolve("../../index");
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the program runs on import: reload it per run
+    delete require.cache[indexPath];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous, uncached load is the point
+    return require(indexPath) as Record<string, unknown>;
+}

@@ -1,0 +1,227 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+    byName,
+    isSecretOutput,
+    isSecretValue,
+    ofType,
+    rawAt,
+    registered,
+    reset,
+    runProgram,
+    settle,
+    valueOf,
+} from "./harness";
+
+import assert from "node:assert/strict";
+import { beforeEach, describe, it } from "node:test";
+
+import {
+    dockerConfigJson,
+    EnvironmentNamespace,
+    GitHubRepositorySettings,
+    RegistryCredentials,
+    restrictedPodSecurityLabels,
+} from "../../components";
+import { SECRET_KEYS, validConfig } from "./fixtures";
+
+type Obj = Record<string, unknown>;
+const get = (value: unknown, ...path: (string | number)[]): unknown =>
+    path.reduce<unknown>((v, key) => (v as Obj | undefined)?.[key as string], value);
+
+describe("EnvironmentNamespace", () => {
+    beforeEach(reset);
+
+    it("labels the namespace restricted and closes it with default-deny plus the needed openings", async () => {
+        new EnvironmentNamespace("apps", { namespace: "shop", environment: "staging", monitoringNamespace: "mon" });
+        await settle();
+        const ns = byName("kubernetes:core/v1:Namespace", "apps");
+        assert.equal(get(ns.inputs, "metadata", "name"), "shop");
+        assert.deepEqual(get(ns.inputs, "metadata", "labels"), {
+            ...restrictedPodSecurityLabels("latest"),
+            "cicd.platform/environment": "staging",
+            "app.kubernetes.io/managed-by": "pulumi",
+        });
+        const policies = ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        assert.deepEqual(policies.map((p) => get(p.inputs, "metadata", "name")).sort(), [
+            "allow-dns",
+            "allow-ingress-to-router",
+            "allow-prometheus-scrape",
+            "allow-router-egress",
+            "allow-router-to-apps",
+            "default-deny",
+        ]);
+        const policy = (name: string): Obj =>
+            byName("kubernetes:networking.k8s.io/v1:NetworkPolicy", `apps-${name}`).inputs;
+        for (const policy of policies) {
+            assert.equal(get(policy.inputs, "metadata", "namespace"), "shop");
+        }
+        assert.deepEqual(get(policy("default-deny"), "spec"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        assert.deepEqual(
+            get(policy("allow-prometheus-scrape"), "spec", "ingress", 0, "from", 0, "namespaceSelector", "matchLabels"),
+            { "kubernetes.io/metadata.name": "mon" },
+        );
+        assert.deepEqual(get(policy("allow-router-to-apps"), "spec", "ingress", 0, "from", 0, "podSelector"), {
+            matchLabels: { "app.kubernetes.io/component": "router" },
+        });
+    });
+});
+
+describe("RegistryCredentials", () => {
+    beforeEach(reset);
+
+    it("writes one dockerconfigjson Secret per namespace and GitHub environment secrets, all secret", async () => {
+        const creds = new RegistryCredentials("registry", {
+            server: "registry.example.com",
+            username: "ci",
+            password: "hunter2",
+            namespaces: ["a", "b"],
+            githubRepository: "shop",
+            githubEnvironments: ["staging"],
+        });
+        await settle();
+        const secrets = ofType("kubernetes:core/v1:Secret");
+        assert.deepEqual(
+            secrets.map((s) => get(s.inputs, "metadata", "namespace")),
+            ["a", "b"],
+        );
+        for (const secret of secrets) {
+            assert.equal(secret.inputs.type, "kubernetes.io/dockerconfigjson");
+            assert.equal(get(secret.inputs, "metadata", "name"), "registry-credentials");
+            const doc = JSON.parse(get(secret.inputs, "stringData", ".dockerconfigjson") as string) as Obj;
+            assert.deepEqual(doc, {
+                auths: {
+                    "registry.example.com": {
+                        username: "ci",
+                        password: "hunter2",
+                        auth: Buffer.from("ci:hunter2").toString("base64"),
+                    },
+                },
+            });
+            assert.ok(
+                isSecretValue(rawAt(secret, "stringData")) ||
+                    isSecretValue(rawAt(secret, "stringData", ".dockerconfigjson")),
+            );
+        }
+        const ghSecret = byName(
+            "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+            "registry-staging-password",
+        );
+        assert.equal(ghSecret.inputs.secretName, "REGISTRY_PASSWORD");
+        assert.equal(ghSecret.inputs.environment, "staging");
+        assert.ok(isSecretValue(rawAt(ghSecret, "value")), "GitHub secret value must be a Pulumi secret");
+        const vars = ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable");
+        assert.deepEqual(
+            vars.map((v) => [v.inputs.variableName, v.inputs.value]),
+            [
+                ["REGISTRY_SERVER", "registry.example.com"],
+                ["REGISTRY_USERNAME", "ci"],
+            ],
+        );
+        assert.equal(await isSecretOutput(creds.dockerConfigJson), true);
+        assert.equal(await isSecretOutput(creds.password), true);
+    });
+
+    it("builds the document container tools read", () => {
+        const doc = JSON.parse(dockerConfigJson("r:5000", "u", "p:w")) as { auths: Record<string, Obj> };
+        assert.equal(Buffer.from(doc.auths["r:5000"]?.auth as string, "base64").toString(), "u:p:w");
+    });
+
+    it("refuses GitHub environments without a repository", () => {
+        assert.throws(
+            () =>
+                new RegistryCredentials("r", {
+                    server: "s",
+                    username: "u",
+                    password: "p",
+                    namespaces: [],
+                    githubEnvironments: ["staging"],
+                }),
+            /githubEnvironments needs githubRepository/,
+        );
+    });
+});
+
+describe("GitHubRepositorySettings", () => {
+    beforeEach(reset);
+
+    it("protects main, requires the preview check and reviewers on production, deploys production from main only", async () => {
+        new GitHubRepositorySettings("gh", {
+            repository: "shop",
+            productionReviewerUserIds: [42],
+            productionReviewerTeamIds: [7],
+            variables: { production: { DEPLOY_ENVIRONMENT: "production" } },
+            secrets: { staging: { API_KEY: "k" } },
+        });
+        await settle();
+        const production = byName("github:index/repositoryEnvironment:RepositoryEnvironment", "gh-production");
+        assert.deepEqual(production.inputs.reviewers, [{ users: [42], teams: [7] }]);
+        assert.deepEqual(production.inputs.deploymentBranchPolicy, {
+            protectedBranches: false,
+            customBranchPolicies: true,
+        });
+        assert.equal(production.inputs.preventSelfReview, true);
+        const policy = byName(
+            "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+            "gh-production-main",
+        );
+        assert.equal(policy.inputs.branchPattern, "main");
+        const protection = byName("github:index/branchProtection:BranchProtection", "gh-main");
+        assert.deepEqual(protection.inputs.requiredStatusChecks, [{ strict: true, contexts: ["preview"] }]);
+        assert.equal(protection.inputs.enforceAdmins, true);
+        assert.equal(protection.inputs.allowsForcePushes, false);
+        const secret = byName(
+            "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+            "gh-staging-secret-API_KEY",
+        );
+        assert.ok(isSecretValue(rawAt(secret, "value")));
+    });
+
+    it("manages only the environments it is given, and branch protection only when asked", async () => {
+        new GitHubRepositorySettings("gh", { repository: "shop", environments: ["staging"], protectBranch: false });
+        await settle();
+        assert.deepEqual(
+            registered.filter((r) => r.type.startsWith("github:")).map((r) => r.name),
+            ["gh-staging"],
+        );
+        assert.throws(
+            () =>
+                new GitHubRepositorySettings("gh2", {
+                    repository: "shop",
+                    environments: ["staging"],
+                    variables: { production: { A: "b" } },
+                }),
+            /variables\/secrets for "production", which this stack does not manage/,
+        );
+        await settle();
+        assert.equal(registered.filter((r) => r.name === "gh2").length, 0, "a refused component registers nothing");
+    });
+});
+
+describe("the program (index.ts)", () => {
+    beforeEach(reset);
+
+    it("wires a staging stack: namespace, credentials, GitHub, canary and blue-green, nothing secret exported", async () => {
+        const outputs = runProgram(validConfig(), SECRET_KEYS);
+        await settle();
+
+        const count = (type: string): number => ofType(type).length;
+        assert.equal(count("pulumi:providers:kubernetes"), 1);
+        assert.equal(count("pulumi:providers:github"), 1);
+        assert.equal(count("cicd:platform:EnvironmentNamespace"), 1);
+        assert.equal(count("cicd:registry:RegistryCredentials"), 1);
+        assert.equal(count("cicd:release:CanaryRelease"), 1);
+        assert.equal(count("cicd:release:BlueGreenRelease"), 1);
+        assert.equal(count("cicd:github:RepositorySettings"), 1);
+        // storefront stable+canary+router, checkout blue+green
+        assert.equal(count("kubernetes:apps/v1:Deployment"), 5);
+        assert.equal(count("github:index/branchProtection:BranchProtection"), 0, "staging does not own the branch");
+        assert.deepEqual(
+            ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => r.inputs.environment),
+            ["staging"],
+        );
+
+        const exported = JSON.stringify(await valueOf(pulumi.output(outputs)));
+        assert.doesNotMatch(exported, /s3cr3t-registry-pw/);
+        assert.match(exported, /"stable":75,"canary":25/);
+    });
+});

@@ -1,0 +1,253 @@
+import { byName, ofType, registered, reset, settle, valueOf } from "./harness";
+
+import assert from "node:assert/strict";
+import { beforeEach, describe, it } from "node:test";
+
+import { BlueGreenRelease, CanaryRelease, GATE_SCRIPT, WeightedUpstream } from "../../components";
+
+type Obj = Record<string, unknown>;
+const get = (value: unknown, ...path: (string | number)[]): unknown =>
+    path.reduce<unknown>((v, key) => (v as Obj | undefined)?.[key as string], value);
+
+function podSpec(deployment: { inputs: Obj }): Obj {
+    return get(deployment.inputs, "spec", "template", "spec") as Obj;
+}
+
+function assertRestricted(deployment: { name: string; inputs: Obj }): void {
+    const spec = podSpec(deployment);
+    assert.deepEqual(
+        get(spec, "securityContext"),
+        {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            runAsGroup: 10001,
+            fsGroup: 10001,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        deployment.name,
+    );
+    for (const container of get(spec, "containers") as Obj[]) {
+        assert.deepEqual(container.securityContext, {
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        assert.ok(get(container, "resources", "limits", "cpu"), `${deployment.name}: cpu limit`);
+        assert.ok(get(container, "resources", "limits", "memory"), `${deployment.name}: memory limit`);
+        assert.ok(get(container, "resources", "requests", "cpu"), `${deployment.name}: cpu request`);
+        assert.ok(get(container, "readinessProbe", "httpGet"), `${deployment.name}: readiness probe`);
+        assert.ok(get(container, "livenessProbe", "httpGet"), `${deployment.name}: liveness probe`);
+    }
+    assert.equal(spec.automountServiceAccountToken, false);
+}
+
+function assertSelectorMatchesTemplate(deployment: { name: string; inputs: Obj }): void {
+    const selector = get(deployment.inputs, "spec", "selector", "matchLabels") as Obj;
+    const labels = get(deployment.inputs, "spec", "template", "metadata", "labels") as Obj;
+    for (const [key, value] of Object.entries(selector)) {
+        assert.equal(labels[key], value, `${deployment.name}: template label ${key}`);
+    }
+}
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const SERVICE = "kubernetes:core/v1:Service";
+const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+
+describe("CanaryRelease", () => {
+    beforeEach(reset);
+
+    it("registers stable and canary tracks, their Services and PDBs, and the router", async () => {
+        const release = new CanaryRelease("shop", {
+            namespace: "apps",
+            image: "registry.example.com/shop",
+            stableVersion: "1.0.0",
+            canaryVersion: "1.1.0",
+            canaryPercent: 25,
+            replicas: 4,
+            imagePullSecrets: ["registry-credentials"],
+        });
+        await settle();
+
+        assert.deepEqual(release.replicas, { stable: 4, canary: 1 });
+        const stable = byName(DEPLOYMENT, "shop-stable");
+        const canary = byName(DEPLOYMENT, "shop-canary");
+        assert.equal(get(stable.inputs, "metadata", "name"), "shop-stable");
+        assert.equal(get(stable.inputs, "spec", "replicas"), 4);
+        assert.equal(get(canary.inputs, "spec", "replicas"), 1);
+        assert.equal(get(podSpec(stable), "containers", 0, "image"), "registry.example.com/shop:1.0.0");
+        assert.equal(get(podSpec(canary), "containers", 0, "image"), "registry.example.com/shop:1.1.0");
+        assert.deepEqual(get(stable.inputs, "spec", "template", "metadata", "labels", "track"), "stable");
+        assert.deepEqual(get(canary.inputs, "spec", "template", "metadata", "labels", "version"), "1.1.0");
+        assert.deepEqual(get(podSpec(canary), "imagePullSecrets"), [{ name: "registry-credentials" }]);
+        assert.equal(get(canary.inputs, "spec", "template", "metadata", "annotations", "prometheus.io/scrape"), "true");
+        for (const deployment of ofType(DEPLOYMENT)) {
+            assertRestricted(deployment);
+            assertSelectorMatchesTemplate(deployment);
+        }
+
+        assert.deepEqual(get(byName(SERVICE, "shop-canary").inputs, "spec", "selector"), {
+            app: "shop",
+            track: "canary",
+        });
+        assert.deepEqual(get(byName(SERVICE, "shop-stable").inputs, "spec", "selector"), {
+            app: "shop",
+            track: "stable",
+        });
+        assert.deepEqual(get(byName(PDB, "shop-canary").inputs, "spec"), {
+            maxUnavailable: 1,
+            selector: { matchLabels: { app: "shop", track: "canary" } },
+        });
+
+        const conf = ofType(CONFIGMAP)[0];
+        assert.ok(conf);
+        assert.equal(get(conf.inputs, "metadata", "name"), undefined, "ConfigMap must be auto-named");
+        const nginx = get(conf.inputs, "data", "nginx.conf") as string;
+        assert.match(nginx, /server shop-stable\.apps\.svc:80 weight=75 max_fails=3 fail_timeout=30s;/);
+        assert.match(nginx, /server shop-canary\.apps\.svc:80 weight=25 max_fails=3 fail_timeout=30s;/);
+        assert.deepEqual(await valueOf(release.router.weights), { stable: 75, canary: 25 });
+    });
+
+    it("has no canary workload at 0% and routes everything to stable", async () => {
+        const release = new CanaryRelease("shop", {
+            namespace: "apps",
+            image: "registry.example.com/shop",
+            stableVersion: "1.0.0",
+            canaryVersion: "1.1.0",
+            canaryPercent: 0,
+            replicas: 2,
+        });
+        await settle();
+        assert.equal(release.canary, undefined);
+        assert.deepEqual(
+            ofType(DEPLOYMENT).map((d) => d.name),
+            ["shop-stable", "shop-router"],
+        );
+        assert.equal(
+            registered.some((r) => r.name === "shop-canary"),
+            false,
+        );
+        const nginx = get(ofType(CONFIGMAP)[0]?.inputs, "data", "nginx.conf") as string;
+        assert.doesNotMatch(nginx, /canary|weight=0/);
+        assert.match(nginx, /server shop-stable\.apps\.svc:80 weight=100 /);
+    });
+
+    it("refuses canary traffic without a canary version and a percentage out of range, registering nothing", async () => {
+        const base = { namespace: "apps", image: "r/app", stableVersion: "1", replicas: 2 };
+        assert.throws(() => new CanaryRelease("a", { ...base, canaryPercent: 10 }), /canaryVersion is required/);
+        assert.throws(
+            () => new CanaryRelease("b", { ...base, canaryVersion: "2", canaryPercent: 101 }),
+            /b: canaryPercent: 101 is not a percentage/,
+        );
+        await settle();
+        assert.deepEqual(registered, []);
+    });
+});
+
+describe("WeightedUpstream", () => {
+    beforeEach(reset);
+
+    it("runs nginx unprivileged with a read-only root, mounting the auto-named ConfigMap", async () => {
+        const upstream = new WeightedUpstream("edge", {
+            namespace: "apps",
+            stableBackend: "stable.apps.svc:80",
+            canaryBackend: "canary.apps.svc:80",
+            canaryPercent: 10,
+            keepalive: 0,
+            maxFails: 5,
+            failTimeoutSeconds: 7,
+        });
+        await settle();
+        const deployment = byName(DEPLOYMENT, "edge");
+        assertRestricted(deployment);
+        assertSelectorMatchesTemplate(deployment);
+        assert.deepEqual(get(deployment.inputs, "spec", "strategy", "rollingUpdate"), {
+            maxSurge: 1,
+            maxUnavailable: 0,
+        });
+        assert.deepEqual(get(podSpec(deployment), "volumes", 0), {
+            name: "config",
+            configMap: { name: "edge-conf-mock" },
+        });
+        const text = await valueOf(upstream.nginxConfig);
+        assert.match(text, /server stable\.apps\.svc:80 weight=90 max_fails=5 fail_timeout=7s;/);
+        assert.doesNotMatch(text, /keepalive \d+;/);
+        assert.equal(get(byName(SERVICE, "edge").inputs, "spec", "type"), "ClusterIP");
+    });
+});
+
+describe("BlueGreenRelease", () => {
+    beforeEach(reset);
+
+    const args = {
+        namespace: "apps",
+        image: "registry.example.com/checkout",
+        blueVersion: "2.0.0",
+        greenVersion: "2.1.0",
+        replicas: 2,
+        healthCheck: "curl -fsS $TARGET_URL/healthz",
+        smokeTest: "./smoke $TARGET_URL",
+    };
+
+    for (const active of ["blue", "green"] as const) {
+        it(`points the live Service at ${active} only through the gate`, async () => {
+            new BlueGreenRelease("checkout", { ...args, activeColor: active, idleReplicas: 1 });
+            await settle();
+            const live = byName(SERVICE, "checkout");
+            assert.deepEqual(get(live.inputs, "spec", "selector"), { app: "checkout", color: active });
+            const gate = byName("command:local:Command", "checkout-gate");
+            assert.equal(gate.inputs.create, GATE_SCRIPT);
+            const env = gate.inputs.environment as Obj;
+            assert.equal(env.TARGET_COLOR, active);
+            assert.equal(env.TARGET_SERVICE, `checkout-${active}`);
+            assert.equal(env.TARGET_VERSION, active === "blue" ? "2.0.0" : "2.1.0");
+            assert.equal(env.GATE_HEALTH_CHECK, args.healthCheck);
+            assert.equal(env.GATE_ATTEMPTS, "30");
+            assert.deepEqual(gate.inputs.triggers, [
+                active,
+                active === "blue" ? "2.0.0" : "2.1.0",
+                "registry.example.com/checkout",
+            ]);
+            const idle = active === "blue" ? "green" : "blue";
+            assert.equal(get(byName(DEPLOYMENT, `checkout-${active}`).inputs, "spec", "replicas"), 2);
+            assert.equal(get(byName(DEPLOYMENT, `checkout-${idle}`).inputs, "spec", "replicas"), 1);
+            for (const deployment of ofType(DEPLOYMENT)) {
+                assertRestricted(deployment);
+                assertSelectorMatchesTemplate(deployment);
+            }
+        });
+    }
+
+    it("makes the live Service depend on the gate, and the gate on both colours", () => {
+        const dependsOn = new Map<string, unknown[]>();
+        const release = new BlueGreenRelease(
+            "checkout",
+            { ...args, activeColor: "blue" },
+            {
+                // Legacy transformations run in the SDK, so they see the options the engine will get.
+                transformations: [
+                    (child) => {
+                        const deps = child.opts.dependsOn;
+                        dependsOn.set(`${child.type}::${child.name}`, Array.isArray(deps) ? deps : [deps]);
+                        return undefined;
+                    },
+                ],
+            },
+        );
+        assert.deepEqual(dependsOn.get("kubernetes:core/v1:Service::checkout"), [release.gate]);
+        const gateDeps = dependsOn.get("command:local:Command::checkout-gate") ?? [];
+        assert.ok(gateDeps.includes(release.tracks.blue.deployment));
+        assert.ok(gateDeps.includes(release.tracks.green.deployment));
+        assert.ok(gateDeps.includes(release.tracks.blue.service));
+    });
+
+    it("rejects an unknown colour", () => {
+        assert.throws(
+            () => new BlueGreenRelease("x", { ...args, activeColor: "purple" as "blue" }),
+            /activeColor "purple" must be "blue" or "green"/,
+        );
+    });
+});
