@@ -208,7 +208,7 @@ describe("stack config", () => {
     });
 
     it("accepts the committed staging and production stacks", () => {
-        for (const stack of ["staging", "production"]) {
+        for (const stack of ["local", "staging", "production"]) {
             const text = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
             const values = parseStackYaml(text);
             delete values.registryPassword;
