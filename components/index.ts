@@ -3,8 +3,11 @@ export * from "./blue-green-release";
 export * from "./canary-release";
 export * from "./environment-namespace";
 export * from "./github-repository-settings";
+export * from "./gitlab-runner";
 export * from "./nginx-config";
+export * from "./podman-runner-host";
 export * from "./registry-credentials";
+export * from "./runner-config";
 export * from "./traffic-split";
 export * from "./weighted-upstream";
 export {

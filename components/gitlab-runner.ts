@@ -1,0 +1,220 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { renderKubernetesRunnerConfig } from "./runner-config";
+import {
+    commonLabels,
+    resourceRequirements,
+    restrictedContainerSecurityContext,
+    restrictedPodSecurityContext,
+} from "./workload";
+
+export interface GitLabRunnerArgs {
+    /** Namespace of the runner and of its job pods; the runner's RBAC reaches no further. */
+    readonly namespace: pulumi.Input<string>;
+    /** GitLab base URL. */
+    readonly gitlabUrl: pulumi.Input<string>;
+    /** Runner authentication token (`glrt-…`) from `gitlab.UserRunner`; kept secret end to end. */
+    readonly runnerToken: pulumi.Input<string>;
+    /** Jobs run at once. @default 4 */
+    readonly concurrent?: pulumi.Input<number>;
+    /** Default job image: rootless Buildah/Podman. @default "quay.io/buildah/stable:v1.38.1" */
+    readonly jobImage?: pulumi.Input<string>;
+    /** The runner manager image. @default "gitlab/gitlab-runner:alpine-v17.11.1" */
+    readonly runnerImage?: pulumi.Input<string>;
+    /** S3 cache server (host:port); no distributed cache when unset. */
+    readonly cacheS3ServerAddress?: pulumi.Input<string>;
+    /** S3 cache bucket. Required with cacheS3ServerAddress. */
+    readonly cacheS3BucketName?: pulumi.Input<string>;
+    /** S3 cache access key (secret). */
+    readonly cacheS3AccessKey?: pulumi.Input<string>;
+    /** S3 cache secret key (secret). */
+    readonly cacheS3SecretKey?: pulumi.Input<string>;
+}
+
+export const DEFAULT_JOB_IMAGE = "quay.io/buildah/stable:v1.38.1";
+export const DEFAULT_RUNNER_IMAGE = "gitlab/gitlab-runner:alpine-v17.11.1";
+
+/**
+ * What the Kubernetes executor needs in its own namespace, and nothing cluster-wide: job pods,
+ * exec/attach into them, their logs, and the Secrets/ConfigMaps/Services it creates per job.
+ */
+export const EXECUTOR_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "delete"] },
+    { apiGroups: [""], resources: ["pods/exec", "pods/attach"], verbs: ["get", "create", "patch", "delete"] },
+    { apiGroups: [""], resources: ["pods/log"], verbs: ["get", "list"] },
+    { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get", "create", "update", "delete"] },
+    { apiGroups: [""], resources: ["services"], verbs: ["get", "create", "delete"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
+    { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get"] },
+];
+
+/**
+ * gitlab-runner with the Kubernetes executor: `config.toml` rendered into a Secret (auto-named, so
+ * a change rolls the runner), job pods unprivileged in the runner's namespace, and a service account
+ * whose Role covers only what the executor does there.
+ */
+export class GitLabRunner extends pulumi.ComponentResource {
+    public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    public readonly role: k8s.rbac.v1.Role;
+    public readonly configSecret: k8s.core.v1.Secret;
+    public readonly deployment: k8s.apps.v1.Deployment;
+    /** Secret output: the rendered config.toml. */
+    public readonly configToml: pulumi.Output<string>;
+
+    constructor(name: string, args: GitLabRunnerArgs, opts?: pulumi.ComponentResourceOptions) {
+        const cacheFields = [
+            args.cacheS3ServerAddress,
+            args.cacheS3BucketName,
+            args.cacheS3AccessKey,
+            args.cacheS3SecretKey,
+        ];
+        if (cacheFields.some((f) => f !== undefined) && cacheFields.some((f) => f === undefined)) {
+            throw new Error(
+                `${name}: cacheS3ServerAddress, cacheS3BucketName, cacheS3AccessKey and cacheS3SecretKey go together`,
+            );
+        }
+        super("cicd:runners:GitLabRunner", name, {}, opts);
+
+        const labels = { ...commonLabels(name, "gitlab-runner"), app: name };
+        const namespace = args.namespace;
+
+        this.serviceAccount = new k8s.core.v1.ServiceAccount(
+            name,
+            { metadata: { namespace, labels }, automountServiceAccountToken: false },
+            { parent: this },
+        );
+        this.role = new k8s.rbac.v1.Role(
+            name,
+            { metadata: { namespace, labels }, rules: EXECUTOR_RULES },
+            { parent: this },
+        );
+        new k8s.rbac.v1.RoleBinding(
+            name,
+            {
+                metadata: { namespace, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace }],
+            },
+            { parent: this },
+        );
+
+        const cache =
+            args.cacheS3ServerAddress === undefined
+                ? undefined
+                : pulumi
+                      .all([
+                          args.cacheS3ServerAddress,
+                          args.cacheS3BucketName,
+                          args.cacheS3AccessKey,
+                          args.cacheS3SecretKey,
+                      ])
+                      .apply(([serverAddress, bucketName, accessKey, secretKey]) => ({
+                          serverAddress,
+                          bucketName: bucketName ?? "",
+                          accessKey: accessKey ?? "",
+                          secretKey: secretKey ?? "",
+                      }));
+        this.configToml = pulumi.secret(
+            pulumi
+                .all([namespace, args.gitlabUrl, args.runnerToken, args.concurrent, args.jobImage, cache])
+                .apply(([ns, url, token, concurrent, jobImage, cacheOptions]) =>
+                    renderKubernetesRunnerConfig({
+                        name,
+                        url,
+                        token,
+                        concurrent,
+                        namespace: ns,
+                        image: jobImage ?? DEFAULT_JOB_IMAGE,
+                        cache: cacheOptions,
+                    }),
+                ),
+        );
+
+        // Auto-named: a new config is a new Secret, which changes the pod template and rolls the runner.
+        this.configSecret = new k8s.core.v1.Secret(
+            `${name}-config`,
+            { metadata: { namespace, labels }, type: "Opaque", stringData: { "config.toml": this.configToml } },
+            { parent: this },
+        );
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { namespace, labels },
+                spec: {
+                    // One manager per token: two would both poll and double-count concurrency.
+                    replicas: 1,
+                    strategy: { type: "Recreate" },
+                    selector: { matchLabels: { app: name } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: this.serviceAccount.metadata.name,
+                            // The manager talks to the API server to create job pods.
+                            automountServiceAccountToken: true,
+                            securityContext: restrictedPodSecurityContext(),
+                            containers: [
+                                {
+                                    name: "gitlab-runner",
+                                    image: args.runnerImage ?? DEFAULT_RUNNER_IMAGE,
+                                    command: ["gitlab-runner"],
+                                    args: [
+                                        "run",
+                                        "--config",
+                                        "/etc/gitlab-runner/config.toml",
+                                        "--working-directory",
+                                        "/tmp",
+                                    ],
+                                    env: [{ name: "HOME", value: "/tmp" }],
+                                    securityContext: restrictedContainerSecurityContext(),
+                                    resources: resourceRequirements({
+                                        cpuRequest: "50m",
+                                        memoryRequest: "64Mi",
+                                        cpuLimit: "500m",
+                                        memoryLimit: "256Mi",
+                                    }),
+                                    livenessProbe: {
+                                        exec: {
+                                            command: [
+                                                "gitlab-runner",
+                                                "verify",
+                                                "--config",
+                                                "/etc/gitlab-runner/config.toml",
+                                            ],
+                                        },
+                                        initialDelaySeconds: 30,
+                                        periodSeconds: 60,
+                                        timeoutSeconds: 10,
+                                    },
+                                    readinessProbe: {
+                                        exec: { command: ["pgrep", "-f", "gitlab-runner run"] },
+                                        periodSeconds: 10,
+                                    },
+                                    volumeMounts: [
+                                        { name: "config", mountPath: "/etc/gitlab-runner", readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                {
+                                    name: "config",
+                                    secret: { secretName: this.configSecret.metadata.name, defaultMode: 0o400 },
+                                },
+                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+
+        this.registerOutputs({
+            serviceAccountName: this.serviceAccount.metadata.name,
+            configSecretName: this.configSecret.metadata.name,
+            deploymentName: this.deployment.metadata.name,
+        });
+    }
+}

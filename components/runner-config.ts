@@ -1,0 +1,192 @@
+/**
+ * Pure renderer of GitLab Runner's `config.toml`, for the Kubernetes executor (job pods in the
+ * cluster) and for a Podman host (the docker executor talking to rootless Podman's socket). Both
+ * render `privileged = false`: no runner of this platform can start a privileged container.
+ */
+
+/** A TOML basic string; JSON's escapes are a subset TOML accepts. */
+export function tomlString(value: string): string {
+    return JSON.stringify(value);
+}
+
+function tomlStrings(values: readonly string[]): string {
+    return `[${values.map(tomlString).join(", ")}]`;
+}
+
+/** S3-compatible distributed cache; omit for none. */
+export interface RunnerCacheOptions {
+    readonly serverAddress: string;
+    readonly bucketName: string;
+    readonly accessKey: string;
+    readonly secretKey: string;
+    /** @default true */
+    readonly shared?: boolean;
+}
+
+interface CommonRunnerOptions {
+    /** Name shown in GitLab. */
+    readonly name: string;
+    /** GitLab base URL, e.g. `https://gitlab.example.com`. */
+    readonly url: string;
+    /** Runner authentication token (`glrt-…`) created by `gitlab.UserRunner`. */
+    readonly token: string;
+    /** Jobs this runner process runs at once. @default 4 */
+    readonly concurrent?: number;
+    /** Default job image. */
+    readonly image: string;
+    readonly cache?: RunnerCacheOptions;
+}
+
+export interface KubernetesRunnerOptions extends CommonRunnerOptions {
+    /** Namespace the job pods are created in. */
+    readonly namespace: string;
+    /** Service account of the job pods (not the runner's own). @default "default" */
+    readonly jobServiceAccount?: string;
+    /** Non-root uid the job containers run as. @default 1000 */
+    readonly jobUid?: number;
+    readonly cpuRequest?: string;
+    readonly cpuLimit?: string;
+    readonly memoryRequest?: string;
+    readonly memoryLimit?: string;
+}
+
+export interface PodmanRunnerOptions extends CommonRunnerOptions {
+    /** Uid of the rootless user whose Podman socket the runner talks to. @default 1000 */
+    readonly podmanUid?: number;
+}
+
+const TOKEN = /^glrt-[A-Za-z0-9_.-]+$/;
+
+function validateCommon(options: CommonRunnerOptions): void {
+    if (!/^https?:\/\/[^\s"]+$/.test(options.url)) {
+        throw new Error(`url: "${options.url}" is not an http(s) URL`);
+    }
+    // Registration tokens (GitLab < 16) are gone; only runner authentication tokens work now.
+    if (!TOKEN.test(options.token)) {
+        throw new Error("token: not a runner authentication token (glrt-…); create the runner with gitlab.UserRunner");
+    }
+    const concurrent = options.concurrent ?? 4;
+    if (!Number.isInteger(concurrent) || concurrent < 1) {
+        throw new Error(`concurrent: ${concurrent} must be a positive integer`);
+    }
+    if (/(^|[:/])latest$/.test(options.image) || !/[:@]/.test(options.image.split("/").at(-1) ?? "")) {
+        throw new Error(`image: "${options.image}" must be pinned to a tag or digest other than latest`);
+    }
+}
+
+function header(options: CommonRunnerOptions): string[] {
+    return [
+        `concurrent = ${options.concurrent ?? 4}`,
+        "check_interval = 3",
+        "shutdown_timeout = 30",
+        "",
+        "[[runners]]",
+        `  name = ${tomlString(options.name)}`,
+        `  url = ${tomlString(options.url)}`,
+        `  token = ${tomlString(options.token)}`,
+    ];
+}
+
+function cacheSection(cache: RunnerCacheOptions | undefined): string[] {
+    if (cache === undefined) {
+        return [];
+    }
+    return [
+        "  [runners.cache]",
+        '    Type = "s3"',
+        `    Shared = ${String(cache.shared ?? true)}`,
+        "    [runners.cache.s3]",
+        `      ServerAddress = ${tomlString(cache.serverAddress)}`,
+        `      BucketName = ${tomlString(cache.bucketName)}`,
+        `      AccessKey = ${tomlString(cache.accessKey)}`,
+        `      SecretKey = ${tomlString(cache.secretKey)}`,
+    ];
+}
+
+/** Build container settings for rootless Buildah/Podman without privileges (as the seed intends). */
+const ROOTLESS_BUILD_ENV = ["BUILDAH_ISOLATION=chroot", "STORAGE_DRIVER=vfs"];
+
+export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): string {
+    validateCommon(options);
+    const uid = options.jobUid ?? 1000;
+    if (!Number.isInteger(uid) || uid < 1) {
+        throw new Error(`jobUid: ${uid} must be a non-root uid`);
+    }
+    const dropAll = (section: string): string[] => [
+        `    [runners.kubernetes.${section}]`,
+        `      run_as_non_root = true`,
+        `      run_as_user = ${uid}`,
+        `      [runners.kubernetes.${section}.capabilities]`,
+        '        drop = ["ALL"]',
+    ];
+    return [
+        ...header(options),
+        '  executor = "kubernetes"',
+        // The pod_spec patch below needs this flag; the rest makes Buildah work without privileges.
+        `  environment = ${tomlStrings(["FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true", ...ROOTLESS_BUILD_ENV])}`,
+        ...cacheSection(options.cache),
+        "  [runners.kubernetes]",
+        `    namespace = ${tomlString(options.namespace)}`,
+        `    image = ${tomlString(options.image)}`,
+        "    privileged = false",
+        "    allow_privilege_escalation = false",
+        `    service_account = ${tomlString(options.jobServiceAccount ?? "default")}`,
+        `    cpu_request = ${tomlString(options.cpuRequest ?? "250m")}`,
+        `    cpu_limit = ${tomlString(options.cpuLimit ?? "2")}`,
+        `    memory_request = ${tomlString(options.memoryRequest ?? "512Mi")}`,
+        `    memory_limit = ${tomlString(options.memoryLimit ?? "4Gi")}`,
+        `    helper_cpu_limit = "500m"`,
+        `    helper_memory_limit = "256Mi"`,
+        "    poll_timeout = 180",
+        "    [runners.kubernetes.pod_security_context]",
+        "      run_as_non_root = true",
+        `      run_as_user = ${uid}`,
+        `      run_as_group = ${uid}`,
+        `      fs_group = ${uid}`,
+        ...dropAll("build_container_security_context"),
+        ...dropAll("helper_container_security_context"),
+        ...dropAll("service_container_security_context"),
+        // Seccomp and a user namespace per job pod: Buildah's chroot isolation works inside it
+        // while the pod keeps the restricted profile on the node.
+        "    [[runners.kubernetes.pod_spec]]",
+        '      name = "restricted-userns"',
+        '      patch_type = "strategic"',
+        "      patch = '''",
+        "        hostUsers: false",
+        "        securityContext:",
+        "          seccompProfile:",
+        "            type: RuntimeDefault",
+        "      '''",
+        "",
+    ].join("\n");
+}
+
+/**
+ * The seed's host runner, corrected: it set `runtime = "podman"`, but `runtime` names an OCI
+ * runtime (runc, crun) for the Docker daemon. The docker executor reaches rootless Podman through
+ * its Docker-compatible socket instead.
+ */
+export function renderPodmanRunnerConfig(options: PodmanRunnerOptions): string {
+    validateCommon(options);
+    const uid = options.podmanUid ?? 1000;
+    if (!Number.isInteger(uid) || uid < 1) {
+        throw new Error(`podmanUid: ${uid} must be the uid of a rootless user`);
+    }
+    return [
+        ...header(options),
+        '  executor = "docker"',
+        `  environment = ${tomlStrings(ROOTLESS_BUILD_ENV)}`,
+        ...cacheSection(options.cache),
+        "  [runners.docker]",
+        `    host = ${tomlString(`unix:///run/user/${uid}/podman/podman.sock`)}`,
+        "    tls_verify = false",
+        `    image = ${tomlString(options.image)}`,
+        "    privileged = false",
+        '    cap_drop = ["ALL"]',
+        '    security_opt = ["no-new-privileges"]',
+        "    disable_cache = false",
+        '    volumes = ["/cache"]',
+        '    pull_policy = ["if-not-present"]',
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,177 @@
+import { byName, isSecretOutput, isSecretValue, ofType, rawAt, registered, reset, settle, valueOf } from "./harness";
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, it } from "node:test";
+import { parse as parseToml } from "smol-toml";
+
+import {
+    EXECUTOR_RULES,
+    GitLabRunner,
+    installFileScript,
+    PodmanRunnerHost,
+    renderKubernetesRunnerConfig,
+    renderPodmanRunnerConfig,
+} from "../../components";
+
+type Obj = Record<string, unknown>;
+const TOKEN = "glrt-t3stT0kenAbC_123";
+const base = { name: "ci", url: "https://gitlab.example.com", token: TOKEN, image: "quay.io/buildah/stable:v1.38.1" };
+
+describe("runner config.toml", () => {
+    it("renders a valid TOML kubernetes executor: unprivileged, non-root, capabilities dropped, seccomp", () => {
+        const text = renderKubernetesRunnerConfig({ ...base, namespace: "ci", concurrent: 6 });
+        const doc = parseToml(text) as Obj;
+        assert.equal(doc.concurrent, 6);
+        const runner = (doc.runners as Obj[])[0] as Obj;
+        assert.equal(runner.executor, "kubernetes");
+        assert.equal(runner.token, TOKEN);
+        const k = runner.kubernetes as Obj;
+        assert.equal(k.privileged, false);
+        assert.equal(k.allow_privilege_escalation, false);
+        assert.equal(k.namespace, "ci");
+        assert.deepEqual((k.pod_security_context as Obj).run_as_non_root, true);
+        for (const section of ["build", "helper", "service"]) {
+            const ctx = k[`${section}_container_security_context`] as Obj;
+            assert.deepEqual((ctx.capabilities as Obj).drop, ["ALL"], section);
+        }
+        const patch = ((k.pod_spec as Obj[])[0] as Obj).patch as string;
+        assert.match(patch, /hostUsers: false/);
+        assert.match(patch, /type: RuntimeDefault/);
+    });
+
+    it("renders the Podman host runner against the rootless socket, not the seed's runtime = podman", () => {
+        const doc = parseToml(renderPodmanRunnerConfig({ ...base, podmanUid: 1001 })) as Obj;
+        const runner = (doc.runners as Obj[])[0] as Obj;
+        const docker = runner.docker as Obj;
+        assert.equal(docker.privileged, false);
+        assert.equal(docker.host, "unix:///run/user/1001/podman/podman.sock");
+        assert.equal(docker.runtime, undefined);
+        assert.deepEqual(docker.cap_drop, ["ALL"]);
+    });
+
+    it("escapes values so a name cannot inject TOML", () => {
+        const doc = parseToml(renderPodmanRunnerConfig({ ...base, name: 'x"\nprivileged = true' })) as Obj;
+        const runner = (doc.runners as Obj[])[0] as Obj;
+        assert.equal(runner.name, 'x"\nprivileged = true');
+        assert.equal((runner.docker as Obj).privileged, false);
+    });
+
+    it("refuses registration tokens, latest images and bad URLs without echoing the token", () => {
+        assert.throws(
+            () => renderPodmanRunnerConfig({ ...base, token: "GR1348941abcdef" }),
+            /token: not a runner authentication token/,
+        );
+        assert.throws(
+            () => renderPodmanRunnerConfig({ ...base, image: "alpine:latest" }),
+            /image: "alpine:latest" must be pinned/,
+        );
+        assert.throws(() => renderPodmanRunnerConfig({ ...base, image: "alpine" }), /must be pinned/);
+        assert.throws(() => renderPodmanRunnerConfig({ ...base, url: "gitlab" }), /url: "gitlab" is not an http/);
+        try {
+            renderPodmanRunnerConfig({ ...base, token: "secret-registration-token" });
+        } catch (error) {
+            assert.doesNotMatch(String(error), /secret-registration-token/);
+        }
+    });
+});
+
+describe("GitLabRunner", () => {
+    beforeEach(reset);
+
+    it("puts config.toml in an auto-named Secret and grants only namespaced executor rights", async () => {
+        const runner = new GitLabRunner("runner", {
+            namespace: "ci",
+            gitlabUrl: "https://gitlab.example.com",
+            runnerToken: TOKEN,
+            concurrent: 3,
+        });
+        await settle();
+        assert.equal(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 0);
+        assert.equal(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").length, 0);
+        const role = byName("kubernetes:rbac.authorization.k8s.io/v1:Role", "runner");
+        assert.deepEqual(role.inputs.rules, EXECUTOR_RULES);
+        for (const rule of EXECUTOR_RULES) {
+            assert.ok(!(rule.verbs as string[]).includes("*"));
+            assert.ok(!(rule.resources as string[]).includes("*"));
+        }
+        const secret = byName("kubernetes:core/v1:Secret", "runner-config");
+        assert.equal((secret.inputs.metadata as Obj).name, undefined, "auto-named so a change rolls the runner");
+        assert.ok(
+            isSecretValue(rawAt(secret, "stringData")) || isSecretValue(rawAt(secret, "stringData", "config.toml")),
+        );
+        const toml = (secret.inputs.stringData as Obj)["config.toml"] as string;
+        assert.match(toml, /concurrent = 3/);
+        assert.match(toml, /privileged = false/);
+        assert.equal(await isSecretOutput(runner.configToml), true);
+
+        const deployment = byName("kubernetes:apps/v1:Deployment", "runner");
+        const pod = ((deployment.inputs.spec as Obj).template as Obj).spec as Obj;
+        assert.equal(pod.serviceAccountName, "runner-mock");
+        const container = (pod.containers as Obj[])[0] as Obj;
+        assert.equal((container.securityContext as Obj).privileged, false);
+        assert.deepEqual(((container.securityContext as Obj).capabilities as Obj).drop, ["ALL"]);
+        assert.deepEqual((pod.volumes as Obj[])[0], {
+            name: "config",
+            secret: { secretName: "runner-config-mock", defaultMode: 0o400 },
+        });
+    });
+
+    it("wants all four cache settings or none, and registers nothing otherwise", async () => {
+        assert.throws(
+            () =>
+                new GitLabRunner("r", {
+                    namespace: "ci",
+                    gitlabUrl: "https://g",
+                    runnerToken: TOKEN,
+                    cacheS3ServerAddress: "s3:9000",
+                }),
+            /go together/,
+        );
+        await settle();
+        assert.deepEqual(registered, []);
+    });
+});
+
+describe("PodmanRunnerHost", () => {
+    beforeEach(reset);
+
+    it("sends config.toml on stdin over SSH with the key as a secret", async () => {
+        const host = new PodmanRunnerHost("vm", {
+            host: "10.0.0.5",
+            user: "runner",
+            privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----",
+            gitlabUrl: "https://gitlab.example.com",
+            runnerToken: TOKEN,
+        });
+        await settle();
+        const cmd = byName("command:remote:Command", "vm-config");
+        assert.equal(cmd.inputs.create, installFileScript("~/.gitlab-runner/config.toml"));
+        assert.doesNotMatch(cmd.inputs.create, /glrt-/);
+        assert.match(cmd.inputs.stdin as string, /privileged = false/);
+        assert.ok(isSecretValue(rawAt(cmd, "stdin")), "stdin carries the token: secret");
+        const connection = rawAt(cmd, "connection") as Obj;
+        assert.ok(isSecretValue(connection.privateKey) || isSecretValue(connection), "private key secret");
+        assert.equal(await isSecretOutput(host.configToml), true);
+        assert.match(await valueOf(host.configToml), /unix:\/\/\/run\/user\/1000\/podman\/podman.sock/);
+    });
+
+    it("installs the file atomically with mode 0600 and is idempotent (real shell)", () => {
+        const dir = mkdtempSync(join(tmpdir(), "runner-host-"));
+        try {
+            const target = join(dir, "etc", "config.toml");
+            const run = (input: string): string =>
+                execFileSync("sh", ["-c", installFileScript(target)], { input, encoding: "utf8" });
+            assert.match(run("a = 1\n"), /installed/);
+            assert.equal((statSync(target).mode & 0o777).toString(8), "600");
+            assert.match(run("a = 1\n"), /unchanged/);
+            assert.match(run("a = 2\n"), /installed/);
+            assert.equal(readFileSync(target, "utf8"), "a = 2\n");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
