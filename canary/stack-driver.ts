@@ -1,0 +1,343 @@
+/**
+ * Moves a stack's OWN config through the Pulumi Automation API, one step at a time: every change is
+ * written to `Pulumi.<stack>.yaml` (validated with config/schema.ts first, read back after), then
+ * deployed with one `up`. Nothing is changed behind Pulumi's back, so the stack file, the state and
+ * what runs never disagree; after a promotion or a rollback the file describes exactly what runs,
+ * and the driver reports the lines that changed.
+ */
+import { constants } from "node:fs";
+import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+import type { ConfigMap, ConfigValue } from "@pulumi/pulumi/automation";
+
+import { type AppConfig, parsePlainConfig, type PlainStackConfig, SECRET_KEYS } from "../config/schema";
+import type { ConfigChange, Rollout, RolloutPlan } from "./controller";
+import { lineDiff } from "./line-diff";
+
+export const PROJECT = "cicd-platform";
+
+/** The part of an Automation API `Stack` the driver uses (a fake in unit tests). */
+export interface StackLike {
+    readonly name: string;
+    getAllConfig(): Promise<ConfigMap>;
+    setAllConfig(config: ConfigMap, path?: boolean): Promise<void>;
+    removeConfig(key: string, path?: boolean): Promise<void>;
+    up(opts?: { onOutput?: (out: string) => void; color?: "always" | "never" | "raw" | "auto" }): Promise<unknown>;
+}
+
+export interface StackDriverOptions {
+    /** Name of the entry in `apps` to roll out. */
+    readonly app: string;
+    /** Tag or digest the canary gets (and stable, once promoted). */
+    readonly imageVersion: string;
+    /** When given (from `--image repo:tag`), the app's image repository must be this one. */
+    readonly imageRepository?: string;
+    /** The stack's config file, `<workDir>/Pulumi.<stack>.yaml`, for the diff of what changed. */
+    readonly stackFile: string;
+    /** Overrides `canary.analysis.intervalSeconds` for this run (not written to the config). */
+    readonly intervalSeconds?: number;
+    /** Engine output of each `up`. @default discarded */
+    readonly onOutput?: (out: string) => void;
+}
+
+type AppField = "stableVersion" | "canaryVersion" | "canaryPercent";
+
+interface AppEdit {
+    readonly set?: Partial<Record<AppField, string | number>>;
+    readonly remove?: readonly AppField[];
+}
+
+function describeProblems(problems: readonly { path: string; message: string }[]): string {
+    return problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
+}
+
+function parseConfigValue(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+/** The plain `cicd-platform:*` keys of a config map, prefix stripped, values parsed; secrets dropped. */
+export function plainProjectConfig(config: ConfigMap): Record<string, unknown> {
+    const prefix = `${PROJECT}:`;
+    const plain: Record<string, unknown> = {};
+    for (const [fullKey, entry] of Object.entries(config)) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        if (entry.secret === true || key in SECRET_KEYS) {
+            continue;
+        }
+        plain[key] = parseConfigValue(entry.value);
+    }
+    return plain;
+}
+
+export class StackDriver implements Rollout {
+    private appIndex = -1;
+    private plan: RolloutPlan | undefined;
+    private fileBefore = "";
+
+    constructor(
+        readonly stack: StackLike,
+        readonly options: StackDriverOptions,
+    ) {}
+
+    private key(field: AppField): string {
+        return `${PROJECT}:apps[${this.appIndex}].${field}`;
+    }
+
+    private async readConfig(): Promise<Record<string, unknown>> {
+        return plainProjectConfig(await this.stack.getAllConfig());
+    }
+
+    private async readStackFile(): Promise<string> {
+        return readFile(this.options.stackFile, "utf8").catch(() => "");
+    }
+
+    async prepare(): Promise<RolloutPlan> {
+        this.fileBefore = await this.readStackFile();
+        const raw = await this.readConfig();
+        const parsed = parsePlainConfig(raw);
+        if (!parsed.ok) {
+            throw new Error(
+                `the config of stack ${this.stack.name} is invalid; fix it before a canary:\n${describeProblems(parsed.problems)}`,
+            );
+        }
+        const config = parsed.config;
+        this.appIndex = config.apps.findIndex((app) => app.name === this.options.app);
+        const app = config.apps[this.appIndex];
+        if (app === undefined) {
+            throw new Error(
+                `--app: stack ${this.stack.name} has no app "${this.options.app}" ` +
+                    `(apps: ${config.apps.map((a) => a.name).join(", ") || "none"})`,
+            );
+        }
+        if (this.options.imageRepository !== undefined && this.options.imageRepository !== app.image) {
+            throw new Error(
+                `--image: ${app.name} runs ${app.image}, not ${this.options.imageRepository}; ` +
+                    `a canary only changes the version`,
+            );
+        }
+        const version = this.options.imageVersion;
+        if (app.stableVersion === version) {
+            throw new Error(`--image-version: ${app.name} already runs ${version} as stable; nothing to roll out`);
+        }
+        if (app.canaryPercent > 0 && app.canaryVersion !== version) {
+            throw new Error(
+                `${app.name} already has canary ${String(app.canaryVersion)} at ${app.canaryPercent}%: ` +
+                    `promote it or roll it back (canaryPercent 0) before starting ${version}`,
+            );
+        }
+        const allSteps = config.canary.steps;
+        const resumedFrom = app.canaryPercent > 0 ? app.canaryPercent : undefined;
+        const steps = resumedFrom === undefined ? allSteps : allSteps.filter((step) => step >= resumedFrom);
+        const analysis = {
+            ...config.canary.analysis,
+            ...(this.options.intervalSeconds === undefined ? {} : { intervalSeconds: this.options.intervalSeconds }),
+        };
+        if (!Number.isInteger(analysis.intervalSeconds) || analysis.intervalSeconds < 1) {
+            throw new Error(`--interval-seconds: ${analysis.intervalSeconds} must be a positive integer`);
+        }
+        this.plan = {
+            stack: this.stack.name,
+            app: app.name,
+            stableVersion: app.stableVersion,
+            canaryVersion: version,
+            steps,
+            allSteps,
+            analysis,
+            ...(resumedFrom === undefined ? {} : { resumedFrom }),
+        };
+        // The canary version alone deploys nothing (no canary workload at 0%): no `up` yet.
+        await this.write({ set: { canaryVersion: version } });
+        return this.plan;
+    }
+
+    private requirePlan(): RolloutPlan {
+        if (this.plan === undefined) {
+            throw new Error("prepare() first");
+        }
+        return this.plan;
+    }
+
+    /**
+     * Validates the whole config as it will be after the edit, writes the edit (`--path` keys of
+     * `apps[N]`), and reads it back: a value Pulumi stored differently (e.g. a tag made of digits,
+     * which `config set --path` turns into a number) stops the run before an `up`.
+     */
+    private async write(edit: AppEdit): Promise<void> {
+        const current = await this.readConfig();
+        const desired = structuredClone(current);
+        const apps = desired.apps as Record<string, unknown>[];
+        const app = apps[this.appIndex];
+        if (app === undefined) {
+            throw new Error(`apps[${this.appIndex}] disappeared from stack ${this.stack.name}`);
+        }
+        for (const [field, value] of Object.entries(edit.set ?? {})) {
+            app[field] = value;
+        }
+        for (const field of edit.remove ?? []) {
+            delete app[field];
+        }
+        const parsed = parsePlainConfig(desired);
+        if (!parsed.ok) {
+            throw new Error(`refusing to write an invalid config:\n${describeProblems(parsed.problems)}`);
+        }
+
+        const sets: ConfigMap = {};
+        for (const [field, value] of Object.entries(edit.set ?? {}) as [AppField, string | number][]) {
+            if ((current.apps as Record<string, unknown>[])[this.appIndex]?.[field] !== value) {
+                sets[this.key(field)] = { value: String(value) } satisfies ConfigValue;
+            }
+        }
+        if (Object.keys(sets).length > 0) {
+            await this.stack.setAllConfig(sets, true);
+        }
+        for (const field of edit.remove ?? []) {
+            if ((current.apps as Record<string, unknown>[])[this.appIndex]?.[field] !== undefined) {
+                await this.stack.removeConfig(this.key(field), true);
+            }
+        }
+
+        const written = (await this.readConfig()).apps as Record<string, unknown>[] | undefined;
+        const stored = written?.[this.appIndex];
+        for (const [field, value] of Object.entries(edit.set ?? {})) {
+            if (stored?.[field] !== value) {
+                throw new Error(
+                    `wrote apps[${this.appIndex}].${field} = ${JSON.stringify(value)}, but the stack now says ` +
+                        `${JSON.stringify(stored?.[field])}` +
+                        (typeof value === "string" && /^[1-9][0-9]*$/.test(value)
+                            ? " (Pulumi stores a value of digits as a number: use a tag that is not a bare number)"
+                            : ""),
+                );
+            }
+        }
+        for (const field of edit.remove ?? []) {
+            if (stored?.[field] !== undefined) {
+                throw new Error(`removed apps[${this.appIndex}].${field}, but the stack still has it`);
+            }
+        }
+    }
+
+    private async up(): Promise<void> {
+        await this.stack.up({ onOutput: this.options.onOutput ?? (() => undefined), color: "never" });
+    }
+
+    async setCanaryPercent(percent: number): Promise<void> {
+        this.requirePlan();
+        await this.write({ set: { canaryPercent: percent } });
+        await this.up();
+    }
+
+    async rollBack(): Promise<ConfigChange> {
+        const plan = this.requirePlan();
+        // stableVersion is written too: after a failed promotion it may already say the canary's.
+        await this.write({
+            set: { stableVersion: plan.stableVersion, canaryPercent: 0 },
+            remove: ["canaryVersion"],
+        });
+        await this.up();
+        return this.change();
+    }
+
+    async promote(): Promise<ConfigChange> {
+        const plan = this.requirePlan();
+        await this.write({
+            set: { stableVersion: plan.canaryVersion, canaryPercent: 0 },
+            remove: ["canaryVersion"],
+        });
+        await this.up();
+        return this.change();
+    }
+
+    private async change(): Promise<ConfigChange> {
+        return { file: this.options.stackFile, diff: lineDiff(this.fileBefore, await this.readStackFile()) };
+    }
+}
+
+/** The app entry as the stack file has it now (for callers and tests). */
+export function appOf(config: PlainStackConfig, name: string): AppConfig | undefined {
+    return config.apps.find((app) => app.name === name);
+}
+
+/** `Pulumi.<stack>.yaml` of a stack name that may be fully qualified (`org/project/stack`). */
+export function stackFileName(stackName: string): string {
+    return `Pulumi.${stackName.split("/").pop() ?? stackName}.yaml`;
+}
+
+/** Finds `pulumi` on PATH; a missing CLI is an error that says how to get it. */
+export async function findPulumi(path = process.env.PATH ?? ""): Promise<string> {
+    for (const dir of path.split(delimiter)) {
+        if (dir === "") {
+            continue;
+        }
+        const candidate = join(dir, "pulumi");
+        try {
+            await access(candidate, constants.X_OK);
+            return candidate;
+        } catch {
+            // not here
+        }
+    }
+    throw new Error(
+        "the pulumi CLI is not on PATH: build the offline toolchain with `bash scripts/toolchain/bootstrap`, " +
+            "then `source scripts/toolchain/env.sh`",
+    );
+}
+
+/**
+ * A directory whose `bin/pulumi` runs the real CLI in a session of its own (`setsid`). A Ctrl-C in
+ * the terminal goes to the whole foreground process group; without this the CLI would get it too
+ * and cancel the `up` half-way. The canary command decides what an interrupt does, after the `up`.
+ */
+export async function isolatedPulumiRoot(realPulumi: string): Promise<{ root: string; dispose(): Promise<void> }> {
+    const root = await mkdtemp(join(tmpdir(), "canary-pulumi-"));
+    const bin = join(root, "bin");
+    await mkdir(bin);
+    const wrapper = join(bin, "pulumi");
+    await writeFile(wrapper, `#!/bin/sh\nexec setsid ${shellQuote(realPulumi)} "$@"\n`);
+    await chmod(wrapper, 0o755);
+    return { root, dispose: () => rm(root, { recursive: true, force: true }) };
+}
+
+export function shellQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface OpenStackOptions {
+    readonly stackName: string;
+    /** Directory of `Pulumi.yaml` and `Pulumi.<stack>.yaml`. */
+    readonly workDir: string;
+    /** Extra environment for the CLI (backend URL, passphrase…); the process environment otherwise. */
+    readonly envVars?: Record<string, string>;
+}
+
+/** Selects an existing stack through the Automation API, with the CLI isolated from terminal signals. */
+export async function openStack(
+    options: OpenStackOptions,
+): Promise<{ stack: StackLike; stackFile: string; dispose(): Promise<void> }> {
+    const real = await findPulumi(options.envVars?.PATH ?? process.env.PATH);
+    const isolated = await isolatedPulumiRoot(real);
+    try {
+        const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
+        const pulumiCommand = await PulumiCommand.get({ root: isolated.root, skipVersionCheck: true });
+        const stack = await LocalWorkspace.selectStack(
+            { stackName: options.stackName, workDir: options.workDir },
+            { pulumiCommand, ...(options.envVars === undefined ? {} : { envVars: options.envVars }) },
+        );
+        return {
+            stack,
+            stackFile: join(options.workDir, stackFileName(options.stackName)),
+            dispose: isolated.dispose,
+        };
+    } catch (error) {
+        await isolated.dispose();
+        throw error;
+    }
+}
