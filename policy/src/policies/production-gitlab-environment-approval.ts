@@ -1,0 +1,75 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+
+import { environmentOf, environmentSchema, stackSubjects } from "../lib/policy";
+import { dict, isUnknown, list, str } from "../lib/values";
+
+/**
+ * Types and property names from the GitLab provider (pulumi-gitlab, bridged from the Terraform
+ * provider's gitlab_project_protected_environment: approval_rules[].required_approvals and the older
+ * required_approval_count). The repository's GitLab SDK is generated from the same schema.
+ */
+export const GITLAB_PROTECTED_ENVIRONMENT_TYPE = "gitlab:index/projectProtectedEnvironment:ProjectProtectedEnvironment";
+export const GITLAB_ENVIRONMENT_TYPE = "gitlab:index/projectEnvironment:ProjectEnvironment";
+
+function approvals(props: Record<string, unknown>): number | "unknown" {
+    const count = props.requiredApprovalCount;
+    const rules = props.approvalRules;
+    if (isUnknown(count) || isUnknown(rules)) {
+        return "unknown";
+    }
+    let total = typeof count === "number" ? count : 0;
+    for (const entry of list(rules)) {
+        const required = dict(entry)?.requiredApprovals;
+        if (isUnknown(required)) {
+            return "unknown";
+        }
+        total += typeof required === "number" ? required : 0;
+    }
+    return total;
+}
+
+/** GitLab's production environment is protected and needs at least one approval to deploy. */
+export const productionGitlabEnvironmentApproval: StackValidationPolicy = {
+    name: "production-gitlab-environment-approval",
+    description:
+        "Production only: every GitLab ProjectProtectedEnvironment named production requires at least one approval (approvalRules[].requiredApprovals or requiredApprovalCount), and a ProjectEnvironment named production that the stack creates is protected by one.",
+    remediationSteps:
+        'Create gitlab.ProjectProtectedEnvironment { environment: "production", deployAccessLevels: [...], approvalRules: [{ groupId or userId or accessLevel, requiredApprovals: 1 }] } for the project.',
+    enforcementLevel: "mandatory",
+    configSchema: environmentSchema,
+    validateStack: (args, reportViolation) => {
+        if (environmentOf(args.getConfig<Record<string, unknown>>()) !== "production") {
+            return;
+        }
+        const subjects = stackSubjects(args);
+        const protectedProjects: unknown[] = [];
+        for (const subject of subjects) {
+            if (subject.type !== GITLAB_PROTECTED_ENVIRONMENT_TYPE || subject.props.environment !== "production") {
+                continue;
+            }
+            protectedProjects.push(subject.props.project);
+            const count = approvals(subject.props);
+            if (count !== "unknown" && count < 1) {
+                reportViolation(
+                    `GitLab protected environment production of project ${str(subject.props.project) ?? "(unknown)"} (ProjectProtectedEnvironment "${subject.name}") requires no approval: approvalRules[].requiredApprovals and requiredApprovalCount are unset or 0. ` +
+                        "Fix: add approvalRules: [{ groupId/userId/accessLevel, requiredApprovals: 1 }].",
+                    subject.urn,
+                );
+            }
+        }
+        for (const subject of subjects) {
+            if (subject.type !== GITLAB_ENVIRONMENT_TYPE || subject.props.name !== "production") {
+                continue;
+            }
+            const project = subject.props.project;
+            const isProtected = protectedProjects.some((p) => isUnknown(p) || isUnknown(project) || p === project);
+            if (!isProtected) {
+                reportViolation(
+                    `GitLab environment production of project ${str(project) ?? "(unknown)"} (ProjectEnvironment "${subject.name}") is not protected, so anyone who can run a pipeline deploys to it. ` +
+                        'Fix: add a gitlab.ProjectProtectedEnvironment { environment: "production", approvalRules: [{ ..., requiredApprovals: 1 }] } for the project.',
+                    subject.urn,
+                );
+            }
+        }
+    },
+};
