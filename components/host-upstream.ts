@@ -1,0 +1,217 @@
+import { createHash } from "node:crypto";
+
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+
+import { renderNginxConfig } from "./nginx-config";
+import { assertPercent, trackWeights, type TrackWeights } from "./traffic-split";
+
+/** SSH connection to the host that runs nginx. */
+export interface HostConnection {
+    /** Address of the host. */
+    readonly host: pulumi.Input<string>;
+    /** SSH port. @default 22 */
+    readonly port?: pulumi.Input<number>;
+    /** SSH user. @default "root" */
+    readonly user?: pulumi.Input<string>;
+    /** PEM private key; always handled as a secret. */
+    readonly privateKey?: pulumi.Input<string>;
+}
+
+export interface HostUpstreamArgs {
+    /** `host:port` of the stable backend, as nginx on the host reaches it. */
+    readonly stableBackend: pulumi.Input<string>;
+    /** `host:port` of the canary backend. Ignored while `canaryPercent` is 0. */
+    readonly canaryBackend: pulumi.Input<string>;
+    /** Share of requests for the canary, an integer 0-100. */
+    readonly canaryPercent: pulumi.Input<number>;
+    /** Absolute path of the live `nginx.conf` on the host; the candidate is written to `<path>.next`. */
+    readonly configPath: string;
+    /** Name of the `upstream` block. @default the component name, with other characters than [A-Za-z0-9_] as `_` */
+    readonly upstreamName?: string;
+    /** nginx prefix (`-p`). @default nginx's compiled-in prefix */
+    readonly prefix?: string;
+    /** nginx binary on the host. @default "nginx" */
+    readonly nginxBinary?: string;
+    /** Error log for nginx's own start-up messages (`-e`). @default nginx's compiled-in path */
+    readonly startupErrorLog?: string;
+    /** Address nginx listens on, e.g. `80` or `127.0.0.1:8080`. @default "8080" */
+    readonly listen?: pulumi.Input<string>;
+    /** nginx pid file (also what `nginx -s reload` signals). @default "/tmp/nginx.pid" */
+    readonly pidFile?: pulumi.Input<string>;
+    /** Directory for client bodies and proxy buffers. @default "/tmp" */
+    readonly tempDir?: pulumi.Input<string>;
+    /** Access log. @default "/dev/stdout" */
+    readonly accessLog?: pulumi.Input<string>;
+    /** Error log. @default "/dev/stderr" */
+    readonly errorLog?: pulumi.Input<string>;
+    /** Worker processes. @default 1 */
+    readonly workerProcesses?: pulumi.Input<number>;
+    /** nginx `max_fails`. @default 3 */
+    readonly maxFails?: pulumi.Input<number>;
+    /** nginx `fail_timeout`, seconds. @default 30 */
+    readonly failTimeoutSeconds?: pulumi.Input<number>;
+    /** Idle keepalive connections to the backends; 0 turns keepalive off. @default 32 */
+    readonly keepalive?: pulumi.Input<number>;
+    /** Run the script with `sudo -n` (a remote user that is not root). @default false */
+    readonly sudo?: boolean;
+    /** SSH connection; without it the command runs on the machine that runs `pulumi up`. @default local */
+    readonly connection?: HostConnection;
+}
+
+/** Where the script finds nginx; part of the command text, so validated and shell-quoted. */
+export interface HostUpstreamPaths {
+    readonly configPath: string;
+    readonly prefix?: string;
+    readonly nginxBinary?: string;
+    readonly startupErrorLog?: string;
+    readonly sudo?: boolean;
+}
+
+const ABSOLUTE_PATH = /^\/[^\0\n]*$/;
+
+export function shellQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function validatePaths(name: string, paths: HostUpstreamPaths): void {
+    for (const [field, value] of [
+        ["configPath", paths.configPath],
+        ["prefix", paths.prefix],
+        ["startupErrorLog", paths.startupErrorLog],
+    ] as const) {
+        if (value !== undefined && !ABSOLUTE_PATH.test(value)) {
+            throw new Error(`${name}: ${field} "${value}" must be an absolute path without newlines`);
+        }
+    }
+    if (paths.configPath.endsWith("/")) {
+        throw new Error(`${name}: configPath "${paths.configPath}" must name a file, not a directory`);
+    }
+    const binary = paths.nginxBinary ?? "nginx";
+    if (!/^[A-Za-z0-9_./-]+$/.test(binary)) {
+        throw new Error(`${name}: nginxBinary "${binary}" must be a command name or a path`);
+    }
+}
+
+/**
+ * The script that puts a new nginx.conf live. The config itself arrives on stdin and is never part
+ * of the command text. It is written to `<config>.next`, checked with `nginx -t` (same prefix), and
+ * only then renamed over the live file (rename(2) in one directory: readers see the old or the new
+ * file, never half of one) and nginx reloaded with the same `-p`/`-c`. A config nginx rejects makes
+ * the script fail with nginx's message; the live file and the running nginx stay as they were.
+ */
+export function hostUpstreamScript(paths: HostUpstreamPaths): string {
+    const nginx = [
+        shellQuote(paths.nginxBinary ?? "nginx"),
+        ...(paths.prefix === undefined ? [] : ["-p", shellQuote(paths.prefix)]),
+        ...(paths.startupErrorLog === undefined ? [] : ["-e", shellQuote(paths.startupErrorLog)]),
+    ].join(" ");
+    const script = [
+        "set -eu",
+        `live=${shellQuote(paths.configPath)}`,
+        'next="$live.next"',
+        "umask 022",
+        'cat > "$next"',
+        `if ! out=$(${nginx} -t -q -c "$next" 2>&1); then`,
+        '    rm -f "$next"',
+        '    printf "nginx -t rejected the new config; the live config is unchanged:\\n%s\\n" "$out" >&2',
+        "    exit 1",
+        "fi",
+        'mv -f "$next" "$live"',
+        `${nginx} -c "$live" -s reload`,
+        'printf "nginx reloaded with %s\\n" "$live"',
+    ].join("\n");
+    return `${paths.sudo === true ? "sudo -n " : ""}sh -c ${shellQuote(script)}`;
+}
+
+/**
+ * Host nginx in front of a stable and a canary backend, for hosts without Kubernetes (the seed's
+ * blue-green and canary scripts switch a host nginx with `nginx -s reload`). The config comes from
+ * the same pure renderer as the Kubernetes router's ConfigMap; a command (local, or remote over SSH)
+ * writes it, checks it with `nginx -t` before it replaces the live file, and reloads nginx. It runs
+ * again whenever the rendered content changes. nginx must already run on the host; deleting the
+ * component leaves the last config live (taking the router's config away would cut traffic).
+ */
+export class HostUpstream extends pulumi.ComponentResource {
+    /** The full `nginx.conf` written to the host. */
+    public readonly nginxConfig: pulumi.Output<string>;
+    /** sha256 of `nginxConfig`: the trigger of the command. */
+    public readonly configHash: pulumi.Output<string>;
+    /** The weights written into the upstream block. */
+    public readonly weights: pulumi.Output<TrackWeights>;
+    /** Live config path on the host. */
+    public readonly configPath: string;
+    /** The command resource that writes, checks and reloads. */
+    public readonly command: command.local.Command | command.remote.Command;
+
+    constructor(name: string, args: HostUpstreamArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validate before registering: a half-built component must never reach the engine.
+        validatePaths(name, args);
+        if (typeof args.canaryPercent === "number") {
+            assertPercent(`${name}: canaryPercent`, args.canaryPercent);
+        }
+        const upstreamName = args.upstreamName ?? name.replace(/[^A-Za-z0-9_]/g, "_");
+        if (!/^[A-Za-z0-9_.-]+$/.test(upstreamName)) {
+            throw new Error(`${name}: upstreamName "${upstreamName}" is not a valid nginx upstream name`);
+        }
+        const script = hostUpstreamScript(args);
+        super("cicd:traffic:HostUpstream", name, {}, opts);
+
+        this.configPath = args.configPath;
+        this.weights = pulumi.output(args.canaryPercent).apply(trackWeights);
+        // pulumi.output of an object keeps each field's type (pulumi.all loses them past 8 inputs).
+        this.nginxConfig = pulumi
+            .output({
+                stable: args.stableBackend,
+                canary: args.canaryBackend,
+                canaryPercent: args.canaryPercent,
+                listen: args.listen,
+                pidFile: args.pidFile,
+                tempDir: args.tempDir,
+                accessLog: args.accessLog,
+                errorLog: args.errorLog,
+                workerProcesses: args.workerProcesses,
+                maxFails: args.maxFails,
+                failTimeoutSeconds: args.failTimeoutSeconds,
+                keepalive: args.keepalive,
+            })
+            .apply((inputs) => renderNginxConfig({ name: upstreamName, ...inputs }));
+        this.configHash = this.nginxConfig.apply((text) => createHash("sha256").update(text).digest("hex"));
+
+        const commandArgs = {
+            create: script,
+            update: script,
+            stdin: this.nginxConfig,
+            triggers: [this.configHash],
+            // The script prints nginx's own words on failure; nothing secret passes through it.
+            addPreviousOutputInEnv: false,
+        };
+        const connection = args.connection;
+        this.command =
+            connection === undefined
+                ? new command.local.Command(`${name}-apply`, commandArgs, { parent: this })
+                : new command.remote.Command(
+                      `${name}-apply`,
+                      {
+                          ...commandArgs,
+                          connection: {
+                              host: connection.host,
+                              port: connection.port ?? 22,
+                              user: connection.user ?? "root",
+                              privateKey:
+                                  connection.privateKey === undefined
+                                      ? undefined
+                                      : pulumi.secret(connection.privateKey),
+                          },
+                      },
+                      { parent: this, additionalSecretOutputs: ["connection"] },
+                  );
+
+        this.registerOutputs({
+            nginxConfig: this.nginxConfig,
+            configHash: this.configHash,
+            weights: this.weights,
+            configPath: this.configPath,
+        });
+    }
+}

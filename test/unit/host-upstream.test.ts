@@ -1,0 +1,142 @@
+import { byName, isSecretValue, ofType, registered, reset, settle, valueOf } from "./harness";
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { beforeEach, describe, it } from "node:test";
+
+import { HostUpstream, hostUpstreamScript } from "../../components/host-upstream";
+import { renderNginxConfig } from "../../components/nginx-config";
+
+const LOCAL = "command:local:Command";
+const REMOTE = "command:remote:Command";
+const COMPONENT = "cicd:traffic:HostUpstream";
+
+const PATHS = {
+    configPath: "/srv/nginx/nginx.conf",
+    prefix: "/srv/nginx/",
+    startupErrorLog: "/srv/nginx/logs/error.log",
+};
+
+function expectedConfig(canaryPercent: number): string {
+    return renderNginxConfig({
+        name: "edge",
+        stable: "10.0.0.1:8080",
+        canary: "10.0.0.2:8080",
+        canaryPercent,
+        listen: "127.0.0.1:8081",
+        pidFile: "/srv/nginx/nginx.pid",
+        tempDir: "/srv/nginx/tmp",
+        accessLog: "/srv/nginx/logs/access.log",
+        errorLog: "/srv/nginx/logs/error.log",
+    });
+}
+
+function args(canaryPercent: number) {
+    return {
+        ...PATHS,
+        stableBackend: "10.0.0.1:8080",
+        canaryBackend: "10.0.0.2:8080",
+        canaryPercent,
+        listen: "127.0.0.1:8081",
+        pidFile: "/srv/nginx/nginx.pid",
+        tempDir: "/srv/nginx/tmp",
+        accessLog: "/srv/nginx/logs/access.log",
+        errorLog: "/srv/nginx/logs/error.log",
+    };
+}
+
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+describe("HostUpstream", () => {
+    beforeEach(reset);
+
+    it("GIVEN no connection WHEN created THEN a local command writes the rendered config through stdin", async () => {
+        const upstream = new HostUpstream("edge", args(25));
+        await settle();
+
+        assert.equal(ofType(COMPONENT).length, 1);
+        assert.equal(ofType(REMOTE).length, 0);
+        const apply = byName(LOCAL, "edge-apply");
+        const config = expectedConfig(25);
+        assert.equal(apply.inputs.stdin, config, "stdin is exactly what the shared renderer produces");
+        assert.match(config, /server 10\.0\.0\.1:8080 weight=75 .*# stable/);
+        assert.match(config, /server 10\.0\.0\.2:8080 weight=25 .*# canary/);
+        assert.equal(apply.inputs.create, hostUpstreamScript(PATHS));
+        assert.equal(apply.inputs.update, apply.inputs.create);
+        assert.deepEqual(apply.inputs.triggers, [sha256(config)]);
+        assert.equal(await valueOf(upstream.configHash), sha256(config));
+        assert.deepEqual(await valueOf(upstream.weights), { stable: 75, canary: 25 });
+        assert.equal(upstream.configPath, PATHS.configPath);
+
+        const script = apply.inputs.create as string;
+        // The content never becomes part of the shell text.
+        assert.ok(!script.includes("upstream"), script);
+        assert.ok(!script.includes("10.0.0.1"), script);
+        // Candidate, check, then the atomic rename and the reload, in that order.
+        const order = [
+            'cat > "$next"',
+            `'\\''nginx'\\'' -p '\\''/srv/nginx/'\\'' -e '\\''/srv/nginx/logs/error.log'\\'' -t -q -c "$next"`,
+            'mv -f "$next" "$live"',
+            `-c "$live" -s reload`,
+        ].map((part) => script.indexOf(part));
+        assert.ok(
+            order.every((at, index) => at >= 0 && (index === 0 || at > (order[index - 1] as number))),
+            `steps out of order or missing (${order.join(",")}):\n${script}`,
+        );
+        assert.match(script, /^sh -c '/);
+        assert.match(script, /live='\\''\/srv\/nginx\/nginx\.conf'\\''/);
+    });
+
+    it("GIVEN another percentage THEN the stdin and the trigger change, the command text does not", async () => {
+        new HostUpstream("edge", args(25));
+        await settle();
+        const at25 = byName(LOCAL, "edge-apply");
+        reset();
+        new HostUpstream("edge", args(100));
+        await settle();
+        const at100 = byName(LOCAL, "edge-apply");
+        assert.equal(at25.inputs.create, at100.inputs.create);
+        assert.notDeepEqual(at25.inputs.triggers, at100.inputs.triggers);
+        assert.doesNotMatch(at100.inputs.stdin as string, /# stable/, "stable at weight 0 is left out");
+        assert.doesNotMatch(at100.inputs.stdin as string, /weight=0/);
+    });
+
+    it("GIVEN a connection THEN a remote command connects over SSH with the key as a secret", async () => {
+        new HostUpstream("edge", {
+            ...args(10),
+            sudo: true,
+            connection: { host: "edge-1.example.com", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nxyz" },
+        });
+        await settle();
+
+        assert.equal(ofType(LOCAL).length, 0);
+        const apply = byName(REMOTE, "edge-apply");
+        assert.equal(apply.inputs.stdin, expectedConfig(10));
+        assert.equal(apply.inputs.create, hostUpstreamScript({ ...PATHS, sudo: true }));
+        assert.match(apply.inputs.create as string, /^sudo -n sh -c '/);
+        assert.deepEqual(apply.inputs.connection, {
+            host: "edge-1.example.com",
+            port: 22,
+            user: "root",
+            privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nxyz",
+            dialErrorLimit: 10,
+            perDialTimeout: 15,
+        });
+        assert.ok(isSecretValue(apply.raw.connection), "the whole connection is a secret");
+        assert.ok(!JSON.stringify(apply.inputs.create).includes("PRIVATE KEY"));
+    });
+
+    for (const [what, bad, message] of [
+        ["a relative config path", { configPath: "nginx.conf" }, /configPath "nginx\.conf" must be an absolute path/],
+        ["a directory as config path", { configPath: "/etc/nginx/" }, /must name a file/],
+        ["a shell snippet as binary", { nginxBinary: "nginx; rm -rf /" }, /nginxBinary .* must be a command name/],
+        ["a percentage above 100", { canaryPercent: 101 }, /canaryPercent: 101 is not a percentage/],
+        ["a bad upstream name", { upstreamName: "a b" }, /upstreamName "a b" is not a valid nginx upstream name/],
+    ] as const) {
+        it(`GIVEN ${what} THEN it throws before registering anything`, async () => {
+            assert.throws(() => new HostUpstream("edge", { ...args(10), ...bad }), message);
+            await settle();
+            assert.equal(registered.length, 0);
+        });
+    }
+});
