@@ -1,0 +1,490 @@
+import { byName, isSecretOutput, isSecretValue, ofType, rawAt, registered, reset, settle, valueOf } from "./harness";
+
+import assert from "node:assert/strict";
+import { beforeEach, describe, it } from "node:test";
+
+import type * as pulumi from "@pulumi/pulumi";
+import * as bcrypt from "bcryptjs";
+import { parse } from "yaml";
+
+import { PrivateRegistry, type PrivateRegistryArgs } from "../../components/private-registry";
+import {
+    deterministicBcryptSalt,
+    garbageCollectCommand,
+    htpasswdEntry,
+    renderRegistryConfig,
+} from "../../components/registry-config";
+
+type Obj = Record<string, unknown>;
+const get = (value: unknown, ...path: (string | number)[]): unknown =>
+    path.reduce<unknown>((v, key) => (v as Obj | undefined)?.[key as string], value);
+
+const COMPONENT = "cicd:registry:PrivateRegistry";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const SERVICE = "kubernetes:core/v1:Service";
+const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+const SECRET = "kubernetes:core/v1:Secret";
+const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const CRONJOB = "kubernetes:batch/v1:CronJob";
+
+const base: PrivateRegistryArgs = {
+    namespace: "registry",
+    pushPassword: "push-password-1",
+    pullPassword: "pull-password-1",
+    httpSecret: "0123456789abcdef0123456789abcdef",
+    pushNamespaces: ["ci"],
+    pullNamespaces: ["apps", "monitoring"],
+};
+/** The lowest cost keeps tests that do not look at the hash quick on a busy machine. */
+const fast: PrivateRegistryArgs = { ...base, bcryptCost: 4 };
+
+const RESTRICTED_CONTAINER = {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+const RESTRICTED_POD = {
+    runAsNonRoot: true,
+    runAsUser: 10001,
+    runAsGroup: 10001,
+    fsGroup: 10001,
+    seccompProfile: { type: "RuntimeDefault" },
+    fsGroupChangePolicy: "OnRootMismatch",
+};
+
+/** Records the resource options each child gets: mocks do not see retainOnDelete or protect. */
+function withOptions(): { options: Map<string, pulumi.ResourceOptions>; opts: pulumi.ComponentResourceOptions } {
+    const options = new Map<string, pulumi.ResourceOptions>();
+    return {
+        options,
+        opts: {
+            transformations: [
+                (child) => {
+                    options.set(`${child.type}::${child.name}`, child.opts);
+                    return undefined;
+                },
+            ],
+        },
+    };
+}
+
+function podSpec(resource: { inputs: Obj }, ...prefix: string[]): Obj {
+    return get(resource.inputs, ...prefix, "spec", "template", "spec") as Obj;
+}
+
+function containerNamed(spec: Obj, name: string): Obj {
+    const found = (spec.containers as Obj[]).find((c) => c.name === name);
+    assert.ok(found, `container ${name}`);
+    return found;
+}
+
+describe("PrivateRegistry", () => {
+    beforeEach(reset);
+
+    it("GIVEN defaults WHEN constructed THEN registers config, auth, claim, two-process pod, Services and NetworkPolicy", async () => {
+        const { options, opts } = withOptions();
+        const registry = new PrivateRegistry("reg", base, opts);
+        await settle();
+
+        assert.deepEqual(
+            registered.map((r) => `${r.type}::${r.name}`).sort(),
+            [
+                `${COMPONENT}::reg`,
+                `${CONFIGMAP}::reg-config`,
+                `${SECRET}::reg-auth`,
+                `${PVC}::reg-data`,
+                `${DEPLOYMENT}::reg`,
+                `${SERVICE}::reg`,
+                `${SERVICE}::reg-push`,
+                `${NETPOL}::reg`,
+            ].sort(),
+        );
+
+        // ConfigMap: auto-named, holding exactly the renderer's text for both processes.
+        const configMap = byName(CONFIGMAP, "reg-config");
+        assert.equal(get(configMap.inputs, "metadata", "name"), undefined, "ConfigMap must be auto-named");
+        assert.equal(get(configMap.inputs, "metadata", "namespace"), "registry");
+        const pushText = get(configMap.inputs, "data", "config.yml") as string;
+        const pullText = get(configMap.inputs, "data", "pull.yml") as string;
+        assert.equal(pushText, registry.pushConfig);
+        assert.equal(pullText, registry.pullConfig);
+        const push = parse(pushText) as Obj;
+        const pull = parse(pullText) as Obj;
+        assert.equal(get(push, "storage", "filesystem", "rootdirectory"), "/var/lib/registry");
+        assert.equal(get(push, "http", "addr"), ":5000");
+        assert.equal(get(pull, "http", "addr"), ":5001");
+        assert.equal(get(push, "auth", "htpasswd", "path"), "/auth/htpasswd");
+        assert.equal(get(push, "storage", "maintenance", "readonly", "enabled"), false);
+        assert.equal(get(pull, "storage", "maintenance", "readonly", "enabled"), true);
+        assert.equal(get(pull, "storage", "maintenance", "uploadpurging", "enabled"), false);
+        assert.equal(get(push, "storage", "delete", "enabled"), false);
+        assert.equal(get(push, "storage", "cache", "blobdescriptor"), "inmemory", "cache is safe without deletes");
+        assert.equal(get(push, "http", "secret"), undefined, "the http secret must not land in a ConfigMap");
+        assert.equal(get(push, "http", "tls"), undefined);
+        assert.equal(get(push, "health", "storagedriver", "enabled"), true);
+        assert.doesNotMatch(pushText + pullText, /0123456789abcdef|password/);
+
+        // Secret: every value a secret, the htpasswd files bcrypt entries of one user each.
+        const secret = byName(SECRET, "reg-auth");
+        assert.equal(get(secret.inputs, "metadata", "name"), undefined, "Secret must be auto-named");
+        for (const key of ["push.htpasswd", "pull.htpasswd", "http-secret"]) {
+            // The SDK may mark the whole stringData map secret, or each value: either hides them.
+            assert.ok(
+                isSecretValue(rawAt(secret, "stringData")) || isSecretValue(rawAt(secret, "stringData", key)),
+                `stringData.${key} must be secret`,
+            );
+        }
+        const pushLine = (get(secret.inputs, "stringData", "push.htpasswd") as string).trim();
+        const pullLine = (get(secret.inputs, "stringData", "pull.htpasswd") as string).trim();
+        assert.match(pushLine, /^ci-push:\$2y\$10\$[./A-Za-z0-9]{53}$/);
+        assert.match(pullLine, /^cluster-pull:\$2y\$10\$[./A-Za-z0-9]{53}$/);
+        assert.ok(bcrypt.compareSync("push-password-1", pushLine.slice("ci-push:".length)));
+        assert.ok(bcrypt.compareSync("pull-password-1", pullLine.slice("cluster-pull:".length)));
+        assert.ok(!bcrypt.compareSync("pull-password-1", pushLine.slice("ci-push:".length)));
+
+        // Claim: named, kept on destroy by default, not protected.
+        const claim = byName(PVC, "reg-data");
+        assert.equal(get(claim.inputs, "metadata", "name"), "reg-data");
+        assert.deepEqual(get(claim.inputs, "spec", "accessModes"), ["ReadWriteOnce"]);
+        assert.equal(get(claim.inputs, "spec", "resources", "requests", "storage"), "20Gi");
+        assert.equal(options.get(`${PVC}::reg-data`)?.retainOnDelete, true);
+        assert.equal(options.get(`${PVC}::reg-data`)?.protect, false);
+
+        // Deployment: one replica, Recreate (RWO), restricted pod, two registry processes.
+        const deployment = byName(DEPLOYMENT, "reg");
+        assert.equal(get(deployment.inputs, "spec", "replicas"), 1);
+        assert.deepEqual(get(deployment.inputs, "spec", "strategy"), { type: "Recreate" });
+        const spec = podSpec(deployment);
+        assert.deepEqual(spec.securityContext, RESTRICTED_POD);
+        assert.equal(spec.automountServiceAccountToken, false);
+        assert.equal(spec.enableServiceLinks, false);
+        const selector = get(deployment.inputs, "spec", "selector", "matchLabels") as Obj;
+        const podLabels = get(deployment.inputs, "spec", "template", "metadata", "labels") as Obj;
+        for (const [key, value] of Object.entries(selector)) {
+            assert.equal(podLabels[key], value, `template label ${key}`);
+        }
+        assert.deepEqual(
+            (spec.containers as Obj[]).map((c) => c.name),
+            ["push", "pull"],
+        );
+        for (const [role, port, config] of [
+            ["push", 5000, "/etc/docker/registry/config.yml"],
+            ["pull", 5001, "/etc/docker/registry/pull.yml"],
+        ] as const) {
+            const c = containerNamed(spec, role);
+            assert.equal(c.image, "registry:2.8.3");
+            assert.deepEqual(c.command, ["registry"]);
+            assert.deepEqual(c.args, ["serve", config]);
+            assert.deepEqual(c.ports, [{ name: role, containerPort: port, protocol: "TCP" }]);
+            assert.deepEqual(c.securityContext, RESTRICTED_CONTAINER);
+            assert.deepEqual(get(c, "readinessProbe", "httpGet"), { path: "/", port, scheme: "HTTP" });
+            assert.deepEqual(get(c, "livenessProbe", "httpGet"), { path: "/", port, scheme: "HTTP" });
+            assert.ok(get(c, "resources", "limits", "memory"));
+            assert.deepEqual(get(c, "env", 0), {
+                name: "REGISTRY_HTTP_SECRET",
+                valueFrom: { secretKeyRef: { name: "reg-auth-mock", key: "http-secret" } },
+            });
+            assert.deepEqual(c.volumeMounts, [
+                { name: "config", mountPath: "/etc/docker/registry", readOnly: true },
+                { name: `auth-${role}`, mountPath: "/auth", readOnly: true },
+                { name: "data", mountPath: "/var/lib/registry", readOnly: role === "pull" },
+                { name: "tmp", mountPath: "/tmp" },
+            ]);
+        }
+        assert.deepEqual(spec.volumes, [
+            { name: "config", configMap: { name: "reg-config-mock" } },
+            {
+                name: "auth-push",
+                secret: {
+                    secretName: "reg-auth-mock",
+                    items: [{ key: "push.htpasswd", path: "htpasswd" }],
+                    defaultMode: 0o440,
+                },
+            },
+            {
+                name: "auth-pull",
+                secret: {
+                    secretName: "reg-auth-mock",
+                    items: [{ key: "pull.htpasswd", path: "htpasswd" }],
+                    defaultMode: 0o440,
+                },
+            },
+            { name: "data", persistentVolumeClaim: { claimName: "reg-data" } },
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+        ]);
+
+        // Services: `reg` is the pull endpoint, `reg-push` the push endpoint.
+        for (const [svcName, role] of [
+            ["reg", "pull"],
+            ["reg-push", "push"],
+        ] as const) {
+            const svc = byName(SERVICE, svcName);
+            assert.equal(get(svc.inputs, "metadata", "name"), svcName);
+            assert.equal(get(svc.inputs, "spec", "type"), "ClusterIP");
+            assert.deepEqual(get(svc.inputs, "spec", "selector"), selector);
+            assert.deepEqual(get(svc.inputs, "spec", "ports"), [
+                { name: role, port: 5000, targetPort: role, protocol: "TCP" },
+            ]);
+        }
+
+        // NetworkPolicy: push port from CI only, pull port from pull and CI namespaces.
+        const policy = byName(NETPOL, "reg");
+        assert.deepEqual(get(policy.inputs, "spec", "podSelector"), { matchLabels: selector });
+        assert.deepEqual(get(policy.inputs, "spec", "policyTypes"), ["Ingress"]);
+        const nsPeer = (values: string[]) => ({
+            namespaceSelector: {
+                matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values }],
+            },
+        });
+        assert.deepEqual(get(policy.inputs, "spec", "ingress"), [
+            { from: [nsPeer(["ci"])], ports: [{ protocol: "TCP", port: 5000 }] },
+            { from: [nsPeer(["apps", "monitoring", "ci"])], ports: [{ protocol: "TCP", port: 5001 }] },
+        ]);
+
+        // Outputs the fan-out takes.
+        assert.equal(await valueOf(registry.endpoint), "reg.registry.svc.cluster.local:5000");
+        assert.equal(await valueOf(registry.pushEndpoint), "reg-push.registry.svc.cluster.local:5000");
+        assert.equal(await valueOf(registry.pullUsername), "cluster-pull");
+        assert.equal(await valueOf(registry.pushUsername), "ci-push");
+        assert.equal(await valueOf(registry.pullPassword), "pull-password-1");
+        assert.equal(await isSecretOutput(registry.pullPassword), true);
+        assert.equal(await isSecretOutput(registry.pushPassword), true);
+        assert.equal(await isSecretOutput(registry.endpoint), false);
+        assert.equal(await valueOf(registry.claimName), "reg-data");
+        assert.equal(registry.garbageCollection, undefined);
+    });
+
+    it("GIVEN the same inputs twice THEN the htpasswd is byte-identical (no Secret churn on re-run)", async () => {
+        new PrivateRegistry("reg", fast);
+        await settle();
+        const first = get(byName(SECRET, "reg-auth").inputs, "stringData") as Obj;
+        reset();
+        new PrivateRegistry("reg", fast);
+        await settle();
+        const second = get(byName(SECRET, "reg-auth").inputs, "stringData") as Obj;
+        assert.deepEqual(second, first);
+
+        reset();
+        new PrivateRegistry("reg", { ...fast, pullPassword: "pull-password-2" });
+        await settle();
+        const rotated = get(byName(SECRET, "reg-auth").inputs, "stringData") as Obj;
+        assert.equal(rotated["push.htpasswd"], first["push.htpasswd"], "the untouched user keeps its hash");
+        assert.notEqual(rotated["pull.htpasswd"], first["pull.htpasswd"], "a new password gives a new hash");
+    });
+
+    it("GIVEN deletes, garbage collection, TLS and a public host THEN the CronJob, HTTPS probes and config follow", async () => {
+        const registry = new PrivateRegistry("reg", {
+            ...base,
+            deleteEnabled: true,
+            garbageCollectSchedule: "0 3 * * 0",
+            garbageCollectDeleteUntagged: true,
+            tlsSecretName: "registry-tls",
+            publicPullEndpoint: "registry.example.com",
+            publicPushEndpoint: "push.registry.example.com",
+            ingressNamespaces: ["ingress-nginx"],
+            pullCidrs: ["10.0.0.0/16"],
+            storageSize: "100Gi",
+            storageClassName: "fast",
+            bcryptCost: 4,
+        });
+        await settle();
+
+        const push = parse(registry.pushConfig) as Obj;
+        const pull = parse(registry.pullConfig) as Obj;
+        assert.equal(get(push, "storage", "delete", "enabled"), true);
+        assert.equal(get(pull, "storage", "delete", "enabled"), false, "the reader never deletes");
+        assert.equal(get(push, "storage", "cache"), undefined, "no descriptor cache once blobs can vanish");
+        assert.equal(get(pull, "storage", "cache"), undefined);
+        assert.deepEqual(get(push, "http", "tls"), { certificate: "/certs/tls.crt", key: "/certs/tls.key" });
+        assert.deepEqual(get(pull, "http", "tls"), { certificate: "/certs/tls.crt", key: "/certs/tls.key" });
+
+        const spec = podSpec(byName(DEPLOYMENT, "reg"));
+        for (const role of ["push", "pull"]) {
+            const c = containerNamed(spec, role);
+            assert.equal(get(c, "readinessProbe", "httpGet", "scheme"), "HTTPS");
+            assert.deepEqual((c.volumeMounts as Obj[]).at(-1), { name: "tls", mountPath: "/certs", readOnly: true });
+        }
+        assert.deepEqual((spec.volumes as Obj[]).at(-1), {
+            name: "tls",
+            secret: {
+                secretName: "registry-tls",
+                items: [
+                    { key: "tls.crt", path: "tls.crt" },
+                    { key: "tls.key", path: "tls.key" },
+                ],
+                defaultMode: 0o440,
+            },
+        });
+
+        const claim = byName(PVC, "reg-data");
+        assert.equal(get(claim.inputs, "spec", "storageClassName"), "fast");
+        assert.equal(get(claim.inputs, "spec", "resources", "requests", "storage"), "100Gi");
+        assert.match(
+            get(byName(SECRET, "reg-auth").inputs, "stringData", "push.htpasswd") as string,
+            /^ci-push:\$2y\$04\$/,
+        );
+
+        const policy = byName(NETPOL, "reg");
+        assert.deepEqual(
+            get(policy.inputs, "spec", "ingress", 0, "from", 0, "namespaceSelector", "matchExpressions", 0, "values"),
+            ["ci", "ingress-nginx"],
+        );
+        assert.deepEqual(get(policy.inputs, "spec", "ingress", 1, "from"), [
+            {
+                namespaceSelector: {
+                    matchExpressions: [
+                        {
+                            key: "kubernetes.io/metadata.name",
+                            operator: "In",
+                            values: ["apps", "monitoring", "ci", "ingress-nginx"],
+                        },
+                    ],
+                },
+            },
+            { ipBlock: { cidr: "10.0.0.0/16" } },
+        ]);
+
+        const cron = byName(CRONJOB, "reg-gc");
+        assert.equal(get(cron.inputs, "spec", "schedule"), "0 3 * * 0");
+        assert.equal(get(cron.inputs, "spec", "concurrencyPolicy"), "Forbid");
+        const gc = podSpec(cron, "spec", "jobTemplate");
+        assert.equal(gc.restartPolicy, "Never");
+        assert.deepEqual(gc.securityContext, RESTRICTED_POD);
+        const gcContainer = containerNamed(gc, "garbage-collect");
+        assert.deepEqual(gcContainer.command, [
+            "registry",
+            "garbage-collect",
+            "--delete-untagged",
+            "/etc/docker/registry/config.yml",
+        ]);
+        assert.deepEqual(gcContainer.securityContext, RESTRICTED_CONTAINER);
+        assert.deepEqual(gcContainer.volumeMounts, [
+            { name: "config", mountPath: "/etc/docker/registry", readOnly: true },
+            { name: "data", mountPath: "/var/lib/registry" },
+            { name: "tmp", mountPath: "/tmp" },
+        ]);
+        assert.deepEqual(get(gc, "volumes", 1), { name: "data", persistentVolumeClaim: { claimName: "reg-data" } });
+        assert.deepEqual(get(gc, "affinity", "podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"), [
+            {
+                labelSelector: {
+                    matchLabels: get(byName(DEPLOYMENT, "reg").inputs, "spec", "selector", "matchLabels"),
+                },
+                topologyKey: "kubernetes.io/hostname",
+            },
+        ]);
+        // The GC pod is not a registry pod: neither the Services nor the NetworkPolicy select it.
+        const gcLabels = get(cron.inputs, "spec", "jobTemplate", "spec", "template", "metadata", "labels") as Obj;
+        assert.equal(gcLabels["app.kubernetes.io/component"], "registry-gc");
+
+        assert.equal(await valueOf(registry.endpoint), "registry.example.com");
+        assert.equal(await valueOf(registry.pushEndpoint), "push.registry.example.com");
+    });
+
+    it("GIVEN allowDataDeletion THEN the claim is not retained; GIVEN protectData THEN it is protected", async () => {
+        const deletable = withOptions();
+        new PrivateRegistry("reg", { ...fast, allowDataDeletion: true }, deletable.opts);
+        const guarded = withOptions();
+        new PrivateRegistry("kept", { ...fast, protectData: true }, guarded.opts);
+        await settle();
+        assert.equal(deletable.options.get(`${PVC}::reg-data`)?.retainOnDelete, false);
+        assert.equal(guarded.options.get(`${PVC}::kept-data`)?.retainOnDelete, true);
+        assert.equal(guarded.options.get(`${PVC}::kept-data`)?.protect, true);
+    });
+
+    it("GIVEN existingClaimName THEN no claim is created and the pod mounts the given one", async () => {
+        const registry = new PrivateRegistry("reg", { ...fast, existingClaimName: "reg-data-old" });
+        await settle();
+        assert.deepEqual(ofType(PVC), []);
+        const volumes = podSpec(byName(DEPLOYMENT, "reg")).volumes as Obj[];
+        assert.deepEqual(
+            volumes.find((v) => v.name === "data"),
+            { name: "data", persistentVolumeClaim: { claimName: "reg-data-old" } },
+        );
+        assert.equal(await valueOf(registry.claimName), "reg-data-old");
+    });
+
+    const invalid: [string, Partial<PrivateRegistryArgs> & { name?: string }, RegExp][] = [
+        ["a name that is no DNS label", { name: "Reg_1" }, /^Error: Reg_1: name: "Reg_1" must be a DNS-1123 label/],
+        [
+            "the same user twice",
+            { pushUsername: "ci", pullUsername: "ci" },
+            /reg: pullUsername: "ci" is also the push user/,
+        ],
+        ["a user name with a colon", { pushUsername: "ci:push" }, /reg: pushUsername: "ci:push" must match/],
+        ["no push namespace", { pushNamespaces: [] }, /reg: pushNamespaces: needs at least one namespace/],
+        ["a bad CIDR", { pullCidrs: ["10.0.0.0"] }, /reg: pullCidrs: "10.0.0.0" is not a CIDR/],
+        ["a bad storage size", { storageSize: "20 GB" }, /reg: storageSize: "20 GB" is not a Kubernetes quantity/],
+        ["a bad schedule", { garbageCollectSchedule: "every sunday" }, /reg: garbageCollectSchedule: "every sunday"/],
+        [
+            "delete-untagged without schedule",
+            { garbageCollectDeleteUntagged: true },
+            /reg: garbageCollectDeleteUntagged: needs garbageCollectSchedule/,
+        ],
+        [
+            "protect and allow deletion",
+            { protectData: true, allowDataDeletion: true },
+            /reg: protectData: contradicts allowDataDeletion/,
+        ],
+        [
+            "a size for an existing claim",
+            { existingClaimName: "x", storageSize: "1Gi" },
+            /reg: existingClaimName: storageSize/,
+        ],
+        ["a port out of range", { servicePort: 70000 }, /reg: servicePort: 70000 is not a port/],
+        ["a bcrypt cost too high", { bcryptCost: 20 }, /reg: bcryptCost: 20 is not an integer 4-14/],
+    ];
+    for (const [what, change, message] of invalid) {
+        it(`refuses ${what}, naming the field, and registers nothing`, async () => {
+            const { name = "reg", ...rest } = change;
+            assert.throws(() => new PrivateRegistry(name, { ...base, ...rest }), message);
+            await settle();
+            assert.deepEqual(registered, []);
+        });
+    }
+});
+
+describe("registry renderers", () => {
+    it("derives the bcrypt salt from the key and the user, never from the password", () => {
+        const a = htpasswdEntry("ci-push", "one", "key-1", 4);
+        const b = htpasswdEntry("ci-push", "two", "key-1", 4);
+        const salt = (line: string) => line.split("$")[3]?.slice(0, 22);
+        assert.equal(salt(a), salt(b), "same key and user: same salt whatever the password");
+        assert.notEqual(salt(htpasswdEntry("other", "one", "key-1", 4)), salt(a), "per-user salt");
+        assert.notEqual(salt(htpasswdEntry("ci-push", "one", "key-2", 4)), salt(a), "per-registry salt");
+        assert.equal(htpasswdEntry("ci-push", "one", "key-1", 4), a, "stable");
+        assert.match(deterministicBcryptSalt("k", "u", 12), /^\$2y\$12\$[./A-Za-z0-9]{22}$/);
+        assert.ok(bcrypt.compareSync("two", b.slice("ci-push:".length)));
+    });
+
+    it("refuses passwords bcrypt would truncate, empty passwords and bad user names", () => {
+        assert.throws(() => htpasswdEntry("u", "x".repeat(73), "k", 4), /longer than bcrypt's 72 bytes/);
+        assert.doesNotThrow(() => htpasswdEntry("u", "x".repeat(72), "k", 4));
+        assert.throws(() => htpasswdEntry("u", "", "k", 4), /password of "u" is empty/);
+        assert.throws(() => htpasswdEntry("a b", "p", "k", 4), /user name "a b" must match/);
+        assert.throws(() => htpasswdEntry("u", "p", "", 4), /salt key must not be empty/);
+        assert.throws(() => htpasswdEntry("u", "p", "k", 3), /bcrypt cost 3/);
+    });
+
+    it("renders a readable config that round-trips through a YAML parser, quoting every string", () => {
+        const text = renderRegistryConfig({
+            rootDirectory: "/data: with colon",
+            addr: "127.0.0.1:5000",
+            htpasswdPath: "/auth/htpasswd",
+            httpSecret: 's#cr"et',
+        });
+        const config = parse(text) as Obj;
+        assert.equal(config.version, "0.1");
+        assert.equal(get(config, "storage", "filesystem", "rootdirectory"), "/data: with colon");
+        assert.equal(get(config, "http", "secret"), 's#cr"et');
+        assert.deepEqual(get(config, "http", "headers"), { "X-Content-Type-Options": ["nosniff"] });
+        assert.throws(
+            () => renderRegistryConfig({ rootDirectory: "/d", addr: ":1", htpasswdPath: "/h", tlsKeyPath: "/k" }),
+            /tlsCertificatePath and tlsKeyPath go together/,
+        );
+        assert.deepEqual(garbageCollectCommand("registry", "/c.yml", false), ["registry", "garbage-collect", "/c.yml"]);
+    });
+});
