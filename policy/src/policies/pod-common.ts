@@ -2,7 +2,14 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 
 import { type ContainerRef, containersOf, type PodSpec, podSpecOf, type Subject, WORKLOAD_KINDS } from "../lib/kube";
 import { type Report, subjectOf } from "../lib/policy";
-import { dict, type Dict } from "../lib/values";
+import { dict, type Dict, isUnknown, UNKNOWN } from "../lib/values";
+
+/** Stands for a securityContext unknown during preview: every field reads as unknown, so checks skip it. */
+const ALL_UNKNOWN: Dict = new Proxy({}, { get: () => UNKNOWN });
+
+function securityContext(value: unknown): Dict {
+    return isUnknown(value) ? ALL_UNKNOWN : (dict(value) ?? {});
+}
 
 export interface PodPolicyDefinition {
     readonly name: string;
@@ -32,7 +39,7 @@ export function podPolicy(definition: PodPolicyDefinition): ResourceValidationPo
             };
             definition.checkPod?.(pod, subject, report);
             if (definition.checkContainer) {
-                const podSecurity = dict(pod.spec.securityContext) ?? {};
+                const podSecurity = securityContext(pod.spec.securityContext);
                 for (const ref of containersOf(pod)) {
                     definition.checkContainer(ref, podSecurity, subject, report);
                 }
@@ -41,9 +48,9 @@ export function podPolicy(definition: PodPolicyDefinition): ResourceValidationPo
     };
 }
 
-/** The container's securityContext ({} when absent or unknown). */
+/** The container's securityContext: {} when absent, every field unknown when it is unknown. */
 export function securityContextOf(ref: ContainerRef): Dict {
-    return dict(ref.container.securityContext) ?? {};
+    return securityContext(ref.container.securityContext);
 }
 
 /** Kinds the pod policies look at, for documentation. */
