@@ -119,9 +119,9 @@ export async function checkStack(
     config: Record<string, unknown> = {},
 ): Promise<Violation[]> {
     const p = stackPolicy(name);
-    const built = new Map<string, PolicyResource>();
-    for (const r of resources) {
-        built.set(r.name, {
+    // Names may repeat across types (a Deployment and its PDB are both "web"); `parent` names a component.
+    const built = resources.map(
+        (r): PolicyResource => ({
             type: r.type,
             name: r.name,
             urn: urnOf(r),
@@ -131,24 +131,24 @@ export async function checkStack(
             propertyDependencies: {},
             isType: () => false,
             asType: () => undefined,
-        });
-    }
-    for (const r of resources) {
+        }),
+    );
+    resources.forEach((r, index) => {
         if (r.parent !== undefined) {
-            const self = built.get(r.name);
-            const parent = built.get(r.parent);
-            if (!self || !parent) {
+            const self = built[index]!;
+            const parent = built.find((candidate) => candidate.name === r.parent);
+            if (!parent) {
                 throw new Error(`unknown parent ${r.parent} of ${r.name}`);
             }
             self.parent = parent;
             self.opts = { ...options, parent: parent.urn };
         }
-    }
+    });
     const violations: Violation[] = [];
     try {
         await p.validateStack(
             {
-                resources: [...built.values()],
+                resources: built,
                 stackTags: new Map(),
                 getConfig: <T extends object>() => effectiveConfig(p, config) as T,
                 notApplicable,
