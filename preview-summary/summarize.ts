@@ -358,7 +358,7 @@ function canarySection(input: SummaryInput): Section {
     const intro = [
         `Each step runs for at least one ${n(analysis.intervalSeconds)} s analysis window and passes with ≥ ${n(analysis.minRequests)} canary requests, ` +
             `5xx ratio ≤ ${analysis.maxErrorRatio} (and ≤ ${analysis.maxRatioVsStable}× stable above ${analysis.ratioFloor}), p95 ≤ ${analysis.maxP95Seconds} s; ` +
-            `${plural(analysis.maxNoDataIntervals, "window")} without data roll back.`,
+            `more than ${plural(analysis.maxNoDataIntervals, "window")} without data roll back.`,
     ];
     const items = apps.map((app) => {
         const index = app.steps.findIndex((s) => s.percent === app.currentPercent);
