@@ -5,10 +5,10 @@
  * Every process started here is recorded by pid and stopped by that pid; nothing is looked up by name.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -165,7 +165,11 @@ export class NginxInstance {
         let stderr = "";
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         this.child = child;
-        this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+        this.exited = new Promise((resolve) =>
+            child.once("exit", () => {
+                resolve();
+            }),
+        );
         const deadline = Date.now() + 5000;
         while (!(await this.answers())) {
             if (child.exitCode !== null || Date.now() > deadline) {
@@ -182,7 +186,9 @@ export class NginxInstance {
                 res.resume();
                 resolve(res.statusCode === 200);
             });
-            request.on("error", () => resolve(false));
+            request.on("error", () => {
+                resolve(false);
+            });
         });
     }
 
@@ -199,14 +205,14 @@ export class NginxInstance {
         if (pidInFile !== master) {
             throw new Error(`pid file says ${pidInFile}, but the nginx we started is ${master}`);
         }
-        const before = await childrenOf(master);
+        const before = childrenOf(master);
         const result = spawnSync(this.binary, this.args("-s", "reload"), { encoding: "utf8" });
         if (result.status !== 0) {
             throw new Error(`nginx -s reload failed: ${result.stderr}`);
         }
         const deadline = Date.now() + 10_000;
         for (;;) {
-            const now = await childrenOf(master);
+            const now = childrenOf(master);
             const replaced = now.length > 0 && now.every((pid) => !before.includes(pid));
             if (replaced) {
                 return;
@@ -248,15 +254,23 @@ export class NginxInstance {
     }
 }
 
-/** pids whose parent is `pid`, read from /proc (nginx workers of a master). */
-async function childrenOf(pid: number): Promise<number[]> {
-    const entries = await readdir("/proc");
+/**
+ * pids whose parent is `pid`, read from /proc (nginx workers of a master). Synchronous on purpose:
+ * /proc is in memory, and queueing ~200 reads behind a busy load loop's I/O made a reload look
+ * seconds slower than it was.
+ */
+function childrenOf(pid: number): number[] {
     const children: number[] = [];
-    for (const entry of entries) {
+    for (const entry of readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) {
             continue;
         }
-        const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+        let stat: string;
+        try {
+            stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        } catch {
+            continue; // the process exited while we looked
+        }
         // Fields after the command name, which is in parentheses and may itself contain spaces.
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
         if (Number(fields[1]) === pid) {
@@ -295,6 +309,8 @@ export interface LoadResult {
     readonly stable: number;
     readonly canary: number;
     readonly failed: number;
+    /** Requests sent a second time after their keep-alive connection was closed under them. */
+    readonly retried: number;
     /** Up to a few failure descriptions, for assertion messages. */
     readonly errors: readonly string[];
 }
@@ -304,38 +320,56 @@ export interface Outcome {
     readonly index: number;
     readonly track?: Track;
     readonly error?: string;
+    readonly retried: boolean;
 }
 
 export interface LoadOptions {
     readonly port: number;
-    readonly concurrency: number;
+    /** Requests in flight at once, and connections at most. @default 16 */
+    readonly concurrency?: number;
+    /** Reuse connections (HTTP keep-alive) or open one per request with `Connection: close`. */
+    readonly keepAlive: boolean;
+    /**
+     * Send a GET again, once, when the server closed its reused keep-alive connection before any
+     * response byte came back, on a new connection. HTTP clients do this for idempotent requests
+     * (RFC 9112 section 9.3.1; the `reusedSocket` example in node's docs): a server may close an idle
+     * connection at the moment a request is sent on it, and an nginx worker retiring after a reload
+     * closes its idle keep-alive connections. @default false
+     */
+    readonly retryStaleConnection?: boolean;
     /** Asked before each request: issue another one? Gets the number issued so far. */
     readonly more: (issued: number) => boolean;
-    readonly agent: http.Agent;
 }
 
 /** Bounded-concurrency GET loop through nginx; returns every request's outcome, in issue order. */
 export async function runLoad(options: LoadOptions): Promise<Outcome[]> {
+    const concurrency = options.concurrency ?? 16;
+    const agent = new http.Agent({ keepAlive: options.keepAlive, maxSockets: concurrency });
     const outcomes: Outcome[] = [];
     let issued = 0;
     const worker = async (): Promise<void> => {
         while (options.more(issued)) {
             const index = issued++;
-            outcomes[index] = { index, ...(await getTrack(options.port, options.agent)) };
+            let attempt = await getTrack(options.port, agent, options.keepAlive);
+            const retried = attempt.stale === true && options.retryStaleConnection === true;
+            if (retried) {
+                // On a new connection: another pooled one may be closing just the same.
+                attempt = await getTrack(options.port, false, false);
+            }
+            outcomes[index] = { index, track: attempt.track, error: attempt.error, retried };
         }
     };
-    await Promise.all(Array.from({ length: options.concurrency }, worker));
-    return outcomes;
-}
-
-/** `requests` GETs with keep-alive connections, counted per track. */
-export async function measureShares(port: number, requests: number, concurrency = 16): Promise<LoadResult> {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     try {
-        return tally(await runLoad({ port, concurrency, agent, more: (issued) => issued < requests }));
+        await Promise.all(Array.from({ length: concurrency }, worker));
     } finally {
         agent.destroy();
     }
+    return outcomes;
+}
+
+/** `requests` GETs on keep-alive connections, without retries, counted per track. */
+export async function measureShares(port: number, requests: number): Promise<LoadResult> {
+    return tally(await runLoad({ port, keepAlive: true, more: (issued) => issued < requests }));
 }
 
 export function tally(outcomes: readonly Outcome[]): LoadResult {
@@ -344,6 +378,7 @@ export function tally(outcomes: readonly Outcome[]): LoadResult {
         stable: outcomes.filter((outcome) => outcome.track === "stable").length,
         canary: outcomes.filter((outcome) => outcome.track === "canary").length,
         failed: errors.length,
+        retried: outcomes.filter((outcome) => outcome.retried).length,
         errors: errors.slice(0, 5),
     };
 }
@@ -353,9 +388,23 @@ export function canaryShare(result: LoadResult): number {
     return (100 * result.canary) / (result.canary + result.stable);
 }
 
-function getTrack(port: number, agent: http.Agent): Promise<{ track?: Track; error?: string }> {
+interface Attempt {
+    readonly track?: Track;
+    readonly error?: string;
+    /** Failed on a reused connection before any response arrived: safe to send again. */
+    readonly stale?: boolean;
+}
+
+/** Marks a socket that has carried a request: node's `reusedSocket` misses sockets handed straight to a queued request. */
+const USED = Symbol("used");
+
+function getTrack(port: number, agent: http.Agent | false, keepAlive: boolean): Promise<Attempt> {
     return new Promise((resolve) => {
-        const request = http.get({ host: "127.0.0.1", port, path: "/", agent }, (response) => {
+        // Without keep-alive, say so: node's agent would otherwise still hand a finished connection
+        // to a queued request.
+        const headers = keepAlive ? {} : { connection: "close" };
+        let reused = false;
+        const request = http.get({ host: "127.0.0.1", port, path: "/", agent, headers }, (response) => {
             const track = response.headers[TRACK_HEADER];
             let body = "";
             response.setEncoding("utf8");
@@ -367,11 +416,20 @@ function getTrack(port: number, agent: http.Agent): Promise<{ track?: Track; err
                     resolve({ error: `status ${response.statusCode ?? "?"}, track ${String(track)}, body ${body}` });
                 }
             });
-            response.on("error", (error) => resolve({ error: error.message }));
+            response.on("error", (error) => {
+                resolve({ error: error.message });
+            });
         });
-        request.on("error", (error) =>
-            resolve({ error: `${(error as NodeJS.ErrnoException).code ?? ""} ${error.message}` }),
-        );
+        request.on("socket", (socket: Socket & { [USED]?: true }) => {
+            reused = socket[USED] === true;
+            socket[USED] = true;
+        });
+        request.on("error", (error: NodeJS.ErrnoException) => {
+            resolve({
+                error: `${error.code ?? "error"} on a ${reused ? "reused" : "new"} connection: ${error.message}`,
+                stale: reused && error.code === "ECONNRESET",
+            });
+        });
     });
 }
 
