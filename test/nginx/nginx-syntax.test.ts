@@ -8,23 +8,29 @@ import { after, before, describe, it } from "node:test";
 import { type Backend, NginxInstance, seedWeights, startBackend, withWeights } from "./nginx-harness";
 
 describe("nginx -t on the rendered config", () => {
-    let nginx: NginxInstance;
     let stable: Backend;
     let canary: Backend;
+    let instance: NginxInstance | undefined;
+
+    /** One prefix reused by every check: creating it fails each test that needs nginx when it is missing. */
+    async function nginxPrefix(): Promise<NginxInstance> {
+        instance ??= await NginxInstance.create();
+        return instance;
+    }
 
     before(async () => {
-        nginx = await NginxInstance.create();
         stable = await startBackend("stable");
         canary = await startBackend("canary");
     });
 
     after(async () => {
-        await nginx.dispose();
+        await instance?.dispose();
         await stable.close();
         await canary.close();
     });
 
     it("accepts the config at every percentage 0-100", async () => {
+        const nginx = await nginxPrefix();
         const rejected: string[] = [];
         for (let percent = 0; percent <= 100; percent++) {
             await nginx.writeConfig(nginx.render(percent, stable, canary));
@@ -37,6 +43,7 @@ describe("nginx -t on the rendered config", () => {
     });
 
     it("rejects a server line with weight=0", async () => {
+        const nginx = await nginxPrefix();
         await nginx.writeConfig(withWeights(nginx.render(50, stable, canary), { stable: 100, canary: 0 }));
         const result = nginx.check();
         assert.equal(result.ok, false, "nginx -t accepted weight=0");
@@ -46,6 +53,7 @@ describe("nginx -t on the rendered config", () => {
     it("the seed's formula int((1-w)*10) / int(w*10) writes weight=0 at 100%, so its promotion never applies", async () => {
         const weights = seedWeights(100);
         assert.deepEqual(weights, { stable: 0, canary: 10 });
+        const nginx = await nginxPrefix();
         await nginx.writeConfig(withWeights(nginx.render(50, stable, canary), weights));
         const result = nginx.check();
         assert.equal(result.ok, false);
