@@ -139,7 +139,11 @@ function formatDuration(ms: number): string {
 }
 
 export async function runCanary(options: ControllerOptions): Promise<CanaryResult> {
-    const log = options.log ?? ((line: string) => console.log(line));
+    const log =
+        options.log ??
+        ((line: string) => {
+            console.log(line);
+        });
     const clock = options.clock ?? realClock;
     const onInterrupt = options.onInterrupt ?? "rollback";
     const interrupted = (): boolean => options.interrupt?.aborted === true;

@@ -25,12 +25,13 @@ export function lineDiff(before: string, after: string, contextLines = 1): strin
             ops.push({ kind: " ", line: a[i] as string, aLine: i, bLine: j });
             i++;
             j++;
-        } else if (j < b.length && (i === a.length || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) {
-            ops.push({ kind: "+", line: b[j] as string, aLine: i, bLine: j });
-            j++;
-        } else {
+        } else if (i < a.length && (j === b.length || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
+            // Removed lines before added ones, as unified diffs show a change.
             ops.push({ kind: "-", line: a[i] as string, aLine: i, bLine: j });
             i++;
+        } else {
+            ops.push({ kind: "+", line: b[j] as string, aLine: i, bLine: j });
+            j++;
         }
     }
 

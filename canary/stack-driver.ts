@@ -179,12 +179,10 @@ export class StackDriver implements Rollout {
         if (app === undefined) {
             throw new Error(`apps[${this.appIndex}] disappeared from stack ${this.stack.name}`);
         }
-        for (const [field, value] of Object.entries(edit.set ?? {})) {
-            app[field] = value;
-        }
-        for (const field of edit.remove ?? []) {
-            delete app[field];
-        }
+        const removed = new Set<string>(edit.remove ?? []);
+        apps[this.appIndex] = Object.fromEntries(
+            Object.entries({ ...app, ...edit.set }).filter(([field]) => !removed.has(field)),
+        );
         const parsed = parsePlainConfig(desired);
         if (!parsed.ok) {
             throw new Error(`refusing to write an invalid config:\n${describeProblems(parsed.problems)}`);
@@ -211,7 +209,7 @@ export class StackDriver implements Rollout {
             if (stored?.[field] !== value) {
                 throw new Error(
                     `wrote apps[${this.appIndex}].${field} = ${JSON.stringify(value)}, but the stack now says ` +
-                        `${JSON.stringify(stored?.[field])}` +
+                        JSON.stringify(stored?.[field]) +
                         (typeof value === "string" && /^[1-9][0-9]*$/.test(value)
                             ? " (Pulumi stores a value of digits as a number: use a tag that is not a bare number)"
                             : ""),
@@ -334,7 +332,7 @@ export async function openStack(
         return {
             stack,
             stackFile: join(options.workDir, stackFileName(options.stackName)),
-            dispose: isolated.dispose,
+            dispose: () => isolated.dispose(),
         };
     } catch (error) {
         await isolated.dispose();

@@ -169,7 +169,7 @@ describe("canary analysis: properties", () => {
     it("no data never advances, and rolls back exactly after maxNoDataIntervals windows in a row", () => {
         fc.assert(
             fc.property(
-                fc.array(fc.constantFrom("pass", "fail", "no-data") as fc.Arbitrary<"pass" | "fail" | "no-data">, {
+                fc.array(fc.constantFrom("pass", "fail", "no-data"), {
                     maxLength: 30,
                 }),
                 fc.integer({ min: 0, max: 10 }),

@@ -210,7 +210,13 @@ describe("canary controller", () => {
 
     it("GIVEN Ctrl-C during an up THEN the up finishes, then one rollback, exit 4", async () => {
         const interrupt = new AbortController();
-        const rollout = new FakeRollout({ duringUp: (percent) => percent === 25 && interrupt.abort() });
+        const rollout = new FakeRollout({
+            duringUp: (percent) => {
+                if (percent === 25) {
+                    interrupt.abort();
+                }
+            },
+        });
         const { result, lines } = await run(["pass"], { rollout, interrupt });
         assert.equal(result.outcome, "interrupted");
         assert.equal(result.exitCode, EXIT_CODES.interrupted);
@@ -221,7 +227,13 @@ describe("canary controller", () => {
 
     it("GIVEN Ctrl-C with --on-interrupt=hold THEN it stays at the last completed step and says so", async () => {
         const interrupt = new AbortController();
-        const rollout = new FakeRollout({ duringUp: (percent) => percent === 50 && interrupt.abort() });
+        const rollout = new FakeRollout({
+            duringUp: (percent) => {
+                if (percent === 50) {
+                    interrupt.abort();
+                }
+            },
+        });
         const { result } = await run(["pass"], { rollout, interrupt, onInterrupt: "hold" });
         assert.equal(result.outcome, "interrupted");
         assert.ok(!rollout.calls.includes("rollback"));
@@ -231,7 +243,11 @@ describe("canary controller", () => {
 
     it("GIVEN Ctrl-C while waiting for a window THEN it stops waiting and rolls back without analysing", async () => {
         const interrupt = new AbortController();
-        const clock = fakeClock((count) => count === 2 && interrupt.abort());
+        const clock = fakeClock((count) => {
+            if (count === 2) {
+                interrupt.abort();
+            }
+        });
         const { result, rollout, metrics } = await run(["pass"], { interrupt, clock });
         assert.equal(result.outcome, "interrupted");
         assert.equal(metrics.windows.length, 1, "the interrupted window is not analysed");

@@ -68,7 +68,7 @@ describe("HostUpstream", () => {
         assert.deepEqual(await valueOf(upstream.weights), { stable: 75, canary: 25 });
         assert.equal(upstream.configPath, PATHS.configPath);
 
-        const script = apply.inputs.create as string;
+        const script = apply.inputs.create;
         // The content never becomes part of the shell text.
         assert.ok(!script.includes("upstream"), script);
         assert.ok(!script.includes("10.0.0.1"), script);
@@ -113,7 +113,7 @@ describe("HostUpstream", () => {
         const apply = byName(REMOTE, "edge-apply");
         assert.equal(apply.inputs.stdin, expectedConfig(10));
         assert.equal(apply.inputs.create, hostUpstreamScript({ ...PATHS, sudo: true }));
-        assert.match(apply.inputs.create as string, /^sudo -n sh -c '/);
+        assert.match(apply.inputs.create, /^sudo -n sh -c '/);
         assert.deepEqual(apply.inputs.connection, {
             host: "edge-1.example.com",
             port: 22,
