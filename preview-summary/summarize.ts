@@ -556,17 +556,23 @@ export function summarize(input: SummaryInput): SummaryResult {
             ),
         );
     }
-    const warnings = otherDiagnostics.filter((d) => d.severity !== "error");
-    if (warnings.length > 0) {
-        sections.push(
-            section(
-                "warnings",
-                20,
-                "Warnings and messages",
-                warnings.map((d) => `- ${d.severity}:\n\n${fenced(clip(d.text, 1_000))}`),
-                { unit: "message", separator: "\n\n" },
-            ),
-        );
+    // Warnings (e.g. an unreachable cluster) matter more than the lists; program output ("info") least.
+    for (const [severity, title, keep] of [
+        ["warning", "Warnings", 60],
+        ["info", "Messages", 10],
+    ] as const) {
+        const messages = otherDiagnostics.filter((d) => d.severity === severity);
+        if (messages.length > 0) {
+            sections.push(
+                section(
+                    severity,
+                    keep,
+                    title,
+                    messages.map((d) => fenced(clip(d.text, 1_000))),
+                    { unit: severity === "warning" ? "warning" : "message", separator: "\n\n" },
+                ),
+            );
+        }
     }
 
     const render = (notes: readonly string[]): string => {
