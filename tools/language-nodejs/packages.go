@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/blang/semver"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
@@ -38,6 +41,10 @@ func readManifest(path string) (*packageManifest, error) {
 	return &m, nil
 }
 
+// errPluginDeclaration marks a provider SDK whose package.json asks for a plugin in a way we
+// cannot pass on to the engine; such a package is left out and a warning is printed.
+var errPluginDeclaration = errors.New("unusable Pulumi plugin declaration")
+
 // legacyInstallScript matches the install hook that provider SDKs published before the
 // `pulumi` field existed used to fetch their plugin, e.g.
 // "node scripts/install-pulumi-plugin.js resource kubernetes 4.34.2" (still present in
@@ -55,6 +62,9 @@ var legacyInstallScript = regexp.MustCompile(`install-pulumi-plugin\.js\s+resour
 func pluginPackage(m *packageManifest) (*pulumirpc.PackageDependency, error) {
 	if m.Pulumi == nil {
 		if match := legacyInstallScript.FindStringSubmatch(m.Scripts["install"]); match != nil {
+			if _, err := semver.ParseTolerant(match[2]); err != nil {
+				return nil, fmt.Errorf("%w: package %q: install script names plugin version %q, not a semantic version", errPluginDeclaration, m.Name, match[2])
+			}
 			return &pulumirpc.PackageDependency{Name: match[1], Kind: "resource", Version: withV(match[2])}, nil
 		}
 		return nil, nil
@@ -66,8 +76,8 @@ func pluginPackage(m *packageManifest) (*pulumirpc.PackageDependency, error) {
 	if name == "" {
 		scoped, ok := strings.CutPrefix(m.Name, "@pulumi/")
 		if !ok || scoped == "" {
-			return nil, fmt.Errorf("package %q declares a Pulumi plugin but not its name "+
-				"(a package outside @pulumi/ must set pulumi.name)", m.Name)
+			return nil, fmt.Errorf("%w: package %q declares a Pulumi plugin but not its name "+
+				"(a package outside @pulumi/ must set pulumi.name)", errPluginDeclaration, m.Name)
 		}
 		name = scoped
 	}
@@ -76,7 +86,14 @@ func pluginPackage(m *packageManifest) (*pulumirpc.PackageDependency, error) {
 		version = m.Version
 	}
 	if version == "" {
-		return nil, fmt.Errorf("package %q declares a Pulumi plugin without any version", m.Name)
+		return nil, fmt.Errorf("%w: package %q declares a Pulumi plugin without any version", errPluginDeclaration, m.Name)
+	}
+	// The engine rejects the whole answer when one version is not semver. A generated SDK whose
+	// version was never stamped (package.json "version": "${VERSION}") would then stop every
+	// deployment; leave that one package out instead, with this error to say why.
+	if _, err := semver.ParseTolerant(version); err != nil {
+		return nil, fmt.Errorf("%w: package %q declares plugin %s with version %q, which is not a semantic version "+
+			"(an SDK generated without its version stamped?)", errPluginDeclaration, m.Name, name, version)
 	}
 	dep := &pulumirpc.PackageDependency{
 		Name:    name,
@@ -286,11 +303,7 @@ func (h *nodeHost) GetRequiredPackages(
 	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
 	deps, errs := requiredPackages(req.GetInfo().GetProgramDirectory(), req.GetInfo().GetRootDirectory())
-	for _, err := range errs {
-		// A broken package.json somewhere in node_modules must not stop the deployment; the
-		// engine reports any plugin that turns out to be missing.
-		logging.V(3).Infof("language-nodejs: while looking for plugins: %v", err)
-	}
+	reportScanErrors(errs)
 	return &pulumirpc.GetRequiredPackagesResponse{Packages: deps}, nil
 }
 
@@ -304,9 +317,7 @@ func (h *nodeHost) GetRequiredPlugins(
 		dir = req.GetProgram() //nolint:staticcheck // older engines send only this
 	}
 	deps, errs := requiredPackages(dir, req.GetInfo().GetRootDirectory())
-	for _, err := range errs {
-		logging.V(3).Infof("language-nodejs: while looking for plugins: %v", err)
-	}
+	reportScanErrors(errs)
 	var plugins []*pulumirpc.PluginDependency
 	for _, d := range deps {
 		if d.Parameterization != nil || d.Extension != nil {
@@ -317,4 +328,16 @@ func (h *nodeHost) GetRequiredPlugins(
 		})
 	}
 	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
+}
+
+// reportScanErrors: a broken package.json somewhere in node_modules must not stop the
+// deployment (the engine reports any plugin that turns out to be missing), but a provider SDK
+// we had to leave out deserves a visible warning, so those go to stderr, which the engine shows.
+func reportScanErrors(errs []error) {
+	for _, err := range errs {
+		logging.V(3).Infof("language-nodejs: while looking for plugins: %v", err)
+		if errors.Is(err, errPluginDeclaration) {
+			fmt.Fprintf(os.Stderr, "warning: %v\n", err)
+		}
+	}
 }
