@@ -90,7 +90,9 @@ export function syntheticPreview(stack: string, counts: SyntheticCounts, secretV
             }
         }
     };
-    (["create", "update", "replace", "delete", "same"] as const).forEach((op) => add(op, counts[op]));
+    (["create", "update", "replace", "delete", "same"] as const).forEach((op) => {
+        add(op, counts[op]);
+    });
     return {
         config: { [`${PROJECT}:environment`]: stack, [`${PROJECT}:registryPassword`]: "[secret]" },
         steps,

@@ -425,7 +425,9 @@ describe("size limit", () => {
 
 describe("preview-summary CLI", () => {
     const dir = mkdtempSync(join(tmpdir(), "summary-cli-"));
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
 
     function io(env: NodeJS.ProcessEnv = {}): CliIO & { stdout: string; stderr: string } {
         const captured = {
@@ -542,7 +544,7 @@ describe("GitLab merge-request note", () => {
                 const next = page * pageSize < notes.length ? String(page + 1) : "";
                 return Promise.resolve(Response.json(slice, { headers: { "x-next-page": next } }));
             }
-            const body = (JSON.parse(String(init?.body)) as { body: string }).body;
+            const body = (JSON.parse(init?.body as string) as { body: string }).body;
             if (method === "PUT") {
                 const id = Number(parsed.pathname.split("/").at(-1));
                 const note = notes.find((n) => n.id === id);
