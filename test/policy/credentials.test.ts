@@ -59,31 +59,68 @@ describe("findCredential", () => {
     });
 
     it("recognises credential variable names but not references to them", () => {
-        for (const name of ["REGISTRY_PASSWORD", "CI_JOB_TOKEN", "AWS_SECRET_ACCESS_KEY", "DOCKER_CONFIG", "DOCKER_CONFIG_JSON", "api-token", "SSH_KEY", "KUBECONFIG", "BASIC_AUTH"]) {
+        for (const name of [
+            "REGISTRY_PASSWORD",
+            "CI_JOB_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "DOCKER_CONFIG",
+            "DOCKER_CONFIG_JSON",
+            "api-token",
+            "SSH_KEY",
+            "KUBECONFIG",
+            "BASIC_AUTH",
+        ]) {
             assert.ok(isCredentialName(name), name);
         }
-        for (const name of ["REGISTRY_USERNAME", "DEPLOY_ENVIRONMENT", "APP_VERSION", "DB_PASSWORD_FILE", "SECRET_NAME", "MONKEY", "AUTHOR", "TOKEN_TTL"]) {
+        for (const name of [
+            "REGISTRY_USERNAME",
+            "DEPLOY_ENVIRONMENT",
+            "APP_VERSION",
+            "DB_PASSWORD_FILE",
+            "SECRET_NAME",
+            "MONKEY",
+            "AUTHOR",
+            "TOKEN_TTL",
+        ]) {
             assert.ok(!isCredentialName(name), name);
         }
     });
 });
 
 describe("no-credentials-outside-secrets", () => {
-    const check = (resource: Parameters<typeof checkResource>[1]): Promise<string[]> => checkResource("no-credentials-outside-secrets", resource);
+    const check = (resource: Parameters<typeof checkResource>[1]): Promise<string[]> =>
+        checkResource("no-credentials-outside-secrets", resource);
 
     it("GIVEN the router ConfigMap and a restricted Deployment as the components build them THEN it passes", async () => {
-        assert.deepEqual(await check(configMap({ "nginx.conf": "upstream storefront { server a:80 weight=100; }" })), []);
-        assert.deepEqual(await check(deployment(podSpec({ containers: [container({ env: [{ name: "APP_TRACK", value: "stable" }] })] }))), []);
+        assert.deepEqual(
+            await check(configMap({ "nginx.conf": "upstream storefront { server a:80 weight=100; }" })),
+            [],
+        );
+        assert.deepEqual(
+            await check(
+                deployment(podSpec({ containers: [container({ env: [{ name: "APP_TRACK", value: "stable" }] })] })),
+            ),
+            [],
+        );
     });
 
     it("GIVEN a runner token or a dockerconfig in a ConfigMap THEN it reports the key and says to move it to a Secret", async () => {
         const token = await check(configMap({ "config.toml": `[[runners]]\n  token = "${fake.glrt}"\n` }));
         assert.equal(token.length, 1);
-        assert.match(token[0]!, /ConfigMap shop\/<auto-named settings-…>: data\["config\.toml"\] holds a GitLab runner authentication token \(glrt-…\).*Fix: move the credential to a Secret/);
+        assert.match(
+            token[0]!,
+            /ConfigMap shop\/<auto-named settings-…>: data\["config\.toml"\] holds a GitLab runner authentication token \(glrt-…\).*Fix: move the credential to a Secret/,
+        );
         assert.ok(!token[0]!.includes(fake.glrt), "message echoes the token");
         const docker = await check(configMap({ ".dockerconfigjson": fake.docker }));
         assert.match(docker[0]!, /registry credential \(dockerconfig JSON with auths\)/);
-        const binary = await check({ ...configMap({}), props: { metadata: { namespace: "shop" }, binaryData: { key: Buffer.from(fake.privateKey).toString("base64") } } });
+        const binary = await check({
+            ...configMap({}),
+            props: {
+                metadata: { namespace: "shop" },
+                binaryData: { key: Buffer.from(fake.privateKey).toString("base64") },
+            },
+        });
         assert.match(binary[0]!, /binaryData\["key"\] holds a private key block/);
         const named = await check(configMap({ password: "correct horse battery staple" }));
         assert.match(named[0]!, /data\["password"\] is named like a credential/);
@@ -107,13 +144,24 @@ describe("no-credentials-outside-secrets", () => {
         const messages = await check(workload);
         assert.equal(messages.length, 4, messages.join("\n"));
         assert.match(messages.join("\n"), /metadata\.annotations\["ci\/token"\] holds a GitLab personal access token/);
-        assert.match(messages.join("\n"), /env REGISTRY_PASSWORD \(env\[0\]\.value\) is named like a credential.*valueFrom\.secretKeyRef/);
+        assert.match(
+            messages.join("\n"),
+            /env REGISTRY_PASSWORD \(env\[0\]\.value\) is named like a credential.*valueFrom\.secretKeyRef/,
+        );
         assert.match(messages.join("\n"), /env GITLAB_URL \(env\[1\]\.value\) holds a URL with an embedded password/);
         assert.match(messages.join("\n"), /args\[1\] holds a GitHub token/);
     });
 
     it("GIVEN the same data in a Secret THEN it passes: that is where it belongs", async () => {
-        const inSecret = { type: "kubernetes:core/v1:Secret", name: "pull", props: { metadata: { namespace: "shop" }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": fake.docker } } };
+        const inSecret = {
+            type: "kubernetes:core/v1:Secret",
+            name: "pull",
+            props: {
+                metadata: { namespace: "shop" },
+                type: "kubernetes.io/dockerconfigjson",
+                stringData: { ".dockerconfigjson": fake.docker },
+            },
+        };
         assert.deepEqual(await check(inSecret), []);
     });
 
@@ -124,7 +172,10 @@ describe("no-credentials-outside-secrets", () => {
             props: { repository: "shop", environment: "production", variableName, value },
         });
         assert.deepEqual(await check(variable("REGISTRY_USERNAME", "ci-pull")), []);
-        assert.match((await check(variable("REGISTRY_PASSWORD", "x")))[0]!, /GitHub Actions variable REGISTRY_PASSWORD .* is named like a credential.*github\.ActionsEnvironmentSecret/);
+        assert.match(
+            (await check(variable("REGISTRY_PASSWORD", "x")))[0]!,
+            /GitHub Actions variable REGISTRY_PASSWORD .* is named like a credential.*github\.ActionsEnvironmentSecret/,
+        );
         assert.match((await check(variable("SETTINGS", fake.ghp)))[0]!, /holds a GitHub token/);
     });
 });

@@ -10,8 +10,11 @@ import {
     type ResourceValidationArgs,
     type ResourceValidationPolicy,
     type StackValidationPolicy,
-    unknownCheckingProxy,
+    unknownCheckingProxy as sdkUnknownCheckingProxy,
 } from "../../policy/src/sdk";
+
+/** The SDK's proxy that throws on unknown values, as the analyzer server wraps props in it. */
+const unknownCheckingProxy = sdkUnknownCheckingProxy as (value: unknown) => unknown;
 
 /** What the engine sends for a value it does not know during preview. */
 export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -80,6 +83,7 @@ export async function checkResource(
         stackTags: new Map(),
         isType: () => false,
         asType: () => undefined,
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the SDK's signature
         getConfig: <T extends object>() => effectiveConfig(p, config) as T,
         notApplicable,
     };
@@ -150,6 +154,7 @@ export async function checkStack(
             {
                 resources: built,
                 stackTags: new Map(),
+                // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the SDK's signature
                 getConfig: <T extends object>() => effectiveConfig(p, config) as T,
                 notApplicable,
             },

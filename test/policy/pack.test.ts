@@ -19,7 +19,10 @@ function typeOk(schema: Record<string, unknown>, value: unknown): boolean {
         case "boolean":
             return typeof value === "boolean";
         case "array":
-            return Array.isArray(value) && value.every((item) => typeOk((schema.items as Record<string, unknown> | undefined) ?? {}, item));
+            return (
+                Array.isArray(value) &&
+                value.every((item) => typeOk((schema.items as Record<string, unknown> | undefined) ?? {}, item))
+            );
         default:
             return true;
     }
@@ -38,7 +41,10 @@ describe("the pack", () => {
 
     for (const stack of ["local", "staging", "production"]) {
         it(`config/${stack}.json names only policies of the pack, valid levels and declared properties`, () => {
-            const config = JSON.parse(readFileSync(join(POLICY_DIR, "config", `${stack}.json`), "utf8")) as Record<string, unknown>;
+            const config = JSON.parse(readFileSync(join(POLICY_DIR, "config", `${stack}.json`), "utf8")) as Record<
+                string,
+                unknown
+            >;
             for (const [name, value] of Object.entries(config)) {
                 if (name === "all") {
                     assert.ok(LEVELS.includes(value as string));
@@ -60,7 +66,11 @@ describe("the pack", () => {
                     assert.ok(typeOk(schema as Record<string, unknown>, field), `${stack}.json: ${name}.${key}`);
                 }
                 if (p.configSchema?.properties.environment) {
-                    assert.equal((value as Record<string, unknown>).environment, stack, `${stack}.json: ${name}.environment`);
+                    assert.equal(
+                        (value as Record<string, unknown>).environment,
+                        stack,
+                        `${stack}.json: ${name}.environment`,
+                    );
                 }
             }
             for (const p of policies.filter((candidate) => candidate.configSchema?.properties.environment)) {
@@ -71,13 +81,17 @@ describe("the pack", () => {
 
     it("README.md documents every policy in its table", () => {
         const readme = readFileSync(join(POLICY_DIR, "README.md"), "utf8");
-        const documented = [...readme.matchAll(/^\| `([a-z0-9-]+)` \| [a-z]/gm)].map((m) => m[1]).filter((n) => policies.some((p) => p.name === n));
+        const documented = [...readme.matchAll(/^\| `([a-z0-9-]+)`\s+\|\s+[a-z]/gm)]
+            .map((m) => m[1])
+            .filter((n) => policies.some((p) => p.name === n));
         assert.deepEqual([...new Set(documented)].sort(), policies.map((p) => p.name).sort());
     });
 
     it("knows the SDK's unknown-value sentinels", () => {
         const proxy = createRequire(join(POLICY_DIR, "index.ts"))("@pulumi/policy/proxy") as Record<string, unknown>;
-        const fromSdk = Object.entries(proxy).filter(([key]) => /^unknown[A-Z].*Value$/.test(key)).map(([, v]) => v);
+        const fromSdk = Object.entries(proxy)
+            .filter(([key]) => /^unknown[A-Z].*Value$/.test(key))
+            .map(([, v]) => v);
         assert.equal(fromSdk.length, 7);
         assert.deepEqual(new Set(fromSdk), UNKNOWN_SENTINELS);
     });

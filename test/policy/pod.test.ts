@@ -31,28 +31,51 @@ describe("pod policies", () => {
 
     it("GIVEN a privileged init container WHEN checked in every workload kind THEN each reports it with kind, name and path", async () => {
         const spec = podSpec({
-            initContainers: [container({ name: "dind", securityContext: { ...container().securityContext as object, privileged: true } })],
+            initContainers: [
+                container({
+                    name: "dind",
+                    securityContext: { ...(container().securityContext as object), privileged: true },
+                }),
+            ],
         });
         for (const workload of everyWorkloadKind(spec)) {
             const messages = await checkResource("pod-no-privileged-containers", workload);
             assert.equal(messages.length, 1, workload.type);
-            assert.match(messages[0]!, /init container "dind" \(.*initContainers\[0\]\) sets securityContext\.privileged: true/);
+            assert.match(
+                messages[0]!,
+                /init container "dind" \(.*initContainers\[0\]\) sets securityContext\.privileged: true/,
+            );
             assert.match(messages[0]!, /shop\/web/);
             assert.match(messages[0]!, /Fix: /);
         }
         const cron = everyWorkloadKind(spec).find((w) => w.type.endsWith("CronJob"))!;
-        assert.match((await checkResource("pod-no-privileged-containers", cron))[0]!, /spec\.jobTemplate\.spec\.template\.spec\.initContainers\[0\]/);
+        assert.match(
+            (await checkResource("pod-no-privileged-containers", cron))[0]!,
+            /spec\.jobTemplate\.spec\.template\.spec\.initContainers\[0\]/,
+        );
     });
 
     it("GIVEN allowPrivilegeEscalation unset or true THEN pod-no-privilege-escalation reports both; false passes", async () => {
-        const unset = podSpec({ containers: [container({ securityContext: { ...restricted(), allowPrivilegeEscalation: undefined } })] });
-        assert.match((await check("pod-no-privilege-escalation", unset))[0]!, /does not set securityContext\.allowPrivilegeEscalation \(the default is true\)/);
-        const yes = podSpec({ containers: [container({ securityContext: { ...restricted(), allowPrivilegeEscalation: true } })] });
-        assert.match((await check("pod-no-privilege-escalation", yes))[0]!, /sets securityContext\.allowPrivilegeEscalation: true/);
+        const unset = podSpec({
+            containers: [container({ securityContext: { ...restricted(), allowPrivilegeEscalation: undefined } })],
+        });
+        assert.match(
+            (await check("pod-no-privilege-escalation", unset))[0]!,
+            /does not set securityContext\.allowPrivilegeEscalation \(the default is true\)/,
+        );
+        const yes = podSpec({
+            containers: [container({ securityContext: { ...restricted(), allowPrivilegeEscalation: true } })],
+        });
+        assert.match(
+            (await check("pod-no-privilege-escalation", yes))[0]!,
+            /sets securityContext\.allowPrivilegeEscalation: true/,
+        );
     });
 
     it("GIVEN runAsNonRoot on the pod only THEN it passes; on neither, or runAsUser 0, THEN it fails", async () => {
-        const podLevel = podSpec({ containers: [container({ securityContext: { ...restricted(), runAsNonRoot: undefined } })] });
+        const podLevel = podSpec({
+            containers: [container({ securityContext: { ...restricted(), runAsNonRoot: undefined } })],
+        });
         assert.deepEqual(await check("pod-run-as-non-root", podLevel), []);
         const containerLevel = podSpec({
             securityContext: { seccompProfile: { type: "RuntimeDefault" } },
@@ -65,14 +88,26 @@ describe("pod policies", () => {
         });
         assert.match((await check("pod-run-as-non-root", neither))[0]!, /set neither on the container nor on the pod/);
         const root = podSpec({ containers: [container({ securityContext: { ...restricted(), runAsUser: 0 } })] });
-        assert.match((await check("pod-run-as-non-root", root))[0]!, /runs as uid 0 \(runAsUser: 0 in its securityContext\)/);
+        assert.match(
+            (await check("pod-run-as-non-root", root))[0]!,
+            /runs as uid 0 \(runAsUser: 0 in its securityContext\)/,
+        );
     });
 
     it("GIVEN capabilities not dropped, or SYS_ADMIN added THEN pod-drop-all-capabilities reports; NET_BIND_SERVICE may be added", async () => {
-        const none = podSpec({ containers: [container({ securityContext: { ...restricted(), capabilities: undefined } })] });
+        const none = podSpec({
+            containers: [container({ securityContext: { ...restricted(), capabilities: undefined } })],
+        });
         assert.match((await check("pod-drop-all-capabilities", none))[0]!, /capabilities\.drop is not set/);
         const added = podSpec({
-            containers: [container({ securityContext: { ...restricted(), capabilities: { drop: ["ALL"], add: ["SYS_ADMIN", "NET_BIND_SERVICE"] } } })],
+            containers: [
+                container({
+                    securityContext: {
+                        ...restricted(),
+                        capabilities: { drop: ["ALL"], add: ["SYS_ADMIN", "NET_BIND_SERVICE"] },
+                    },
+                }),
+            ],
         });
         const messages = await check("pod-drop-all-capabilities", added);
         assert.equal(messages.length, 1);
@@ -80,8 +115,13 @@ describe("pod policies", () => {
     });
 
     it("GIVEN seccomp Unconfined on a container, or no profile anywhere THEN pod-seccomp-runtime-default reports", async () => {
-        const unconfined = podSpec({ containers: [container({ securityContext: { ...restricted(), seccompProfile: { type: "Unconfined" } } })] });
-        assert.match((await check("pod-seccomp-runtime-default", unconfined))[0]!, /seccompProfile\.type is "Unconfined"/);
+        const unconfined = podSpec({
+            containers: [container({ securityContext: { ...restricted(), seccompProfile: { type: "Unconfined" } } })],
+        });
+        assert.match(
+            (await check("pod-seccomp-runtime-default", unconfined))[0]!,
+            /seccompProfile\.type is "Unconfined"/,
+        );
         const nowhere = podSpec({
             securityContext: { runAsNonRoot: true, runAsUser: 10001 },
             containers: [container({ securityContext: { ...restricted(), seccompProfile: undefined } })],
@@ -90,7 +130,9 @@ describe("pod policies", () => {
     });
 
     it("GIVEN a writable root filesystem THEN pod-read-only-root-filesystem reports", async () => {
-        const writable = podSpec({ containers: [container({ securityContext: { ...restricted(), readOnlyRootFilesystem: false } })] });
+        const writable = podSpec({
+            containers: [container({ securityContext: { ...restricted(), readOnlyRootFilesystem: false } })],
+        });
         assert.match((await check("pod-read-only-root-filesystem", writable))[0]!, /readOnlyRootFilesystem is false/);
     });
 
@@ -101,7 +143,10 @@ describe("pod policies", () => {
         });
         const messages = await check("pod-resource-requests-and-limits", spec);
         assert.equal(messages.length, 1);
-        assert.match(messages[0]!, /init container "setup".* does not set resources\.limits\.cpu, resources\.limits\.memory/);
+        assert.match(
+            messages[0]!,
+            /init container "setup".* does not set resources\.limits\.cpu, resources\.limits\.memory/,
+        );
     });
 
     it("GIVEN hostNetwork, hostPID, hostIPC, a hostPath volume and a hostPort THEN pod-no-host-namespaces-or-paths reports each", async () => {
@@ -115,7 +160,10 @@ describe("pod policies", () => {
         const messages = await check("pod-no-host-namespaces-or-paths", spec);
         assert.equal(messages.length, 5);
         assert.match(messages.join("\n"), /Network namespace/);
-        assert.match(messages.join("\n"), /volume "sock" \(spec\.template\.spec\.volumes\[0\]\) mounts hostPath \/var\/run\/docker\.sock/);
+        assert.match(
+            messages.join("\n"),
+            /volume "sock" \(spec\.template\.spec\.volumes\[0\]\) mounts hostPath \/var\/run\/docker\.sock/,
+        );
         assert.match(messages.join("\n"), /binds host port 80/);
     });
 

@@ -75,7 +75,9 @@ function policyHits(output: string): PolicyHit[] {
         if (!line.startsWith("{")) {
             continue;
         }
-        let event: { policyEvent?: { policyName?: string; enforcementLevel?: string; message?: string; policyPackName?: string } };
+        let event: {
+            policyEvent?: { policyName?: string; enforcementLevel?: string; message?: string; policyPackName?: string };
+        };
         try {
             event = JSON.parse(line) as typeof event;
         } catch {
@@ -112,7 +114,7 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
 
     function ready(): void {
         if (setupError !== undefined) {
-            throw setupError;
+            throw setupError instanceof Error ? setupError : new Error(JSON.stringify(setupError));
         }
     }
 
@@ -133,7 +135,9 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "config"]) {
             await cp(join(ROOT, entry), join(project, entry), { recursive: true });
         }
-        await cp(join(ROOT, "test", "policy", "fixture"), join(project, "test", "policy", "fixture"), { recursive: true });
+        await cp(join(ROOT, "test", "policy", "fixture"), join(project, "test", "policy", "fixture"), {
+            recursive: true,
+        });
         await symlink(join(ROOT, "node_modules"), join(project, "node_modules"), "dir");
         // Secrets re-encrypted under the test passphrase: the stacks' own passphrases are not needed.
         for (const stack of STACKS) {
@@ -198,7 +202,11 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         }
     });
 
-    async function preview(cwd: string, stack: string, configFile: string): Promise<{ result: Run; hits: PolicyHit[] }> {
+    async function preview(
+        cwd: string,
+        stack: string,
+        configFile: string,
+    ): Promise<{ result: Run; hits: PolicyHit[] }> {
         const result = await run(
             pulumi,
             [
@@ -239,7 +247,11 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
 
     it("fails on the misusing fixture with exactly the expected policies, each mandatory", async () => {
         ready();
-        const { result, hits } = await preview(join(work, "project", "test", "policy", "fixture"), "production", "production.json");
+        const { result, hits } = await preview(
+            join(work, "project", "test", "policy", "fixture"),
+            "production",
+            "production.json",
+        );
         assert.notEqual(result.code, 0, `the fixture's preview passed:\n${result.output}`);
         const found = [...new Set(hits.map((h) => h.policy))].sort();
         assert.deepEqual(found, Object.keys(EXPECTED_VIOLATIONS).sort(), `policies violated:\n${result.output}`);

@@ -13,37 +13,57 @@ const kubernetesConfig = renderKubernetesRunnerConfig({ ...common, namespace: "c
 const podmanConfig = renderPodmanRunnerConfig(common);
 
 describe("runner-config-unprivileged", () => {
-    const check = (resource: Parameters<typeof checkResource>[1]): Promise<string[]> => checkResource("runner-config-unprivileged", resource);
+    const check = (resource: Parameters<typeof checkResource>[1]): Promise<string[]> =>
+        checkResource("runner-config-unprivileged", resource);
 
     it("GIVEN the config.toml the components render (kubernetes and Podman host) in a Secret THEN it passes", async () => {
         assert.deepEqual(await check(secret({ "config.toml": kubernetesConfig })), []);
         assert.deepEqual(await check(secret({ "config.toml": podmanConfig })), []);
-        const data = { type: "kubernetes:core/v1:Secret", name: "cfg", props: { metadata: {}, data: { "config.toml": Buffer.from(kubernetesConfig).toString("base64") } } };
+        const data = {
+            type: "kubernetes:core/v1:Secret",
+            name: "cfg",
+            props: { metadata: {}, data: { "config.toml": Buffer.from(kubernetesConfig).toString("base64") } },
+        };
         assert.deepEqual(await check(data), []);
     });
 
     it("GIVEN privileged = true in a Secret's stringData THEN it reports runner, key and fix", async () => {
-        const messages = await check(secret({ "config.toml": kubernetesConfig.replace("privileged = false", "privileged = true") }));
+        const messages = await check(
+            secret({ "config.toml": kubernetesConfig.replace("privileged = false", "privileged = true") }),
+        );
         assert.equal(messages.length, 1);
-        assert.match(messages[0]!, /Secret ci\/<auto-named runner-config-…>: the runner config in stringData\["config\.toml"\]: runners\[0\] \("ci"\) sets runners\[0\]\.kubernetes\.privileged = true.*Fix: set privileged = false/);
+        assert.match(
+            messages[0]!,
+            /Secret ci\/<auto-named runner-config-…>: the runner config in stringData\["config\.toml"\]: runners\[0\] \("ci"\) sets runners\[0\]\.kubernetes\.privileged = true.*Fix: set privileged = false/,
+        );
     });
 
     it("GIVEN privileged = true in base64 data or a ConfigMap THEN it finds it there too", async () => {
         const privileged = podmanConfig.replace("privileged = false", "privileged = true");
-        const data = { type: "kubernetes:core/v1:Secret", name: "cfg", props: { metadata: {}, data: { "runner.toml": Buffer.from(privileged).toString("base64") } } };
-        assert.match((await check(data))[0]!, /data\["runner\.toml"\]: runners\[0\] \("ci"\) sets runners\[0\]\.docker\.privileged = true/);
+        const data = {
+            type: "kubernetes:core/v1:Secret",
+            name: "cfg",
+            props: { metadata: {}, data: { "runner.toml": Buffer.from(privileged).toString("base64") } },
+        };
+        assert.match(
+            (await check(data))[0]!,
+            /data\["runner\.toml"\]: runners\[0\] \("ci"\) sets runners\[0\]\.docker\.privileged = true/,
+        );
         assert.equal((await check(configMap({ "config.toml": privileged }))).length, 1);
     });
 
-    it("GIVEN a docker or kubernetes runner without a privileged line THEN an absent flag is not accepted", async () => {
+    it("GIVEN a docker or kubernetes runner without a privileged line THEN an absent flag is not accepted", () => {
         const problems = runnerConfigProblems(podmanConfig.replace("    privileged = false\n", ""));
         assert.deepEqual(problems.length, 1);
-        assert.match(problems[0]!, /uses the docker executor but \[runners\.docker\] does not set privileged.*add privileged = false/);
+        assert.match(
+            problems[0]!,
+            /uses the docker executor but \[runners\.docker\] does not set privileged.*add privileged = false/,
+        );
         assert.equal(runnerConfigProblems(kubernetesConfig.replace("    privileged = false\n", "")).length, 1);
         assert.deepEqual(runnerConfigProblems('[[runners]]\n  name = "sh"\n  executor = "shell"\n'), []);
     });
 
-    it("GIVEN the Docker socket, added capabilities, hostPath volumes or services_privileged THEN it reports each", async () => {
+    it("GIVEN the Docker socket, added capabilities, hostPath volumes or services_privileged THEN it reports each", () => {
         const config = [
             "[[runners]]",
             '  name = "dind"',
@@ -69,7 +89,10 @@ describe("runner-config-unprivileged", () => {
         assert.match(problems.join("\n"), /services_privileged = true/);
         assert.match(problems.join("\n"), /container engine socket/);
         assert.match(problems.join("\n"), /adds capabilities SYS_ADMIN/);
-        assert.match(problems.join("\n"), /runners\[1\] \("k8s"\) sets runners\[1\]\.kubernetes\.allow_privilege_escalation = true/);
+        assert.match(
+            problems.join("\n"),
+            /runners\[1\] \("k8s"\) sets runners\[1\]\.kubernetes\.allow_privilege_escalation = true/,
+        );
         assert.match(problems.join("\n"), /hostPath volumes/);
     });
 
@@ -89,38 +112,127 @@ describe("runner-config-unprivileged", () => {
 const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
 
 describe("runner-rbac-namespaced", () => {
-    const check = (resource: Parameters<typeof checkResource>[1]): Promise<string[]> => checkResource("runner-rbac-namespaced", resource);
+    const check = (resource: Parameters<typeof checkResource>[1]): Promise<string[]> =>
+        checkResource("runner-rbac-namespaced", resource);
     const runnerLabels = { "app.kubernetes.io/component": "gitlab-runner" };
 
     it("GIVEN the runner's namespaced Role and RoleBinding as GitLabRunner builds them THEN it passes", async () => {
-        assert.deepEqual(await check({ type: `${RBAC}:Role`, name: "ci", props: { metadata: { namespace: "ci", labels: runnerLabels }, rules: EXECUTOR_RULES } }), []);
-        const binding = { type: `${RBAC}:RoleBinding`, name: "ci", props: { metadata: { namespace: "ci", labels: runnerLabels }, roleRef: { kind: "Role", name: "ci-1234" }, subjects: [{ kind: "ServiceAccount", name: "ci-5678", namespace: "ci" }] } };
+        assert.deepEqual(
+            await check({
+                type: `${RBAC}:Role`,
+                name: "ci",
+                props: { metadata: { namespace: "ci", labels: runnerLabels }, rules: EXECUTOR_RULES },
+            }),
+            [],
+        );
+        const binding = {
+            type: `${RBAC}:RoleBinding`,
+            name: "ci",
+            props: {
+                metadata: { namespace: "ci", labels: runnerLabels },
+                roleRef: { kind: "Role", name: "ci-1234" },
+                subjects: [{ kind: "ServiceAccount", name: "ci-5678", namespace: "ci" }],
+            },
+        };
         assert.deepEqual(await check(binding), []);
     });
 
     it("GIVEN a ClusterRole labelled as the runner's, or a ClusterRoleBinding named like a runner THEN it reports cluster scope", async () => {
-        const role = await check({ type: `${RBAC}:ClusterRole`, name: "ci", props: { metadata: { labels: runnerLabels }, rules: [] } });
-        assert.match(role[0]!, /ClusterRole <auto-named ci-…> belongs to a GitLab runner .* cluster-scoped.*Fix: use a Role and RoleBinding/);
-        assert.equal((await check({ type: `${RBAC}:ClusterRoleBinding`, name: "x", props: { metadata: { name: "gitlab-runner-admin" }, roleRef: { kind: "ClusterRole", name: "view" } } })).length, 1);
-        const bound = await check({ type: `${RBAC}:ClusterRoleBinding`, name: "ops", props: { metadata: { name: "ops" }, subjects: [{ kind: "ServiceAccount", name: "runner", namespace: "ci" }] } });
+        const role = await check({
+            type: `${RBAC}:ClusterRole`,
+            name: "ci",
+            props: { metadata: { labels: runnerLabels }, rules: [] },
+        });
+        assert.match(
+            role[0]!,
+            /ClusterRole <auto-named ci-…> belongs to a GitLab runner .* cluster-scoped.*Fix: use a Role and RoleBinding/,
+        );
+        assert.equal(
+            (
+                await check({
+                    type: `${RBAC}:ClusterRoleBinding`,
+                    name: "x",
+                    props: {
+                        metadata: { name: "gitlab-runner-admin" },
+                        roleRef: { kind: "ClusterRole", name: "view" },
+                    },
+                })
+            ).length,
+            1,
+        );
+        const bound = await check({
+            type: `${RBAC}:ClusterRoleBinding`,
+            name: "ops",
+            props: {
+                metadata: { name: "ops" },
+                subjects: [{ kind: "ServiceAccount", name: "runner", namespace: "ci" }],
+            },
+        });
         assert.match(bound[0]!, /binds the runner identity ServiceAccount ci\/runner cluster-wide/);
     });
 
     it("GIVEN a runner RoleBinding to cluster-admin THEN it reports it; other ClusterRoles and non-runners pass", async () => {
-        const admin = { type: `${RBAC}:RoleBinding`, name: "ci", props: { metadata: { namespace: "ci", labels: runnerLabels }, roleRef: { kind: "ClusterRole", name: "cluster-admin" } } };
+        const admin = {
+            type: `${RBAC}:RoleBinding`,
+            name: "ci",
+            props: {
+                metadata: { namespace: "ci", labels: runnerLabels },
+                roleRef: { kind: "ClusterRole", name: "cluster-admin" },
+            },
+        };
         assert.match((await check(admin))[0]!, /built-in ClusterRole "cluster-admin"/);
-        assert.deepEqual(await check({ type: `${RBAC}:ClusterRole`, name: "prometheus", props: { metadata: { name: "prometheus" }, rules: [] } }), []);
-        assert.deepEqual(await check({ type: `${RBAC}:ClusterRole`, name: "x", props: { metadata: { name: "rerunner-view" }, rules: [] } }), []);
+        assert.deepEqual(
+            await check({
+                type: `${RBAC}:ClusterRole`,
+                name: "prometheus",
+                props: { metadata: { name: "prometheus" }, rules: [] },
+            }),
+            [],
+        );
+        assert.deepEqual(
+            await check({
+                type: `${RBAC}:ClusterRole`,
+                name: "x",
+                props: { metadata: { name: "rerunner-view" }, rules: [] },
+            }),
+            [],
+        );
     });
 });
 
 describe("rbac-no-wildcards", () => {
     it("GIVEN explicit rules THEN it passes; * in verbs, resources or apiGroups fails with the rule index", async () => {
-        assert.deepEqual(await checkResource("rbac-no-wildcards", { type: `${RBAC}:Role`, name: "ci", props: { metadata: { namespace: "ci" }, rules: EXECUTOR_RULES } }), []);
-        const wild = { type: `${RBAC}:Role`, name: "ci", props: { metadata: { name: "ci", namespace: "ci" }, rules: [EXECUTOR_RULES[0], { apiGroups: ["*"], resources: ["*"], verbs: ["get"] }] } };
+        assert.deepEqual(
+            await checkResource("rbac-no-wildcards", {
+                type: `${RBAC}:Role`,
+                name: "ci",
+                props: { metadata: { namespace: "ci" }, rules: EXECUTOR_RULES },
+            }),
+            [],
+        );
+        const wild = {
+            type: `${RBAC}:Role`,
+            name: "ci",
+            props: {
+                metadata: { name: "ci", namespace: "ci" },
+                rules: [EXECUTOR_RULES[0], { apiGroups: ["*"], resources: ["*"], verbs: ["get"] }],
+            },
+        };
         const messages = await checkResource("rbac-no-wildcards", wild);
         assert.equal(messages.length, 1);
         assert.match(messages[0]!, /Role ci\/ci: rules\[1\] uses "\*" in resources, apiGroups/);
-        assert.equal((await checkResource("rbac-no-wildcards", { type: `${RBAC}:ClusterRole`, name: "all", props: { metadata: { name: "all" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["*"] }] } })).length, 1);
+        assert.equal(
+            (
+                await checkResource("rbac-no-wildcards", {
+                    type: `${RBAC}:ClusterRole`,
+                    name: "all",
+                    props: {
+                        metadata: { name: "all" },
+                        rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["*"] }],
+                    },
+                })
+            ).length,
+            1,
+        );
     });
 });

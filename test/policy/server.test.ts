@@ -45,7 +45,13 @@ function configureRequest(file: string): unknown {
     const request = new analyzerPb.ConfigureAnalyzerRequest();
     for (const p of policies) {
         const given = raw[p.name];
-        const level = typeof given === "string" ? given : ((given as { enforcementLevel?: string } | undefined)?.enforcementLevel ?? all ?? p.enforcementLevel ?? "mandatory");
+        const level =
+            typeof given === "string"
+                ? given
+                : ((given as { enforcementLevel?: string } | undefined)?.enforcementLevel ??
+                  all ??
+                  p.enforcementLevel ??
+                  "mandatory");
         const properties: Record<string, unknown> = {};
         for (const [key, schema] of Object.entries(p.configSchema?.properties ?? {})) {
             if ("default" in schema) {
@@ -90,7 +96,10 @@ const latestDeployment = {
                             readOnlyRootFilesystem: true,
                             capabilities: { drop: ["ALL"] },
                         },
-                        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                        resources: {
+                            requests: { cpu: "100m", memory: "128Mi" },
+                            limits: { cpu: "500m", memory: "256Mi" },
+                        },
                     },
                 ],
             },
@@ -130,7 +139,10 @@ describe("the policy pack as an analyzer process", { timeout: 180_000 }, () => {
         const info = await call<any>(client, "getAnalyzerInfo", new emptyPb.Empty());
         assert.equal(info.getName(), PACK_NAME);
         assert.ok(info.getSupportsconfig());
-        const names = info.getPoliciesList().map((p: any) => p.getName() as string).sort();
+        const names = info
+            .getPoliciesList()
+            .map((p: any) => p.getName() as string)
+            .sort();
         assert.deepEqual(names, policies.map((p) => p.name).sort());
     });
 
@@ -146,11 +158,13 @@ describe("the policy pack as an analyzer process", { timeout: 180_000 }, () => {
                 "analyze",
                 analyzeRequest("kubernetes:apps/v1:Deployment", "web", latestDeployment),
             );
-            const found = Object.fromEntries(
-                response
-                    .getDiagnosticsList()
-                    .map((d: any) => [d.getPolicyname() as string, LEVEL_NAMES[d.getEnforcementlevel() as number]]),
-            );
+            const entries = response
+                .getDiagnosticsList()
+                .map((d: any) => [d.getPolicyname() as string, LEVEL_NAMES[d.getEnforcementlevel() as number]]) as [
+                string,
+                string,
+            ][];
+            const found = Object.fromEntries(entries);
             const expected: Record<string, string> = { "image-tag-not-latest": "mandatory" };
             if (digestLevel !== undefined) {
                 expected["image-pinned-by-digest"] = digestLevel;

@@ -7,12 +7,21 @@ import { checkResource, checkStack, type StackInput, UNKNOWN_STRING, urnOf } fro
 import { configMap } from "./objects";
 
 const render = (canaryPercent: number): string =>
-    renderNginxConfig({ name: "storefront", stable: "storefront-stable.shop.svc:80", canary: "storefront-canary.shop.svc:80", canaryPercent });
+    renderNginxConfig({
+        name: "storefront",
+        stable: "storefront-stable.shop.svc:80",
+        canary: "storefront-canary.shop.svc:80",
+        canaryPercent,
+    });
 
 describe("nginx-upstream-weights", () => {
     it("GIVEN what renderNginxConfig writes at every percentage THEN it passes", async () => {
         for (let percent = 0; percent <= 100; percent += 5) {
-            assert.deepEqual(await checkResource("nginx-upstream-weights", configMap({ "nginx.conf": render(percent) })), [], String(percent));
+            assert.deepEqual(
+                await checkResource("nginx-upstream-weights", configMap({ "nginx.conf": render(percent) })),
+                [],
+                String(percent),
+            );
         }
     });
 
@@ -20,15 +29,36 @@ describe("nginx-upstream-weights", () => {
         const seed = "upstream app {\n  server stable:80 weight=0;\n  server canary:80 weight=10;\n}\n";
         const zero = await checkResource("nginx-upstream-weights", configMap({ "nginx.conf": seed }));
         assert.equal(zero.length, 1);
-        assert.match(zero[0]!, /data\["nginx\.conf"\] upstream app, server stable:80 has weight=0, which nginx rejects.*Fix: leave a server/);
-        const fraction = await checkResource("nginx-upstream-weights", configMap({ "nginx.conf": "upstream app { server a:80 weight=2.5; }" }));
+        assert.match(
+            zero[0]!,
+            /data\["nginx\.conf"\] upstream app, server stable:80 has weight=0, which nginx rejects.*Fix: leave a server/,
+        );
+        const fraction = await checkResource(
+            "nginx-upstream-weights",
+            configMap({ "nginx.conf": "upstream app { server a:80 weight=2.5; }" }),
+        );
         assert.match(fraction[0]!, /weight=2\.5, which is not an integer/);
     });
 
     it("GIVEN weights in comments, keys not ending in .conf or an unknown config THEN it ignores them", async () => {
-        assert.deepEqual(await checkResource("nginx-upstream-weights", configMap({ "nginx.conf": "upstream a { server a:80; # weight=0\n}" })), []);
-        assert.deepEqual(await checkResource("nginx-upstream-weights", configMap({ "README.md": "upstream a { server a weight=0; }" })), []);
-        assert.deepEqual(await checkResource("nginx-upstream-weights", configMap({ "nginx.conf": UNKNOWN_STRING })), []);
+        assert.deepEqual(
+            await checkResource(
+                "nginx-upstream-weights",
+                configMap({ "nginx.conf": "upstream a { server a:80; # weight=0\n}" }),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            await checkResource(
+                "nginx-upstream-weights",
+                configMap({ "README.md": "upstream a { server a weight=0; }" }),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            await checkResource("nginx-upstream-weights", configMap({ "nginx.conf": UNKNOWN_STRING })),
+            [],
+        );
     });
 });
 
@@ -43,7 +73,10 @@ function canaryStack(stable: unknown, canary: unknown, conf: string): StackInput
 describe("canary-percent-in-range", () => {
     it("GIVEN a release at 0, 25 and 100 percent as the components render it THEN it passes", async () => {
         for (const percent of [0, 25, 100]) {
-            assert.deepEqual(await checkStack("canary-percent-in-range", canaryStack(100 - percent, percent, render(percent))), []);
+            assert.deepEqual(
+                await checkStack("canary-percent-in-range", canaryStack(100 - percent, percent, render(percent))),
+                [],
+            );
         }
     });
 
@@ -62,8 +95,17 @@ describe("canary-percent-in-range", () => {
     });
 
     it("GIVEN a ConfigMap outside a WeightedUpstream or weights unknown in preview THEN it does not judge them", async () => {
-        assert.deepEqual(await checkStack("canary-percent-in-range", [configMap({ "nginx.conf": "upstream a { server a weight=3; }" })].map((c) => ({ ...c }))), []);
-        assert.deepEqual(await checkStack("canary-percent-in-range", canaryStack(UNKNOWN_STRING, UNKNOWN_STRING, UNKNOWN_STRING)), []);
+        assert.deepEqual(
+            await checkStack(
+                "canary-percent-in-range",
+                [configMap({ "nginx.conf": "upstream a { server a weight=3; }" })].map((c) => ({ ...c })),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            await checkStack("canary-percent-in-range", canaryStack(UNKNOWN_STRING, UNKNOWN_STRING, UNKNOWN_STRING)),
+            [],
+        );
     });
 });
 
@@ -75,7 +117,11 @@ function namespace(name: string, labels: Record<string, unknown> = restrictedPod
 }
 
 function networkPolicy(namespaceName: string, spec: Record<string, unknown>, name = "default-deny"): StackInput {
-    return { type: NETWORK_POLICY, name: `${namespaceName}-${name}`, props: { metadata: { name, namespace: namespaceName }, spec } };
+    return {
+        type: NETWORK_POLICY,
+        name: `${namespaceName}-${name}`,
+        props: { metadata: { name, namespace: namespaceName }, spec },
+    };
 }
 
 const DENY = { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
@@ -83,15 +129,27 @@ const DENY = { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
 describe("namespace-pod-security-restricted", () => {
     it("GIVEN the labels EnvironmentNamespace sets THEN it passes; baseline or none fails", async () => {
         assert.deepEqual(await checkResource("namespace-pod-security-restricted", namespace("shop")), []);
-        const baseline = await checkResource("namespace-pod-security-restricted", namespace("shop", { "pod-security.kubernetes.io/enforce": "baseline" }));
-        assert.match(baseline[0]!, /Namespace shop has pod-security\.kubernetes\.io\/enforce=baseline.*Fix: label it pod-security\.kubernetes\.io\/enforce: restricted/);
-        assert.match((await checkResource("namespace-pod-security-restricted", namespace("shop", {})))[0]!, /has no pod-security\.kubernetes\.io\/enforce label/);
+        const baseline = await checkResource(
+            "namespace-pod-security-restricted",
+            namespace("shop", { "pod-security.kubernetes.io/enforce": "baseline" }),
+        );
+        assert.match(
+            baseline[0]!,
+            /Namespace shop has pod-security\.kubernetes\.io\/enforce=baseline.*Fix: label it pod-security\.kubernetes\.io\/enforce: restricted/,
+        );
+        assert.match(
+            (await checkResource("namespace-pod-security-restricted", namespace("shop", {})))[0]!,
+            /has no pod-security\.kubernetes\.io\/enforce label/,
+        );
     });
 });
 
 describe("namespace-default-deny", () => {
     it("GIVEN a namespace with the default-deny policy EnvironmentNamespace creates THEN it passes", async () => {
-        assert.deepEqual(await checkStack("namespace-default-deny", [namespace("shop"), networkPolicy("shop", DENY)]), []);
+        assert.deepEqual(
+            await checkStack("namespace-default-deny", [namespace("shop"), networkPolicy("shop", DENY)]),
+            [],
+        );
     });
 
     it("GIVEN no policy, a policy with rules, a selecting policy or one direction only THEN it reports the namespace", async () => {

@@ -123,7 +123,12 @@ export function containersOf(pod: PodSpec): ContainerRef[] {
 
 /** `container "app"` / `init container "setup"` / `ephemeral container "debug"`. */
 export function containerLabel(ref: ContainerRef): string {
-    const prefix = ref.list === "initContainers" ? "init container" : ref.list === "ephemeralContainers" ? "ephemeral container" : "container";
+    const prefix =
+        ref.list === "initContainers"
+            ? "init container"
+            : ref.list === "ephemeralContainers"
+              ? "ephemeral container"
+              : "container";
     return `${prefix} "${ref.name}" (${ref.path})`;
 }
 

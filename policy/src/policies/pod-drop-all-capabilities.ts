@@ -10,7 +10,8 @@ export const podDropAllCapabilities = podPolicy({
     name: "pod-drop-all-capabilities",
     description:
         'Every container has securityContext.capabilities.drop: ["ALL"] and adds back nothing but NET_BIND_SERVICE.',
-    remediationSteps: 'Set securityContext.capabilities: { drop: ["ALL"] } and remove other entries from capabilities.add.',
+    remediationSteps:
+        'Set securityContext.capabilities: { drop: ["ALL"] } and remove other entries from capabilities.add.',
     checkContainer: (ref, _pod, subject, report) => {
         const security = securityContextOf(ref);
         const drop = at(security, "capabilities", "drop");

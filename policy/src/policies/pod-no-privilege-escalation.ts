@@ -7,7 +7,8 @@ export const podNoPrivilegeEscalation = podPolicy({
     name: "pod-no-privilege-escalation",
     description:
         "Every container sets securityContext.allowPrivilegeEscalation: false explicitly (Kubernetes defaults it to true; setuid binaries could gain root).",
-    remediationSteps: "Set securityContext.allowPrivilegeEscalation: false on every container, init containers included.",
+    remediationSteps:
+        "Set securityContext.allowPrivilegeEscalation: false on every container, init containers included.",
     checkContainer: (ref, _pod, subject, report) => {
         const value = securityContextOf(ref).allowPrivilegeEscalation;
         if (value !== false && !isUnknown(value)) {

@@ -7,7 +7,8 @@ export const podSeccompRuntimeDefault = podPolicy({
     name: "pod-seccomp-runtime-default",
     description:
         "Every container runs with seccompProfile.type RuntimeDefault, set on the pod (spec.securityContext) or on the container.",
-    remediationSteps: 'Set spec.securityContext.seccompProfile: { type: "RuntimeDefault" } on the pod and no other profile on its containers.',
+    remediationSteps:
+        'Set spec.securityContext.seccompProfile: { type: "RuntimeDefault" } on the pod and no other profile on its containers.',
     checkContainer: (ref, podSecurity, subject, report) => {
         const own = at(securityContextOf(ref), "seccompProfile", "type");
         const pod = at(podSecurity, "seccompProfile", "type");

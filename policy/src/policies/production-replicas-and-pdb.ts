@@ -57,7 +57,9 @@ function viewOf(subject: StackSubject): DeploymentView | undefined {
         namespace: str(at(subject.props, "metadata", "namespace")) ?? "default",
         replicas: typeof replicas === "number" ? replicas : replicas === undefined ? 1 : undefined,
         podLabels: dict(podLabels) ?? {},
-        component: at(subject.props, "metadata", "labels", "app.kubernetes.io/component") ?? dict(podLabels)?.["app.kubernetes.io/component"],
+        component:
+            at(subject.props, "metadata", "labels", "app.kubernetes.io/component") ??
+            dict(podLabels)?.["app.kubernetes.io/component"],
     };
 }
 
@@ -72,7 +74,12 @@ export const productionReplicasAndPdb: StackValidationPolicy = {
     configSchema: {
         properties: {
             environment: environmentProperty,
-            minReplicas: { type: "integer", minimum: 1, default: 2, description: "Fewest pods a production Deployment may run." },
+            minReplicas: {
+                type: "integer",
+                minimum: 1,
+                default: 2,
+                description: "Fewest pods a production Deployment may run.",
+            },
             singletonComponents: {
                 type: "array",
                 items: { type: "string" },
@@ -112,7 +119,12 @@ export const productionReplicasAndPdb: StackValidationPolicy = {
             );
             const isIdleColour = deployment.replicas === 0 && subject.ancestors[0] === BLUE_GREEN_RELEASE_TYPE;
             const replicas = deployment.replicas;
-            if (replicas !== undefined && replicas < minReplicas && !(isCanaryTrack && stableSibling) && !isIdleColour) {
+            if (
+                replicas !== undefined &&
+                replicas < minReplicas &&
+                !(isCanaryTrack && stableSibling) &&
+                !isIdleColour
+            ) {
                 reportViolation(
                     `${describe(subject)} runs ${replicas} replica${replicas === 1 ? "" : "s"} (spec.replicas${at(subject.props, "spec", "replicas") === undefined ? " unset, default 1" : ""}); production needs at least ${minReplicas} so a node drain or a crash does not take it down. ` +
                         `Fix: set replicas to ${minReplicas} or more in the stack config.`,

@@ -11,7 +11,8 @@ export const rbacNoWildcards: ResourceValidationPolicy = {
     name: "rbac-no-wildcards",
     description:
         'No Role or ClusterRole rule uses "*" in verbs, resources or apiGroups: a wildcard also grants whatever the API server adds later.',
-    remediationSteps: "List the verbs, resources and API groups the workload needs, e.g. pods: get/list/watch/create/delete.",
+    remediationSteps:
+        "List the verbs, resources and API groups the workload needs, e.g. pods: get/list/watch/create/delete.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (!isKube(args.type, RBAC, "Role") && !isKube(args.type, RBAC, "ClusterRole")) {
@@ -20,7 +21,9 @@ export const rbacNoWildcards: ResourceValidationPolicy = {
         const subject = subjectOf(args);
         list(subject.props.rules).forEach((entry, index) => {
             const rule = dict(entry) ?? {};
-            const wild = (["verbs", "resources", "apiGroups"] as const).filter((field) => list(rule[field]).includes("*"));
+            const wild = (["verbs", "resources", "apiGroups"] as const).filter((field) =>
+                list(rule[field]).includes("*"),
+            );
             if (wild.length > 0) {
                 reportViolation(
                     `${describe(subject)}: rules[${index}] uses "*" in ${wild.join(", ")}. ` +
