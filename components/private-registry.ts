@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import {
     BCRYPT_COST_RANGE,
+    DEFAULT_BCRYPT_COST,
     garbageCollectCommand,
     REGISTRY_USERNAME,
     renderHtpasswd,
@@ -22,11 +23,11 @@ export interface PrivateRegistryArgs {
     readonly namespace: pulumi.Input<string>;
     /** User CI pushes (and pulls) with, on the push endpoint only. @default "ci-push" */
     readonly pushUsername?: string;
-    /** Password of the push user, at most 72 bytes (bcrypt); only ever handled as a secret. */
+    /** Password of the push user: 16 random characters or more, at most 72 bytes (bcrypt); only ever handled as a secret. */
     readonly pushPassword: pulumi.Input<string>;
     /** User the cluster pulls with, on the read-only pull endpoint only. @default "cluster-pull" */
     readonly pullUsername?: string;
-    /** Password of the pull user, at most 72 bytes (bcrypt); only ever handled as a secret. */
+    /** Password of the pull user: 16 random characters or more, at most 72 bytes (bcrypt); only ever handled as a secret. */
     readonly pullPassword: pulumi.Input<string>;
     /**
      * Registry `http.secret` (signs upload state), also the key the bcrypt salts are derived from,
@@ -92,7 +93,10 @@ export interface PrivateRegistryArgs {
     readonly publicPullEndpoint?: pulumi.Input<string>;
     /** `host[:port]` under which CI reaches the push endpoint. @default `<name>-push.<namespace>.svc.cluster.local:<servicePort>` */
     readonly publicPushEndpoint?: pulumi.Input<string>;
-    /** bcrypt cost of the htpasswd entries; the registry pays it on every request. @default 10 */
+    /**
+     * bcrypt cost of the htpasswd entries, 4-12. Distribution pays it on every request (no cache),
+     * so each step doubles the CPU of every pull. @default 8
+     */
     readonly bcryptCost?: number;
     /** Resources of each registry container. @default requests 100m/128Mi, limits 1/512Mi */
     readonly resources?: ContainerResources;
@@ -190,7 +194,7 @@ function validate(name: string, args: PrivateRegistryArgs): void {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
         fail("servicePort", `${port} is not a port (1-65535)`);
     }
-    const cost = args.bcryptCost ?? 10;
+    const cost = args.bcryptCost ?? DEFAULT_BCRYPT_COST;
     if (!Number.isInteger(cost) || cost < BCRYPT_COST_RANGE.min || cost > BCRYPT_COST_RANGE.max) {
         fail("bcryptCost", `${cost} is not an integer ${BCRYPT_COST_RANGE.min}-${BCRYPT_COST_RANGE.max}`);
     }
@@ -260,7 +264,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
         const pushUsername = args.pushUsername ?? "ci-push";
         const pullUsername = args.pullUsername ?? "cluster-pull";
-        const cost = args.bcryptCost ?? 10;
+        const cost = args.bcryptCost ?? DEFAULT_BCRYPT_COST;
         const servicePort = args.servicePort ?? 5000;
         const image = args.image ?? DEFAULT_REGISTRY_IMAGE;
         const tls = args.tlsSecretName !== undefined;

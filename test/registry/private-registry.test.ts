@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { garbageCollectCommand } from "../../components/registry-config";
+import { DEFAULT_BCRYPT_COST, garbageCollectCommand } from "../../components/registry-config";
 import { dockerConfigJson } from "../../components/registry-credentials";
 import {
     basic,
@@ -32,7 +32,7 @@ const PUSH: Credential = { username: "ci-push", password: "push-Secret-7f3a9c" }
 const PULL: Credential = { username: "cluster-pull", password: "pull-Secret-2b8e41" };
 const HTTP_SECRET = "http-secret-for-tests-0123456789abcdef";
 /** The component's default cost: the registry pays it on every request, so timings are realistic. */
-const BCRYPT_COST = 10;
+const BCRYPT_COST = DEFAULT_BCRYPT_COST;
 
 const timings: string[] = [];
 

@@ -30,8 +30,8 @@ const CRONJOB = "kubernetes:batch/v1:CronJob";
 
 const base: PrivateRegistryArgs = {
     namespace: "registry",
-    pushPassword: "push-password-1",
-    pullPassword: "pull-password-1",
+    pushPassword: "push-password-0001",
+    pullPassword: "pull-password-0001",
     httpSecret: "0123456789abcdef0123456789abcdef",
     pushNamespaces: ["ci"],
     pullNamespaces: ["apps", "monitoring"],
@@ -140,11 +140,11 @@ describe("PrivateRegistry", () => {
         }
         const pushLine = (get(secret.inputs, "stringData", "push.htpasswd") as string).trim();
         const pullLine = (get(secret.inputs, "stringData", "pull.htpasswd") as string).trim();
-        assert.match(pushLine, /^ci-push:\$2y\$10\$[./A-Za-z0-9]{53}$/);
-        assert.match(pullLine, /^cluster-pull:\$2y\$10\$[./A-Za-z0-9]{53}$/);
-        assert.ok(bcrypt.compareSync("push-password-1", pushLine.slice("ci-push:".length)));
-        assert.ok(bcrypt.compareSync("pull-password-1", pullLine.slice("cluster-pull:".length)));
-        assert.ok(!bcrypt.compareSync("pull-password-1", pushLine.slice("ci-push:".length)));
+        assert.match(pushLine, /^ci-push:\$2y\$08\$[./A-Za-z0-9]{53}$/);
+        assert.match(pullLine, /^cluster-pull:\$2y\$08\$[./A-Za-z0-9]{53}$/);
+        assert.ok(bcrypt.compareSync("push-password-0001", pushLine.slice("ci-push:".length)));
+        assert.ok(bcrypt.compareSync("pull-password-0001", pullLine.slice("cluster-pull:".length)));
+        assert.ok(!bcrypt.compareSync("pull-password-0001", pushLine.slice("ci-push:".length)));
 
         // Claim: named, kept on destroy by default, not protected.
         const claim = byName(PVC, "reg-data");
@@ -250,7 +250,7 @@ describe("PrivateRegistry", () => {
         assert.equal(await valueOf(registry.pushEndpoint), "reg-push.registry.svc.cluster.local:5000");
         assert.equal(await valueOf(registry.pullUsername), "cluster-pull");
         assert.equal(await valueOf(registry.pushUsername), "ci-push");
-        assert.equal(await valueOf(registry.pullPassword), "pull-password-1");
+        assert.equal(await valueOf(registry.pullPassword), "pull-password-0001");
         assert.equal(await isSecretOutput(registry.pullPassword), true);
         assert.equal(await isSecretOutput(registry.pushPassword), true);
         assert.equal(await isSecretOutput(registry.endpoint), false);
@@ -269,7 +269,7 @@ describe("PrivateRegistry", () => {
         assert.deepEqual(second, first);
 
         reset();
-        new PrivateRegistry("reg", { ...fast, pullPassword: "pull-password-2" });
+        new PrivateRegistry("reg", { ...fast, pullPassword: "pull-password-0002" });
         await settle();
         const rotated = get(byName(SECRET, "reg-auth").inputs, "stringData") as Obj;
         assert.equal(rotated["push.htpasswd"], first["push.htpasswd"], "the untouched user keeps its hash");
@@ -435,7 +435,7 @@ describe("PrivateRegistry", () => {
             /reg: existingClaimName: storageSize/,
         ],
         ["a port out of range", { servicePort: 70000 }, /reg: servicePort: 70000 is not a port/],
-        ["a bcrypt cost too high", { bcryptCost: 20 }, /reg: bcryptCost: 20 is not an integer 4-14/],
+        ["a bcrypt cost too high", { bcryptCost: 13 }, /reg: bcryptCost: 13 is not an integer 4-12/],
     ];
     for (const [what, change, message] of invalid) {
         it(`refuses ${what}, naming the field, and registers nothing`, async () => {
@@ -447,26 +447,31 @@ describe("PrivateRegistry", () => {
     }
 });
 
+const ONE = "first-password-0001";
+const TWO = "second-password-002";
+
 describe("registry renderers", () => {
     it("derives the bcrypt salt from the key and the user, never from the password", () => {
-        const a = htpasswdEntry("ci-push", "one", "key-1", 4);
-        const b = htpasswdEntry("ci-push", "two", "key-1", 4);
+        const a = htpasswdEntry("ci-push", ONE, "key-1", 4);
+        const b = htpasswdEntry("ci-push", TWO, "key-1", 4);
         const salt = (line: string) => line.split("$")[3]?.slice(0, 22);
         assert.equal(salt(a), salt(b), "same key and user: same salt whatever the password");
-        assert.notEqual(salt(htpasswdEntry("other", "one", "key-1", 4)), salt(a), "per-user salt");
-        assert.notEqual(salt(htpasswdEntry("ci-push", "one", "key-2", 4)), salt(a), "per-registry salt");
-        assert.equal(htpasswdEntry("ci-push", "one", "key-1", 4), a, "stable");
+        assert.notEqual(salt(htpasswdEntry("other", ONE, "key-1", 4)), salt(a), "per-user salt");
+        assert.notEqual(salt(htpasswdEntry("ci-push", ONE, "key-2", 4)), salt(a), "per-registry salt");
+        assert.equal(htpasswdEntry("ci-push", ONE, "key-1", 4), a, "stable");
         assert.match(deterministicBcryptSalt("k", "u", 12), /^\$2y\$12\$[./A-Za-z0-9]{22}$/);
-        assert.ok(bcrypt.compareSync("two", b.slice("ci-push:".length)));
+        assert.ok(bcrypt.compareSync(TWO, b.slice("ci-push:".length)));
     });
 
     it("refuses passwords bcrypt would truncate, empty passwords and bad user names", () => {
         assert.throws(() => htpasswdEntry("u", "x".repeat(73), "k", 4), /longer than bcrypt's 72 bytes/);
         assert.doesNotThrow(() => htpasswdEntry("u", "x".repeat(72), "k", 4));
-        assert.throws(() => htpasswdEntry("u", "", "k", 4), /password of "u" is empty/);
-        assert.throws(() => htpasswdEntry("a b", "p", "k", 4), /user name "a b" must match/);
-        assert.throws(() => htpasswdEntry("u", "p", "", 4), /salt key must not be empty/);
-        assert.throws(() => htpasswdEntry("u", "p", "k", 3), /bcrypt cost 3/);
+        assert.throws(() => htpasswdEntry("u", "", "k", 4), /password of "u" has 0 characters; use at least 16/);
+        assert.throws(() => htpasswdEntry("u", "x".repeat(15), "k", 4), /has 15 characters/);
+        assert.throws(() => htpasswdEntry("a b", ONE, "k", 4), /user name "a b" must match/);
+        assert.throws(() => htpasswdEntry("u", ONE, "", 4), /salt key must not be empty/);
+        assert.throws(() => htpasswdEntry("u", ONE, "k", 3), /bcrypt cost 3/);
+        assert.throws(() => htpasswdEntry("u", ONE, "k", 13), /bcrypt cost 13/);
     });
 
     it("renders a readable config that round-trips through a YAML parser, quoting every string", () => {
