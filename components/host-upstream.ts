@@ -53,6 +53,11 @@ export interface HostUpstreamArgs {
     readonly failTimeoutSeconds?: pulumi.Input<number>;
     /** Idle keepalive connections to the backends; 0 turns keepalive off. @default 32 */
     readonly keepalive?: pulumi.Input<number>;
+    /**
+     * How long the command waits for the workers of the old config to finish their requests after
+     * the reload (then it goes on, with a warning). @default 30
+     */
+    readonly drainTimeoutSeconds?: number;
     /** Run the script with `sudo -n` (a remote user that is not root). @default false */
     readonly sudo?: boolean;
     /** SSH connection; without it the command runs on the machine that runs `pulumi up`. @default local */
@@ -66,6 +71,7 @@ export interface HostUpstreamPaths {
     readonly nginxBinary?: string;
     readonly startupErrorLog?: string;
     readonly sudo?: boolean;
+    readonly drainTimeoutSeconds?: number;
 }
 
 const ABSOLUTE_PATH = /^\/[^\0\n]*$/;
@@ -87,6 +93,10 @@ function validatePaths(name: string, paths: HostUpstreamPaths): void {
     if (paths.configPath.endsWith("/")) {
         throw new Error(`${name}: configPath "${paths.configPath}" must name a file, not a directory`);
     }
+    const drain = paths.drainTimeoutSeconds ?? 30;
+    if (!Number.isInteger(drain) || drain < 0 || drain > 3600) {
+        throw new Error(`${name}: drainTimeoutSeconds ${String(drain)} must be an integer 0-3600`);
+    }
     const binary = paths.nginxBinary ?? "nginx";
     if (!/^[A-Za-z0-9_./-]+$/.test(binary)) {
         throw new Error(`${name}: nginxBinary "${binary}" must be a command name or a path`);
@@ -97,10 +107,13 @@ function validatePaths(name: string, paths: HostUpstreamPaths): void {
  * The script that puts a new nginx.conf live. The config itself arrives on stdin and is never part
  * of the command text. It is written to `<config>.next`, checked with `nginx -t` (same prefix), and
  * only then renamed over the live file (rename(2) in one directory: readers see the old or the new
- * file, never half of one) and nginx reloaded with the same `-p`/`-c`. A config nginx rejects makes
+ * file, never half of one) and nginx reloaded with the same `-p`/`-c`; the script returns once the
+ * old workers have finished their requests (Linux `/proc`; elsewhere it returns after the signal). A config nginx rejects makes
  * the script fail with nginx's message; the live file and the running nginx stay as they were.
  */
 export function hostUpstreamScript(paths: HostUpstreamPaths): string {
+    const drainSeconds = paths.drainTimeoutSeconds ?? 30;
+    const drainTenths = drainSeconds * 10;
     const nginx = [
         shellQuote(paths.nginxBinary ?? "nginx"),
         ...(paths.prefix === undefined ? [] : ["-p", shellQuote(paths.prefix)]),
@@ -118,7 +131,28 @@ export function hostUpstreamScript(paths: HostUpstreamPaths): string {
         "    exit 1",
         "fi",
         'mv -f "$next" "$live"',
+        // The workers of the old config, so the command returns only once they are gone: from then on
+        // only the new weights serve, and a backend taken away after this command gets no request.
+        `pidfile=$(sed -n 's/^pid \\(.*\\);$/\\1/p' "$live" | head -n 1)`,
+        'master=""',
+        'if [ -n "$pidfile" ] && [ -r "$pidfile" ]; then master=$(cat "$pidfile"); fi',
+        'old=""',
+        'if [ -n "$master" ] && [ -d "/proc/$master" ]; then',
+        `    old=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v m="$master" '{ p = $1; sub(/.*\\) /, ""); split($0, f, " "); if (f[2] == m) printf "%s ", p }' || true)`,
+        "fi",
         `${nginx} -c "$live" -s reload`,
+        "i=0",
+        'while [ -n "$old" ]; do',
+        '    alive=""',
+        '    for p in $old; do if [ -d "/proc/$p" ]; then alive="$alive $p"; fi; done',
+        '    if [ -z "$alive" ]; then break; fi',
+        "    i=$((i + 1))",
+        `    if [ "$i" -gt ${drainTenths} ]; then`,
+        `        printf "old nginx workers%s still running after ${drainSeconds}s; continuing\\n" "$alive" >&2`,
+        "        break",
+        "    fi",
+        "    sleep 0.1",
+        "done",
         'printf "nginx reloaded with %s\\n" "$live"',
     ].join("\n");
     return `${paths.sudo === true ? "sudo -n " : ""}sh -c ${shellQuote(script)}`;

@@ -190,6 +190,8 @@ export function runScript(script: string, env: Record<string, string>, stdin = "
                 reject(new Error(`script exited with ${String(code)}:\n${out}`));
             }
         });
+        // A script that exits without reading stdin closes the pipe: that is its exit code's business.
+        child.stdin.on("error", () => undefined);
         child.stdin.end(stdin);
     });
 }

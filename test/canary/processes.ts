@@ -198,6 +198,8 @@ export interface RequestRecord {
     readonly track?: string;
     readonly version?: string;
     readonly detail?: string;
+    /** Sent a second time after a keep-alive connection was closed under it (see LoadGenerator). */
+    readonly retried?: boolean;
 }
 
 export interface LoadOptions {
@@ -220,6 +222,8 @@ export interface LoadSummary {
     readonly connectionErrors: number;
     /** Proxy-made and connection errors: the ones a switch could cause. */
     readonly switchFailures: number;
+    /** Requests resent once because an idle keep-alive connection was closed under them. */
+    readonly keepAliveRetries: number;
     readonly examples: readonly string[];
 }
 
@@ -233,6 +237,7 @@ export function summarize(records: readonly RequestRecord[]): LoadSummary {
         proxyErrors: count("proxy-error"),
         connectionErrors: count("connection-error"),
         switchFailures: failures.length,
+        keepAliveRetries: records.filter((r) => r.retried === true).length,
         examples: failures.slice(0, 5).map((r) => `${r.kind} ${r.status} ${r.detail ?? ""}`.trim()),
     };
 }
@@ -277,10 +282,24 @@ export class LoadGenerator {
         await waitFor("in-flight requests to finish", () => this.inFlight === 0, 30_000);
     }
 
-    private request(): Promise<RequestRecord> {
+    /**
+     * One GET. Like any well-behaved HTTP/1.1 client (and as Node's docs advise), a request that
+     * failed with ECONNRESET on a reused keep-alive connection, before any response, is sent once
+     * more: the server closed that idle connection as the request went out (nginx's old workers
+     * close idle keep-alive connections when a reload retires them). Such resends go on a new
+     * connection and are counted; a resend that fails is a failure.
+     */
+    private request(retry = false): Promise<RequestRecord> {
         return new Promise((resolve) => {
             const request = http.get(
-                { host: "127.0.0.1", port: this.options.port, path: "/", agent: this.agent, timeout: 10_000 },
+                {
+                    host: "127.0.0.1",
+                    port: this.options.port,
+                    path: "/",
+                    // The resend goes on a new connection: another pooled one may be closing too.
+                    agent: retry ? false : this.agent,
+                    timeout: 10_000,
+                },
                 (response) => {
                     response.resume();
                     response.on("end", () => {
@@ -294,6 +313,7 @@ export class LoadGenerator {
                             kind: !fromBackend ? "proxy-error" : status < 400 ? "ok" : "backend-error",
                             ...(typeof track === "string" ? { track } : {}),
                             ...(typeof version === "string" ? { version } : {}),
+                            ...(retry ? { retried: true } : {}),
                         });
                     });
                     response.on("error", (error) => {
@@ -303,11 +323,16 @@ export class LoadGenerator {
             );
             request.on("timeout", () => request.destroy(new Error("client timeout")));
             request.on("error", (error) => {
+                const code = (error as NodeJS.ErrnoException).code ?? "";
+                if (!retry && request.reusedSocket && code === "ECONNRESET") {
+                    resolve(this.request(true));
+                    return;
+                }
                 resolve({
                     at: this.now(),
                     status: 0,
                     kind: "connection-error",
-                    detail: `${(error as NodeJS.ErrnoException).code ?? ""} ${error.message}`,
+                    detail: `${code} ${error.message}${request.reusedSocket ? " (reused connection)" : ""}`,
                 });
             });
         });

@@ -1,0 +1,153 @@
+/**
+ * The canary cases on real processes (nginx, Prometheus, backends, load), registered once per way
+ * of deploying: through the real engine (engine.test.ts) or without it (real-processes.test.ts).
+ *
+ * 1. a healthy canary goes 10 → 100 and is promoted; afterwards all traffic reaches the new version;
+ * 2. a canary answering 5% with 5xx is rolled back at the first step; traffic is 100% stable again;
+ * 3. a canary whose p95 exceeds the limit is rolled back;
+ * 4. Prometheus stopped during analysis: the canary is never promoted;
+ * 5. in every case, no client request fails because of a switch (proxy-made 502/504 or connection
+ *    errors: zero; the canary's own 500s are the backend's and are counted apart).
+ */
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { afterEach, beforeEach, it } from "node:test";
+
+import { parse } from "yaml";
+
+import { APP, CanaryLab, STABLE } from "./lab";
+import { summarize } from "./processes";
+import { runScenario, type ScenarioResult, servedBy, type StackFactory } from "./scenario";
+
+export const STEPS = [10, 50, 100];
+
+type App = { stableVersion: string; canaryVersion?: string; canaryPercent?: number };
+
+async function appInStackFile(file: string): Promise<App | undefined> {
+    const doc = parse(await readFile(file, "utf8")) as { config: Record<string, App[]> };
+    return doc.config["cicd-platform:apps"]?.[0];
+}
+
+function assertNoSwitchFailures(run: ScenarioResult): void {
+    const summary = summarize(run.records);
+    console.log(
+        `  load: ${summary.total} requests, ${summary.ok} ok, ${summary.backendErrors} backend 5xx, ` +
+            `${summary.proxyErrors} proxy errors, ${summary.connectionErrors} connection errors, ` +
+            `${summary.keepAliveRetries} resent after a keep-alive close`,
+    );
+    assert.ok(summary.total > 1000, `too little load to prove anything: ${summary.total}`);
+    assert.equal(summary.switchFailures, 0, `requests failed by a switch:\n${summary.examples.join("\n")}`);
+    const afterSummary = summarize(run.after);
+    assert.equal(afterSummary.switchFailures, 0, afterSummary.examples.join("\n"));
+}
+
+export function canaryCases(makeStack: StackFactory, stackFileOf: (lab: CanaryLab) => string): void {
+    let lab: CanaryLab;
+
+    beforeEach(async () => {
+        lab = await CanaryLab.create();
+    });
+
+    afterEach(async (context) => {
+        // node:test passes the test context; print the processes' logs when a case failed.
+        const failed = (context as unknown as { passed?: boolean }).passed === false;
+        if (failed) {
+            console.error(await lab.logs());
+        }
+        await lab.dispose();
+    });
+
+    it("1: a healthy canary goes 10 → 50 → 100 and is promoted; then all traffic reaches 2.0.0", async () => {
+        const run = await runScenario(lab, makeStack, { imageVersion: "2.0.0", steps: STEPS });
+        assert.equal(run.result.outcome, "promoted", `${run.result.message}\n${run.engineOutput}`);
+        assert.equal(run.result.exitCode, 0);
+        assert.deepEqual(
+            run.result.windows.filter((w) => w.verdict.decision === "pass").map((w) => w.percent),
+            STEPS,
+        );
+        for (const window of run.result.windows) {
+            assert.ok((window.verdict.canaryRequests ?? 0) >= 30, `${window.percent}%: too few canary requests`);
+        }
+        assert.deepEqual(servedBy(run.after), { "stable 2.0.0": run.after.length }, "after promotion: only 2.0.0");
+        const app = await appInStackFile(stackFileOf(lab));
+        assert.deepEqual(app && { ...app, canaryVersion: app.canaryVersion }, {
+            ...app,
+            stableVersion: "2.0.0",
+            canaryPercent: 0,
+            canaryVersion: undefined,
+        });
+        assert.ok(
+            run.result.configChange?.diff.includes("+      stableVersion: 2.0.0"),
+            run.result.configChange?.diff.join("\n"),
+        );
+        // The canary really served traffic at every step (measured by the clients, not Prometheus).
+        const canarySeen = run.records.filter((r) => r.track === "canary" && r.version === "2.0.0").length;
+        assert.ok(canarySeen > 100, `canary served ${canarySeen} requests`);
+        assertNoSwitchFailures(run);
+    });
+
+    it("2: a canary answering 5% with 5xx is rolled back at the first step; traffic is 100% stable again", async () => {
+        const run = await runScenario(lab, makeStack, { imageVersion: "2.0.1-bad", steps: STEPS });
+        assert.equal(run.result.outcome, "rolled-back", `${run.result.message}\n${run.engineOutput}`);
+        assert.equal(run.result.exitCode, 3);
+        assert.deepEqual(
+            run.result.windows.map((w) => [w.percent, w.verdict.decision]),
+            [[10, "fail"]],
+        );
+        const ratio = run.result.windows[0]?.verdict.canaryRatio ?? 0;
+        assert.ok(ratio > 0.02 && ratio < 0.1, `measured canary 5xx ratio ${ratio}`);
+        assert.deepEqual(
+            servedBy(run.after),
+            { [`stable ${STABLE}`]: run.after.length },
+            "after rollback: only stable",
+        );
+        const app = await appInStackFile(stackFileOf(lab));
+        assert.equal(app?.stableVersion, STABLE);
+        assert.equal(app?.canaryPercent, 0);
+        assert.equal(app?.canaryVersion, undefined);
+        const backend500 = run.records.filter((r) => r.kind === "backend-error");
+        assert.ok(backend500.length > 0 && backend500.every((r) => r.track === "canary"), "the 500s were the canary's");
+        assertNoSwitchFailures(run);
+    });
+
+    it("3: a canary whose p95 exceeds the limit is rolled back", async () => {
+        const run = await runScenario(lab, makeStack, { imageVersion: "2.0.2-slow", steps: STEPS });
+        assert.equal(run.result.outcome, "rolled-back", `${run.result.message}\n${run.engineOutput}`);
+        const last = run.result.windows.at(-1);
+        assert.equal(last?.verdict.decision, "fail");
+        assert.ok((last.verdict.p95Seconds ?? 0) > 0.25, `p95 ${String(last.verdict.p95Seconds)}`);
+        assert.match(last.verdict.reasons.join("\n"), /p95 .* is above the limit 250ms/);
+        assert.deepEqual(servedBy(run.after), { [`stable ${STABLE}`]: run.after.length });
+        assert.equal((await appInStackFile(stackFileOf(lab)))?.stableVersion, STABLE);
+        assertNoSwitchFailures(run);
+    });
+
+    it("4: Prometheus stopped during analysis: held, then rolled back, never promoted", async () => {
+        let stopped = false;
+        const run = await runScenario(lab, makeStack, {
+            imageVersion: "2.0.0",
+            steps: STEPS,
+            onLine: async (line, l) => {
+                if (!stopped && / 10%: setting canaryPercent 10/.test(line)) {
+                    stopped = true;
+                    await l.prometheus.stop();
+                }
+            },
+        });
+        assert.ok(stopped);
+        assert.equal(run.result.outcome, "rolled-back", `${run.result.message}\n${run.engineOutput}`);
+        assert.ok(run.result.windows.every((w) => w.verdict.decision === "no-data"));
+        assert.deepEqual(
+            run.result.windows.map((w) => w.action),
+            ["hold", "hold", "rollback"],
+            "maxNoDataIntervals 2: two holds, then the rollback",
+        );
+        assert.match(run.result.message, /unreachable/);
+        assert.ok(!run.lines.some((line) => /promoting/.test(line)));
+        assert.equal((await appInStackFile(stackFileOf(lab)))?.stableVersion, STABLE);
+        assert.deepEqual(servedBy(run.after), { [`stable ${STABLE}`]: run.after.length });
+        assertNoSwitchFailures(run);
+    });
+}
+
+export { APP };
