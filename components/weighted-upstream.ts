@@ -152,6 +152,16 @@ export class WeightedUpstream extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Voluntary disruptions (node drains) take one router pod at a time, never the whole edge.
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            {
+                metadata: { namespace: args.namespace, labels },
+                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+            },
+            { parent: this },
+        );
+
         const service = new k8s.core.v1.Service(
             name,
             {

@@ -55,6 +55,24 @@ const imageVersion = z
     })
     .refine((v) => v !== "latest", { error: () => `"latest" is not allowed: pin a version or a digest` });
 
+/** `repository:tag` or `repository@sha256:…`; `latest` and untagged references are refused. */
+const imageReference = z
+    .string({ error: (i) => `${describe(i.input)} is not a string` })
+    .refine(
+        (v) => {
+            const at = v.indexOf("@");
+            if (at >= 0) {
+                return IMAGE_REPOSITORY.test(v.slice(0, at)) && DIGEST.test(v.slice(at + 1));
+            }
+            const colon = v.lastIndexOf(":");
+            return (
+                colon > v.lastIndexOf("/") && IMAGE_REPOSITORY.test(v.slice(0, colon)) && TAG.test(v.slice(colon + 1))
+            );
+        },
+        { error: (i) => `${describe(i.input)} is not an image reference pinned to a tag or sha256 digest` },
+    )
+    .refine((v) => !v.endsWith(":latest"), { error: () => `"latest" is not allowed: pin a version or a digest` });
+
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/;
 const registryHost = z.string().regex(HOST, {
     error: (i) => `${describe(i.input)} is not a registry host[:port] (no scheme, no path)`,
@@ -127,7 +145,7 @@ export const canarySchema = strict({
             }
         }),
     analysis: analysisSchema.default(analysisSchema.parse({})),
-    routerImage: z.string().min(1).default("nginxinc/nginx-unprivileged:1.27.5-alpine"),
+    routerImage: imageReference.default("nginxinc/nginx-unprivileged:1.27.5-alpine"),
     routerReplicas: integer(1, 20).default(2),
     maxFails: integer(0, 100).default(3),
     failTimeoutSeconds: integer(0, 3600).default(30),

@@ -92,6 +92,16 @@ const BAD_INPUTS: [string, Mutation, RegExp][] = [
         (c) => (section(c, "registry").server = "https://registry.example.com"),
         /registry\.server: "https:\/\/registry\.example\.com" is not a registry host/,
     ],
+    [
+        "router image on latest",
+        (c) => (section(c, "canary").routerImage = "nginx:latest"),
+        /canary\.routerImage: "latest" is not allowed/,
+    ],
+    [
+        "untagged router image",
+        (c) => (section(c, "canary").routerImage = "nginx"),
+        /canary\.routerImage: "nginx" is not an image reference pinned/,
+    ],
     ["port out of range", (c) => (app(c).port = 70000), /apps\[0\]\.port: 70000 is not a port \(1-65535\)/],
     [
         "error ratio above 1",
