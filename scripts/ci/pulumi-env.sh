@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck source-path=SCRIPTDIR
 # Sourced by scripts/ci/preview and scripts/ci/up: puts the Pulumi toolchain on PATH and turns CI
 # secrets that arrive as file contents into files. Sets no shell options.
 #   KUBECONFIG_DATA   a kubeconfig's content (environment secret); written to a private temp file
