@@ -10,7 +10,7 @@ import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
-import type { ConfigMap, ConfigValue } from "@pulumi/pulumi/automation";
+import type { ConfigMap, ConfigValue, Stack } from "@pulumi/pulumi/automation";
 
 import { type AppConfig, parsePlainConfig, type PlainStackConfig, SECRET_KEYS } from "../config/schema";
 import type { ConfigChange, Rollout, RolloutPlan } from "./controller";
@@ -319,7 +319,7 @@ export interface OpenStackOptions {
 /** Selects an existing stack through the Automation API, with the CLI isolated from terminal signals. */
 export async function openStack(
     options: OpenStackOptions,
-): Promise<{ stack: StackLike; stackFile: string; dispose(): Promise<void> }> {
+): Promise<{ stack: Stack; stackFile: string; dispose(): Promise<void> }> {
     const real = await findPulumi(options.envVars?.PATH ?? process.env.PATH);
     const isolated = await isolatedPulumiRoot(real);
     try {

@@ -1,0 +1,87 @@
+/**
+ * A temp work directory for the fixture Pulumi program and a stack in a file:// backend with
+ * passphrase secrets, for the tests that run the real engine. Offline: no update check, no plugin
+ * downloads. A missing CLI or plugin is a failure that says how to get it, never a skip.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { parseDocument } from "yaml";
+
+import { findPulumi, stackFileName } from "../../canary/stack-driver";
+import { REPO_ROOT } from "./fixture/track-scripts";
+
+const FIXTURE = join(REPO_ROOT, "test", "canary", "fixture");
+export const PASSPHRASE = "canary-engine-test";
+
+export interface EngineWorkDir {
+    readonly dir: string;
+    readonly env: Record<string, string>;
+    dispose(): Promise<void>;
+}
+
+/** Fails with what to do when the toolchain (CLI, Node language host, plugins) is not there. */
+export async function requireToolchain(plugins: readonly { name: string; version: string }[]): Promise<string> {
+    const pulumi = await findPulumi();
+    const { stdout } = await promisify(execFile)(pulumi, ["plugin", "ls", "--json"], {
+        env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    });
+    const installed = JSON.parse(stdout || "[]") as { name: string; kind: string; version: string }[];
+    for (const plugin of plugins) {
+        if (!installed.some((p) => p.kind === "resource" && p.name === plugin.name && p.version === plugin.version)) {
+            throw new Error(
+                `the ${plugin.name} ${plugin.version} resource plugin is not installed in PULUMI_HOME ` +
+                    `(${process.env.PULUMI_HOME ?? "~/.pulumi"}): run \`bash scripts/toolchain/bootstrap\` and ` +
+                    "`source scripts/toolchain/env.sh`",
+            );
+        }
+    }
+    return pulumi;
+}
+
+/** Pulumi.yaml of the fixture with `main` pointing at `mainFile`, the program and node_modules linked in. */
+export async function engineWorkDir(mainFile: "index.ts" | "config-only.ts"): Promise<EngineWorkDir> {
+    const dir = await mkdtemp(join(tmpdir(), "canary-engine-"));
+    const project = (await readFile(join(FIXTURE, "Pulumi.yaml"), "utf8")).replace(/^main: .*$/m, `main: ${mainFile}`);
+    await writeFile(join(dir, "Pulumi.yaml"), project);
+    // Symlinks: the program resolves its imports from its real place in the repository.
+    await symlink(join(FIXTURE, mainFile), join(dir, mainFile));
+    await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
+    await mkdir(join(dir, "state"));
+    const env: Record<string, string> = {
+        PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Type-checking is the job of `npm run typecheck`; ts-node only transpiles here.
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+    };
+    return { dir, env, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Creates the stack, writes `config` (keys with namespace, structured values) into its
+ * `Pulumi.<stack>.yaml`, and stores the registry password encrypted through the CLI.
+ */
+export async function createStack(
+    work: EngineWorkDir,
+    stackName: string,
+    config: Record<string, unknown>,
+): Promise<{ stack: Stack; stackFile: string }> {
+    const stack = await LocalWorkspace.createStack(
+        { stackName, workDir: work.dir },
+        { envVars: work.env, secretsProvider: "passphrase" },
+    );
+    const stackFile = join(work.dir, stackFileName(stackName));
+    const doc = parseDocument(await readFile(stackFile, "utf8").catch(() => ""));
+    for (const [key, value] of Object.entries(config)) {
+        doc.setIn(["config", key], value);
+    }
+    await writeFile(stackFile, doc.toString({ lineWidth: 0 }));
+    await stack.setConfig("cicd-platform:registryPassword", { value: "lab-registry-password", secret: true });
+    return { stack, stackFile };
+}
