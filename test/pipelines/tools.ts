@@ -54,8 +54,8 @@ export function run(
         });
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         if (options.input !== undefined) {
             child.stdin?.end(options.input);
         }
