@@ -5,6 +5,7 @@ import {
     BCRYPT_COST_RANGE,
     DEFAULT_BCRYPT_COST,
     garbageCollectCommand,
+    garbageCollectPrepareCommand,
     REGISTRY_USERNAME,
     renderHtpasswd,
     renderRegistryConfigPair,
@@ -229,7 +230,9 @@ function namespacePeer(namespaces: readonly pulumi.Input<string>[]): k8s.types.i
  *   mark phase whose manifest arrives later is swept, leaving a broken image. The component cannot
  *   pause CI, so schedule it in a window without pushes; runs never overlap (`Forbid`);
  * - with deletes or garbage collection on, the blob descriptor cache is off, so neither process
- *   answers from a stale cache for a blob that is gone.
+ *   answers from a stale cache for a blob that is gone;
+ * - Distribution 2.8 fails to collect on storage that never held a blob; an init container creates
+ *   the empty blob directory first, so a run before the first push succeeds and does nothing.
  */
 export class PrivateRegistry extends pulumi.ComponentResource {
     public readonly pushUsername: pulumi.Output<string>;
@@ -545,6 +548,16 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                                                 ],
                                             },
                                         },
+                                        initContainers: [
+                                            {
+                                                name: "prepare",
+                                                image,
+                                                command: garbageCollectPrepareCommand(REGISTRY_PATHS.data),
+                                                securityContext: restrictedContainerSecurityContext(),
+                                                resources,
+                                                volumeMounts: [{ name: "data", mountPath: REGISTRY_PATHS.data }],
+                                            },
+                                        ],
                                         containers: [
                                             {
                                                 name: "garbage-collect",

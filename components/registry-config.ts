@@ -189,6 +189,16 @@ export function renderRegistryConfigPair(options: RegistryPairOptions): { push: 
     };
 }
 
+/**
+ * Distribution 2.8's collector fails with "Path not found: /docker/registry/v2/repositories" (then
+ * `…/blobs`) on storage that never held an image, so a scheduled run on a new registry would fail
+ * until the first push. Running this first (same uid, same volume) makes that run a no-op success.
+ */
+export function garbageCollectPrepareCommand(rootDirectory: string): string[] {
+    const v2 = `${rootDirectory}/docker/registry/v2`;
+    return ["mkdir", "-p", `${v2}/repositories`, `${v2}/blobs`];
+}
+
 /** The command a garbage-collection run executes (the binary is `registry` in the image). */
 export function garbageCollectCommand(binary: string, configPath: string, deleteUntagged: boolean): string[] {
     return [binary, "garbage-collect", ...(deleteUntagged ? ["--delete-untagged"] : []), configPath];

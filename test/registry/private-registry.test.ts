@@ -9,7 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { DEFAULT_BCRYPT_COST, garbageCollectCommand } from "../../components/registry-config";
+import {
+    DEFAULT_BCRYPT_COST,
+    garbageCollectCommand,
+    garbageCollectPrepareCommand,
+} from "../../components/registry-config";
 import { dockerConfigJson } from "../../components/registry-credentials";
 import {
     basic,
@@ -343,7 +347,7 @@ describe("PrivateRegistry default config (no deletes, no GC: descriptor cache on
         await removeDir(work);
     });
 
-    it("serves push and pull with the cache on", async () => {
+    it("serves push and pull with the cache on; collection on a new, empty registry succeeds", async () => {
         const pair = await startRegistryPair({
             push: PUSH,
             pull: PULL,
@@ -353,6 +357,17 @@ describe("PrivateRegistry default config (no deletes, no GC: descriptor cache on
             garbageCollection: false,
         });
         pairs.push(pair);
+
+        // A scheduled collection before the first push: Distribution 2.8 fails on storage without
+        // a blob directory; the CronJob's prepare step makes that run a no-op success.
+        const binary = requireBinary("docker-registry", "docker-registry");
+        const bare = await runAsWriter(garbageCollectCommand(binary, pair.pushConfigPath, false));
+        assertFailed(bare, /Path not found: \/docker\/registry\/v2\//, "garbage-collect on empty storage");
+        assertOk(await runAsWriter(garbageCollectPrepareCommand(pair.storage)), "prepare");
+        const prepared = await runAsWriter(garbageCollectCommand(binary, pair.pushConfigPath, false));
+        assertOk(prepared, "garbage-collect on prepared empty storage");
+        assert.match(prepared.stdout, /0 blobs marked, 0 blobs and 0 manifests eligible for deletion/);
+
         const skopeo = await Skopeo.create(join(work, "plain"));
         const image = await writeOciImage(join(work, "img"), "1.0.0", { "hello.txt": "cached\n" });
         assertOk(

@@ -362,6 +362,21 @@ describe("PrivateRegistry", () => {
             "/etc/docker/registry/config.yml",
         ]);
         assert.deepEqual(gcContainer.securityContext, RESTRICTED_CONTAINER);
+        assert.deepEqual(gc.initContainers, [
+            {
+                name: "prepare",
+                image: "registry:2.8.3",
+                command: [
+                    "mkdir",
+                    "-p",
+                    "/var/lib/registry/docker/registry/v2/repositories",
+                    "/var/lib/registry/docker/registry/v2/blobs",
+                ],
+                securityContext: RESTRICTED_CONTAINER,
+                resources: gcContainer.resources,
+                volumeMounts: [{ name: "data", mountPath: "/var/lib/registry" }],
+            },
+        ]);
         assert.deepEqual(gcContainer.volumeMounts, [
             { name: "config", mountPath: "/etc/docker/registry", readOnly: true },
             { name: "data", mountPath: "/var/lib/registry" },
