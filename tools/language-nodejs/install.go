@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -57,12 +58,38 @@ func workspaceIncludes(root string, raw json.RawMessage, member string) bool {
 	return false
 }
 
+// missingDependencies lists the packages that package.json in dir declares but node_modules
+// (in dir or above, where node would find them) does not have. devDependencies count unless
+// the install is for production.
+func missingDependencies(dir string, production bool) ([]string, error) {
+	m, err := readManifest(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return nil, err
+	}
+	declared := []map[string]string{m.Dependencies}
+	if !production {
+		declared = append(declared, m.DevDependencies)
+	}
+	var missing []string
+	for _, deps := range declared {
+		for name := range deps {
+			if installedVersion(dir, name) == "" {
+				missing = append(missing, name)
+			}
+		}
+	}
+	sort.Strings(missing)
+	return missing, nil
+}
+
 // installCommand is the package manager command line that installs the dependencies in dir.
-// With npm and a lock file we use `npm ci`: it installs exactly what the lock file says and
-// fails instead of silently resolving something else, which is what an offline-reproducible
-// build wants. Audit and funding calls are switched off: they are network round trips that
-// have nothing to do with installing.
-func installCommand(pm, dir string, production bool) []string {
+// For a fresh install with npm and a lock file we use `npm ci`: it installs exactly what the
+// lock file says and fails instead of silently resolving something else, which is what an
+// offline-reproducible build wants. Completing an existing node_modules (say, after
+// `pulumi package add` added a local SDK to package.json, which leaves the lock file behind)
+// needs `npm install`, which also updates the lock file. Audit and funding calls are switched
+// off: they are network round trips that have nothing to do with installing.
+func installCommand(pm, dir string, production, fresh bool) []string {
 	switch pm {
 	case "yarn":
 		cmd := []string{"yarn", "install"}
@@ -84,7 +111,7 @@ func installCommand(pm, dir string, production bool) []string {
 		return cmd
 	default:
 		cmd := []string{"npm", "install"}
-		if fileExists(filepath.Join(dir, "package-lock.json")) || fileExists(filepath.Join(dir, "npm-shrinkwrap.json")) {
+		if fresh && (fileExists(filepath.Join(dir, "package-lock.json")) || fileExists(filepath.Join(dir, "npm-shrinkwrap.json"))) {
 			cmd = []string{"npm", "ci"}
 		}
 		cmd = append(cmd, "--no-audit", "--no-fund")
@@ -95,9 +122,10 @@ func installCommand(pm, dir string, production bool) []string {
 	}
 }
 
-// InstallDependencies backs `pulumi install` (and the engine's installs of policy packs and
-// plugins). It installs only when node_modules is missing: an existing tree was installed on
-// purpose (e.g. by `npm ci` from the lock file in setup scripts) and reinstalling it would cost
+// InstallDependencies backs `pulumi install`, `pulumi package add` and the engine's installs of
+// policy packs and plugins. It installs only when something is missing: no node_modules, or a
+// package that package.json declares and node_modules lacks. A complete tree was installed on
+// purpose (e.g. by `npm ci` from the lock file in setup scripts); reinstalling it would cost
 // minutes and, offline, might fail. PULUMI_LANGUAGE_NODEJS_FORCE_INSTALL=true installs anyway.
 func (h *nodeHost) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
@@ -131,16 +159,24 @@ func (h *nodeHost) InstallDependencies(
 		return err
 	}
 	force := os.Getenv("PULUMI_LANGUAGE_NODEJS_FORCE_INSTALL") == "true"
-	if dirExists(filepath.Join(dir, "node_modules")) && !force {
-		fmt.Fprintf(stdout, "Dependencies already installed in %s (node_modules present); skipping the install.\n", dir)
-		return closer.Close()
+	fresh := !dirExists(filepath.Join(dir, "node_modules"))
+	if !fresh && !force {
+		missing, err := missingDependencies(dir, opts.production)
+		if err != nil {
+			return err
+		}
+		if len(missing) == 0 {
+			fmt.Fprintf(stdout, "Dependencies already installed in %s; skipping the install.\n", dir)
+			return closer.Close()
+		}
+		fmt.Fprintf(stdout, "node_modules in %s lacks %s\n", dir, strings.Join(missing, ", "))
 	}
 
 	ctx, stop := context.WithCancel(h.ctx)
 	defer stop()
 	defer context.AfterFunc(server.Context(), stop)()
 
-	argv := installCommand(choosePackageManager(opts.packageManager, dir), dir, opts.production)
+	argv := installCommand(choosePackageManager(opts.packageManager, dir), dir, opts.production, fresh || force)
 	fmt.Fprintf(stdout, "Installing dependencies in %s: %s\n\n", dir, strings.Join(argv, " "))
 	if err := runStreaming(ctx, dir, argv, stdout, stderr); err != nil {
 		return fmt.Errorf("%s failed in %s: %w", strings.Join(argv, " "), dir, err)
