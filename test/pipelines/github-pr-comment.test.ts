@@ -73,7 +73,9 @@ describe("scripts/ci/github-pr-comment", () => {
             GH_TOKEN: "ghs_fake",
         };
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
 
     function reset(comments: Comment[]): void {
         writeFileSync(store(), JSON.stringify({ comments, nextId: 500 }));
