@@ -24,5 +24,5 @@ const directStack: StackFactory = async (lab, steps) => {
 };
 
 describe("canary on real processes, without the engine", { timeout: 600_000 }, () => {
-    canaryCases(directStack, stackFileOf);
+    canaryCases(directStack);
 });

@@ -4,6 +4,8 @@
  * lab up, stable deployed, load running, the canary library's controller driving the stack with
  * real Prometheus analysis, then what the clients saw.
  */
+import { readFile } from "node:fs/promises";
+
 import { runCanary, type CanaryResult } from "../../canary/controller";
 import { PrometheusCanaryMetrics, PrometheusClient } from "../../canary/prometheus";
 import { StackDriver, type StackLike } from "../../canary/stack-driver";
@@ -37,6 +39,8 @@ export interface ScenarioResult {
     readonly lines: readonly string[];
     /** Engine output of the ups, for failure messages. */
     readonly engineOutput: string;
+    /** `Pulumi.<stack>.yaml` as the run left it. */
+    readonly stackFileText: string;
     /** ms since the load started when the controller began and finished. */
     readonly controllerStartedAt: number;
     readonly controllerFinishedAt: number;
@@ -85,7 +89,17 @@ export async function runScenario(
         const afterLoad = lab.startLoad({ ratePerSecond: 300, maxRequests: 300, maxDurationMs: 10_000 });
         await afterLoad.finished();
         const after = await afterLoad.stop();
-        return { result, records, after, lines, engineOutput, controllerStartedAt, controllerFinishedAt };
+        const stackFileText = await readFile(handle.stackFile, "utf8");
+        return {
+            result,
+            records,
+            after,
+            lines,
+            engineOutput,
+            stackFileText,
+            controllerStartedAt,
+            controllerFinishedAt,
+        };
     } finally {
         await handle.dispose();
     }
