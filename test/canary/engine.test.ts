@@ -7,42 +7,13 @@
  */
 import { before, describe } from "node:test";
 
-import { openStack } from "../../canary/stack-driver";
 import { canaryCases } from "./cases";
-import { createStack, engineWorkDir, requireToolchain } from "./engine";
-import { platformConfig } from "./lab";
-import type { StackFactory } from "./scenario";
+import { engineStackFactory, requireToolchain } from "./engine";
 
-const STACK = "lab";
-
-const engineStack: StackFactory = async (lab, steps) => {
-    const work = await engineWorkDir("index.ts");
-    const config: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(platformConfig(steps))) {
-        config[`cicd-platform:${key}`] = value;
-    }
-    for (const [key, value] of Object.entries(lab.fixtureConfig)) {
-        config[`fixture:${key}`] = value;
-    }
-    const created = await createStack(work, STACK, config);
-    // Stable 1.0.0 and the router, as the repository's stack file says.
-    await created.stack.up({ color: "never" });
-    const opened = await openStack({ stackName: STACK, workDir: work.dir, envVars: work.env });
-    return {
-        stack: opened.stack,
-        stackFile: opened.stackFile,
-        dispose: async () => {
-            await opened.dispose();
-            // Backends are stopped by the lab (by their pid files); the state goes with the dir.
-            await work.dispose();
-        },
-    };
-};
-
-describe("canary through the Pulumi engine on real processes", { timeout: 900_000 }, () => {
+describe("canary through the Pulumi engine on real processes (@pulumi/command)", { timeout: 900_000 }, () => {
     before(async () => {
         await requireToolchain([{ name: "command", version: "1.2.1" }]);
     });
 
-    canaryCases(engineStack);
+    canaryCases(engineStackFactory("command"));
 });

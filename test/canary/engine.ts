@@ -4,16 +4,19 @@
  * downloads. A missing CLI or plugin is a failure that says how to get it, never a skip.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, chmod, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
 
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
 
-import { findPulumi, stackFileName } from "../../canary/stack-driver";
+import { findPulumi, openStack, stackFileName } from "../../canary/stack-driver";
 import { REPO_ROOT } from "./fixture/track-scripts";
+import { platformConfig } from "./lab";
+import type { StackFactory } from "./scenario";
 
 const FIXTURE = join(REPO_ROOT, "test", "canary", "fixture");
 export const PASSPHRASE = "canary-engine-test";
@@ -27,6 +30,21 @@ export interface EngineWorkDir {
 /** Fails with what to do when the toolchain (CLI, Node language host, plugins) is not there. */
 export async function requireToolchain(plugins: readonly { name: string; version: string }[]): Promise<string> {
     const pulumi = await findPulumi();
+    const hostDirs = [dirname(await realpath(pulumi)), ...(process.env.PATH ?? "").split(delimiter)];
+    const found = await Promise.all(
+        hostDirs.map((dir) =>
+            access(join(dir, "pulumi-language-nodejs"), constants.X_OK).then(
+                () => true,
+                () => false,
+            ),
+        ),
+    );
+    if (!found.includes(true)) {
+        throw new Error(
+            "the Node language host (pulumi-language-nodejs) is neither next to the pulumi CLI nor on PATH: " +
+                "run `bash scripts/toolchain/bootstrap` and `source scripts/toolchain/env.sh`",
+        );
+    }
     const { stdout } = await promisify(execFile)(pulumi, ["plugin", "ls", "--json"], {
         env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
     });
@@ -43,8 +61,22 @@ export async function requireToolchain(plugins: readonly { name: string; version
     return pulumi;
 }
 
+/**
+ * The shim the Pulumi CLI distribution ships next to `pulumi` (sdk/nodejs/dist in pulumi/pulumi),
+ * which hosts dynamic providers; a CLI built from its Go module alone does not have it.
+ */
+const DYNAMIC_PROVIDER_SHIM = `#!/bin/sh
+PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))")
+if [ ! -z "$PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH" ]; then
+    node "$PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH" $@
+fi
+`;
+
 /** Pulumi.yaml of the fixture with `main` pointing at `mainFile`, the program and node_modules linked in. */
-export async function engineWorkDir(mainFile: "index.ts" | "config-only.ts"): Promise<EngineWorkDir> {
+export async function engineWorkDir(
+    mainFile: "index.ts" | "config-only.ts",
+    options: { dynamicProviders?: boolean } = {},
+): Promise<EngineWorkDir> {
     const dir = await mkdtemp(join(tmpdir(), "canary-engine-"));
     const project = (await readFile(join(FIXTURE, "Pulumi.yaml"), "utf8")).replace(/^main: .*$/m, `main: ${mainFile}`);
     await writeFile(join(dir, "Pulumi.yaml"), project);
@@ -52,7 +84,14 @@ export async function engineWorkDir(mainFile: "index.ts" | "config-only.ts"): Pr
     await symlink(join(FIXTURE, mainFile), join(dir, mainFile));
     await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
     await mkdir(join(dir, "state"));
+    const bin = join(dir, "bin");
+    await mkdir(bin);
+    if (options.dynamicProviders === true) {
+        await writeFile(join(bin, "pulumi-resource-pulumi-nodejs"), DYNAMIC_PROVIDER_SHIM);
+        await chmod(join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
+    }
     const env: Record<string, string> = {
+        PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`,
         PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
         PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -84,4 +123,31 @@ export async function createStack(
     await writeFile(stackFile, doc.toString({ lineWidth: 0 }));
     await stack.setConfig("cicd-platform:registryPassword", { value: "lab-registry-password", secret: true });
     return { stack, stackFile };
+}
+
+/** Stacks of the fixture program on the real engine, for the canary cases. */
+export function engineStackFactory(executor: "command" | "dynamic"): StackFactory {
+    return async (lab, steps) => {
+        const work = await engineWorkDir("index.ts", { dynamicProviders: executor === "dynamic" });
+        const config: Record<string, unknown> = { "fixture:executor": executor };
+        for (const [key, value] of Object.entries(platformConfig(steps))) {
+            config[`cicd-platform:${key}`] = value;
+        }
+        for (const [key, value] of Object.entries(lab.fixtureConfig)) {
+            config[`fixture:${key}`] = value;
+        }
+        const created = await createStack(work, "lab", config);
+        // Stable 1.0.0 and the router, as the repository's stack file says.
+        await created.stack.up({ color: "never" });
+        const opened = await openStack({ stackName: "lab", workDir: work.dir, envVars: work.env });
+        return {
+            stack: opened.stack,
+            stackFile: opened.stackFile,
+            dispose: async () => {
+                await opened.dispose();
+                // The backends are stopped by the lab (by their pid files); the state goes with the dir.
+                await work.dispose();
+            },
+        };
+    };
 }
