@@ -6,6 +6,7 @@ import {
     CanaryRelease,
     EnvironmentNamespace,
     GitHubRepositorySettings,
+    PrivateRegistry,
     RegistryCredentials,
 } from "./components";
 import { loadStackConfig } from "./config/load";
@@ -66,7 +67,86 @@ const registry = new RegistryCredentials(
         dependsOn: githubSettings ? [githubSettings] : [],
     },
 );
-const pullSecrets = [registry.secretName];
+
+// The platform's own registry: its pull credential reaches the app namespace, its push credential CI.
+const pr = config.privateRegistry;
+const prSecrets = config.secrets.privateRegistry;
+const registryNamespace = pr.enabled
+    ? new EnvironmentNamespace(
+          "registry-ns",
+          {
+              namespace: pr.namespace,
+              environment: config.environment,
+              monitoringNamespace: config.namespaces.monitoring,
+          },
+          { provider: kubernetes },
+      )
+    : undefined;
+const privateRegistry =
+    registryNamespace && prSecrets
+        ? new PrivateRegistry(
+              "private-registry",
+              {
+                  namespace: registryNamespace.namespaceName,
+                  pushUsername: pr.pushUsername,
+                  pushPassword: prSecrets.pushPassword,
+                  pullUsername: pr.pullUsername,
+                  pullPassword: prSecrets.pullPassword,
+                  httpSecret: prSecrets.httpSecret,
+                  pushNamespaces: pr.pushNamespaces,
+                  pullNamespaces: [config.namespaces.apps, ...pr.pullNamespaces],
+                  ingressNamespaces: pr.ingressNamespaces,
+                  pullCidrs: pr.pullCidrs,
+                  image: pr.image,
+                  storageSize: pr.storageSize,
+                  storageClassName: pr.storageClassName,
+                  existingClaimName: pr.existingClaimName,
+                  allowDataDeletion: pr.allowDataDeletion,
+                  protectData: pr.protectData,
+                  deleteEnabled: pr.deleteEnabled,
+                  garbageCollectSchedule: pr.garbageCollectSchedule,
+                  garbageCollectDeleteUntagged: pr.garbageCollectDeleteUntagged,
+                  tlsSecretName: pr.tlsSecretName,
+                  publicPullEndpoint: pr.publicPullEndpoint,
+                  publicPushEndpoint: pr.publicPushEndpoint,
+                  bcryptCost: pr.bcryptCost,
+              },
+              { provider: kubernetes },
+          )
+        : undefined;
+const privatePull = privateRegistry
+    ? new RegistryCredentials(
+          "private-registry-pull",
+          {
+              server: privateRegistry.endpoint,
+              username: privateRegistry.pullUsername,
+              password: privateRegistry.pullPassword,
+              namespaces: [appsNamespace.namespaceName],
+              secretName: "private-registry-pull",
+          },
+          { provider: kubernetes },
+      )
+    : undefined;
+// CI pushes; the cluster never gets this credential.
+if (privateRegistry) {
+    new RegistryCredentials(
+        "private-registry-push",
+        {
+            server: privateRegistry.pushEndpoint,
+            username: privateRegistry.pushUsername,
+            password: privateRegistry.pushPassword,
+            namespaces: [],
+            githubRepository: githubSettings ? gh.repository : undefined,
+            githubEnvironments: githubSettings && githubEnvironment ? [githubEnvironment] : [],
+            githubSecretPrefix: "PRIVATE_REGISTRY",
+        },
+        {
+            providers: githubProvider ? [kubernetes, githubProvider] : [kubernetes],
+            dependsOn: githubSettings ? [githubSettings] : [],
+        },
+    );
+}
+const pullSecrets = privatePull ? [registry.secretName, privatePull.secretName] : [registry.secretName];
 
 const canaries = config.apps.map(
     (app) =>
@@ -136,6 +216,10 @@ export const canaryReleases = Object.fromEntries(
 export const blueGreenRelease = blueGreen && {
     activeColor: blueGreen.activeColor,
     service: blueGreen.service.metadata.name,
+};
+export const privateRegistryEndpoints = privateRegistry && {
+    pull: privateRegistry.endpoint,
+    push: privateRegistry.pushEndpoint,
 };
 export const githubEnvironments = githubSettings
     ? Object.values(githubSettings.environments).map((e) => e.environment)

@@ -6,6 +6,8 @@ export * from "./github-repository-settings";
 export * from "./gitlab-runner";
 export * from "./nginx-config";
 export * from "./podman-runner-host";
+export * from "./private-registry";
+export * from "./registry-config";
 export * from "./registry-credentials";
 export * from "./runner-config";
 export * from "./traffic-split";

@@ -14,8 +14,10 @@ export interface RegistryCredentialsArgs {
     readonly secretName?: string;
     /** `owner/name` or name of the GitHub repository whose environments get the credential. */
     readonly githubRepository?: pulumi.Input<string>;
-    /** GitHub Actions environments that get REGISTRY_SERVER, REGISTRY_USERNAME and REGISTRY_PASSWORD. @default [] */
+    /** GitHub Actions environments that get <prefix>_SERVER, <prefix>_USERNAME and <prefix>_PASSWORD. @default [] */
     readonly githubEnvironments?: readonly string[];
+    /** Prefix of the GitHub variable and secret names. @default "REGISTRY" */
+    readonly githubSecretPrefix?: string;
 }
 
 /** The `.dockerconfigjson` document, as container runtimes, skopeo and podman read it. */
@@ -44,6 +46,10 @@ export class RegistryCredentials extends pulumi.ComponentResource {
         const environments = args.githubEnvironments ?? [];
         if (environments.length > 0 && args.githubRepository === undefined) {
             throw new Error(`${name}: githubEnvironments needs githubRepository`);
+        }
+        const prefix = args.githubSecretPrefix ?? "REGISTRY";
+        if (!/^[A-Z][A-Z0-9_]*$/.test(prefix) || prefix.startsWith("GITHUB_")) {
+            throw new Error(`${name}: githubSecretPrefix "${prefix}" must be A-Z, 0-9, _ and not start with GITHUB_`);
         }
         super("cicd:registry:RegistryCredentials", name, {}, opts);
 
@@ -76,17 +82,17 @@ export class RegistryCredentials extends pulumi.ComponentResource {
             const common = { repository: args.githubRepository as pulumi.Input<string>, environment };
             new github.ActionsEnvironmentVariable(
                 `${name}-${environment}-server`,
-                { ...common, variableName: "REGISTRY_SERVER", value: this.server },
+                { ...common, variableName: `${prefix}_SERVER`, value: this.server },
                 { parent: this },
             );
             new github.ActionsEnvironmentVariable(
                 `${name}-${environment}-username`,
-                { ...common, variableName: "REGISTRY_USERNAME", value: this.username },
+                { ...common, variableName: `${prefix}_USERNAME`, value: this.username },
                 { parent: this },
             );
             new github.ActionsEnvironmentSecret(
                 `${name}-${environment}-password`,
-                { ...common, secretName: "REGISTRY_PASSWORD", value: this.password },
+                { ...common, secretName: `${prefix}_PASSWORD`, value: this.password },
                 { parent: this },
             );
         }

@@ -4,7 +4,7 @@ import {
     type ConfigProblem,
     parsePlainConfig,
     type PlainStackConfig,
-    REQUIRED_SECRETS,
+    requiredSecrets,
     SECRET_KEYS,
     type SecretKey,
     StackConfigError,
@@ -17,6 +17,12 @@ export interface StackConfig extends PlainStackConfig {
     readonly secrets: {
         readonly registryPassword: pulumi.Output<string>;
         readonly githubToken?: pulumi.Output<string>;
+        /** Present when privateRegistry.enabled. */
+        readonly privateRegistry?: {
+            readonly pushPassword: pulumi.Output<string>;
+            readonly pullPassword: pulumi.Output<string>;
+            readonly httpSecret: pulumi.Output<string>;
+        };
     };
 }
 
@@ -56,7 +62,7 @@ export function loadStackConfig(): StackConfig {
 
     const parsed = parsePlainConfig(values);
     const problems: ConfigProblem[] = parsed.ok ? [] : [...parsed.problems];
-    const needed = new Set<SecretKey>(REQUIRED_SECRETS);
+    const needed = new Set<SecretKey>(requiredSecrets(parsed.ok ? parsed.config : undefined));
 
     for (const key of Object.keys(SECRET_KEYS) as SecretKey[]) {
         const value = values[key];
@@ -85,7 +91,17 @@ export function loadStackConfig(): StackConfig {
         ...parsed.config,
         secrets: {
             registryPassword: config.requireSecret("registryPassword"),
-            githubToken: values.githubToken === undefined ? undefined : config.requireSecret("githubToken"),
+            githubToken:
+                values.githubToken === undefined || values.githubToken === ""
+                    ? undefined
+                    : config.requireSecret("githubToken"),
+            privateRegistry: parsed.config.privateRegistry.enabled
+                ? {
+                      pushPassword: config.requireSecret("registryPushPassword"),
+                      pullPassword: config.requireSecret("registryPullPassword"),
+                      httpSecret: config.requireSecret("registryHttpSecret"),
+                  }
+                : undefined,
         },
     };
 }

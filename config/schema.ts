@@ -175,6 +175,41 @@ export const registrySchema = strict({
     secretName: dnsLabel.default("registry-credentials"),
 });
 
+const REGISTRY_USER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9A-Fa-f:]+\/\d{1,3})$/;
+const registryUser = z
+    .string()
+    .regex(REGISTRY_USER, { error: (i) => `${describe(i.input)} is not a registry user name` });
+
+export const privateRegistrySchema = strict({
+    enabled: z.boolean({ error: "must be true or false" }).default(false),
+    namespace: dnsLabel.default("registry"),
+    pushNamespaces: z
+        .array(dnsLabel)
+        .min(1, { error: "needs at least one namespace (where CI pushes from)" })
+        .default(["ci"]),
+    pullNamespaces: z.array(dnsLabel).default([]),
+    ingressNamespaces: z.array(dnsLabel).default([]),
+    pullCidrs: z
+        .array(z.string().regex(CIDR, { error: (i) => `${describe(i.input)} is not a CIDR (e.g. 10.0.0.0/16)` }))
+        .default([]),
+    pushUsername: registryUser.default("ci-push"),
+    pullUsername: registryUser.default("cluster-pull"),
+    image: imageReference.default("registry:2.8.3"),
+    storageSize: quantity.optional(),
+    storageClassName: z.string().min(1).optional(),
+    existingClaimName: z.string().min(1).optional(),
+    allowDataDeletion: z.boolean().optional(),
+    protectData: z.boolean().optional(),
+    deleteEnabled: z.boolean().default(false),
+    garbageCollectSchedule: z.string().min(1).optional(),
+    garbageCollectDeleteUntagged: z.boolean().default(false),
+    tlsSecretName: dnsLabel.optional(),
+    publicPullEndpoint: registryHost.optional(),
+    publicPushEndpoint: registryHost.optional(),
+    bcryptCost: integer(4, 12).default(8),
+});
+
 export const namespacesSchema = strict({
     apps: dnsLabel,
     monitoring: dnsLabel.default("monitoring"),
@@ -255,6 +290,7 @@ export const stackConfigSchema = z
             blueGreenSchema.optional(),
         ),
         github: githubSchema.default(githubSchema.parse({})),
+        privateRegistry: privateRegistrySchema.default(privateRegistrySchema.parse({})),
         kubernetes: kubernetesSchema.default({}),
     })
     .superRefine((config, ctx) => {
@@ -304,6 +340,21 @@ export const stackConfigSchema = z
                 }
             }
         }
+        const pr = config.privateRegistry;
+        if (pr.enabled && pr.pushUsername === pr.pullUsername) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["privateRegistry", "pullUsername"],
+                message: `must differ from pushUsername ("${pr.pushUsername}"): the pull credential must not push`,
+            });
+        }
+        if (pr.garbageCollectDeleteUntagged && pr.garbageCollectSchedule === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["privateRegistry", "garbageCollectDeleteUntagged"],
+                message: "needs garbageCollectSchedule",
+            });
+        }
         if (config.blueGreen && config.apps.some((app) => app.name === config.blueGreen?.name)) {
             ctx.addIssue({
                 code: "custom",
@@ -324,11 +375,20 @@ export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
 export const SECRET_KEYS = {
     registryPassword: "password of registry.username",
     githubToken: "GitHub token for the github provider (otherwise GITHUB_TOKEN from the environment)",
+    registryPushPassword: "password of privateRegistry.pushUsername (16+ random characters)",
+    registryPullPassword: "password of privateRegistry.pullUsername (16+ random characters)",
+    registryHttpSecret: "http.secret and htpasswd salt key of the private registry (32+ random characters)",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 
-/** Secrets every stack must have. */
-export const REQUIRED_SECRETS: readonly SecretKey[] = ["registryPassword"];
+/** Secrets a stack must have, given its plain config. */
+export function requiredSecrets(config: PlainStackConfig | undefined): SecretKey[] {
+    const needed: SecretKey[] = ["registryPassword"];
+    if (config?.privateRegistry.enabled) {
+        needed.push("registryPushPassword", "registryPullPassword", "registryHttpSecret");
+    }
+    return needed;
+}
 
 export const PLAIN_KEYS = Object.keys(stackConfigSchema.shape) as (keyof PlainStackConfig)[];
 

@@ -124,6 +124,16 @@ const BAD_INPUTS: [string, Mutation, RegExp][] = [
         (c) => delete section(c, "github").owner,
         /github\.owner: is required when github\.enabled/,
     ],
+    [
+        "private registry without its secrets",
+        (c) => (c.privateRegistry = { enabled: true }),
+        /registryPushPassword: required secret is missing/,
+    ],
+    [
+        "private registry with one user for push and pull",
+        (c) => (c.privateRegistry = { enabled: true, pushUsername: "ci", pullUsername: "ci" }),
+        /privateRegistry\.pullUsername: must differ from pushUsername/,
+    ],
     ["missing registry password", (c) => delete c.registryPassword, /registryPassword: required secret is missing/],
     [
         "bad resource quantity",
@@ -241,10 +251,25 @@ describe("stack config", () => {
             "blueGreen",
             "github",
             "githubToken",
+            "privateRegistry",
+            "registryPushPassword",
+            "registryPullPassword",
+            "registryHttpSecret",
             "kubernetes",
         ];
         assert.deepEqual([...declared].sort(), [...expected].sort());
-        for (const optional of ["apps", "canary", "blueGreen", "github", "githubToken", "kubernetes"]) {
+        for (const optional of [
+            "apps",
+            "canary",
+            "blueGreen",
+            "github",
+            "githubToken",
+            "privateRegistry",
+            "registryPushPassword",
+            "registryPullPassword",
+            "registryHttpSecret",
+            "kubernetes",
+        ]) {
             const block = project.split(`  cicd-platform:${optional}:\n`)[1]?.split(/\n {2}\S/)[0] ?? "";
             assert.match(block, /\n {4}default: /, `${optional} needs a default in Pulumi.yaml`);
         }

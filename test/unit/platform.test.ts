@@ -222,6 +222,41 @@ describe("the program (index.ts)", () => {
 
         const exported = JSON.stringify(await valueOf(pulumi.output(outputs)));
         assert.doesNotMatch(exported, /s3cr3t-registry-pw/);
+        assert.equal(count("cicd:registry:PrivateRegistry"), 0, "disabled by default");
         assert.match(exported, /"stable":75,"canary":25/);
+    });
+
+    it("adds the private registry: its pull Secret in the app namespace, its push credential only to CI", async () => {
+        const config = {
+            ...validConfig(),
+            privateRegistry: { enabled: true, pushNamespaces: ["ci"] },
+            registryPushPassword: "push-password-0123456789",
+            registryPullPassword: "pull-password-0123456789",
+            registryHttpSecret: "http-secret-0123456789abcdef0123456789",
+        };
+        const outputs = runProgram(config, [
+            ...SECRET_KEYS,
+            "registryPushPassword",
+            "registryPullPassword",
+            "registryHttpSecret",
+        ]);
+        await settle();
+        assert.equal(ofType("cicd:registry:PrivateRegistry").length, 1);
+        const pullSecrets = ofType("kubernetes:core/v1:Secret").filter(
+            (s) => (s.inputs.metadata as Obj).name === "private-registry-pull",
+        );
+        assert.deepEqual(
+            pullSecrets.map((s) => (s.inputs.metadata as Obj).namespace),
+            ["shop-staging"],
+        );
+        const ghSecrets = ofType("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret").map(
+            (s) => s.inputs.secretName,
+        );
+        assert.deepEqual([...ghSecrets].sort(), ["PRIVATE_REGISTRY_PASSWORD", "REGISTRY_PASSWORD"]);
+        const stable = byName("kubernetes:apps/v1:Deployment", "storefront-stable");
+        const pod = ((stable.inputs.spec as Obj).template as Obj).spec as Obj;
+        assert.deepEqual(pod.imagePullSecrets, [{ name: "registry-credentials" }, { name: "private-registry-pull" }]);
+        const exported = JSON.stringify(await valueOf(pulumi.output(outputs)));
+        assert.doesNotMatch(exported, /password-0123456789|http-secret/);
     });
 });
