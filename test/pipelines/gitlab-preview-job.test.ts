@@ -121,7 +121,7 @@ describe(
         let work = "";
         let tools: ReturnType<typeof ciTools>;
         const gitlab = fakeGitLab();
-        let setupError: unknown;
+        let setupError: Error | undefined;
         const notes: string[] = [];
 
         before(async () => {
@@ -133,11 +133,15 @@ describe(
                 work = mkdtempSync(join(tmpdir(), "gitlab-preview-job-"));
                 await new Promise<void>((resolveListen) => gitlab.server.listen(0, "127.0.0.1", resolveListen));
             } catch (error) {
-                setupError = error;
+                setupError = error instanceof Error ? error : new Error(String(error));
             }
         });
         after(async () => {
-            await new Promise<void>((resolveClose) => gitlab.server.close(() => resolveClose()));
+            await new Promise<void>((resolveClose) =>
+                gitlab.server.close(() => {
+                    resolveClose();
+                }),
+            );
             if (work !== "") {
                 rmSync(work, { recursive: true, force: true });
             }
@@ -258,7 +262,7 @@ describe(
             assert.equal(gitlab.notes.length, 1, "updated in place, not a second note");
             assert.deepEqual(gitlab.requests.slice(2), [
                 "GET /api/v4/projects/42/merge_requests/7/notes",
-                `PUT /api/v4/projects/42/merge_requests/7/notes/${gitlab.notes[0]?.id ?? "?"}`,
+                `PUT /api/v4/projects/42/merge_requests/7/notes/${String((gitlab.notes[0] as Note).id)}`,
             ]);
             for (const secret of [PASSPHRASE, NOTE_TOKEN]) {
                 assert.ok(!second.summary.includes(secret));
