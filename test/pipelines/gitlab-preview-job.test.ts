@@ -262,7 +262,7 @@ describe(
             assert.equal(gitlab.notes.length, 1, "updated in place, not a second note");
             assert.deepEqual(gitlab.requests.slice(2), [
                 "GET /api/v4/projects/42/merge_requests/7/notes",
-                `PUT /api/v4/projects/42/merge_requests/7/notes/${String((gitlab.notes[0]).id)}`,
+                `PUT /api/v4/projects/42/merge_requests/7/notes/${String(gitlab.notes[0].id)}`,
             ]);
             for (const secret of [PASSPHRASE, NOTE_TOKEN]) {
                 assert.ok(!second.summary.includes(secret));
