@@ -36,8 +36,6 @@ import { syntheticPreview } from "./synthetic-preview";
 import { ciTools, expectedNpmScripts, onPath, ROOT, run } from "./tools";
 
 const PASSPHRASE = "gitlab-job-test-passphrase";
-/** Demo value of the stack's registryPassword secret in the temp copy; must never reach the summary. */
-const DEMO_PASSWORD = "gitlab-job-demo-registry-pw";
 const NOTE_TOKEN = "glpat-gitlab-job-test-token";
 const JOB = "preview: [staging]";
 const JOB_TIMEOUT_MS = 25 * 60 * 1000;
@@ -107,6 +105,20 @@ function fakeGitLab(): { server: Server; notes: Note[]; requests: string[]; url:
     };
 }
 
+const SECURE_ENTRY = /^ {2}([\w-]+:[\w-]+):\n {4}secure:.*\n?/gm;
+
+/** The config keys a stack file stores encrypted (`key:` followed by `secure:`). */
+function secureKeys(text: string): string[] {
+    return Array.from(text.matchAll(SECURE_ENTRY), (m) => m[1] as string);
+}
+
+function stripSecure(text: string): string {
+    return text.replace(/^encryptionsalt:.*\n?/m, "").replace(SECURE_ENTRY, "");
+}
+
+/** Demo value of a secret key in the temp copy; must never reach the summary. */
+const demoSecret = (key: string): string => `demo-${key.replace(/\W/g, "-")}-value`;
+
 /** Tracked and untracked-but-not-ignored files of the working tree, as a fresh clone would have them. */
 async function projectFiles(): Promise<string[]> {
     const listed = await run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT });
@@ -165,15 +177,11 @@ describe(
                 Object.assign(pkg.scripts, Object.fromEntries(missing));
                 writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n");
             }
-            // The stacks' own passphrases are not ours: drop their encrypted values, re-add under a test one.
+            // The stacks' own passphrases are not ours: drop their encrypted values (`prepare` re-adds
+            // them under a test passphrase, see secureKeys).
             for (const stack of ["staging", "production"]) {
                 const file = join(repo, `Pulumi.${stack}.yaml`);
-                writeFileSync(
-                    file,
-                    readFileSync(file, "utf8")
-                        .replace(/^encryptionsalt:.*\n?/m, "")
-                        .replace(/^ {2}cicd-platform:registryPassword:\n {4}secure:.*\n?/m, ""),
-                );
+                writeFileSync(file, stripSecure(readFileSync(file, "utf8")));
             }
             await prepare?.(repo);
             for (const args of [
@@ -311,10 +319,12 @@ describe(
                 KUBECONFIG: kubeconfig,
                 GITHUB_TOKEN: "",
             };
+            const secrets = secureKeys(readFileSync(join(ROOT, "Pulumi.staging.yaml"), "utf8"));
+            assert.ok(secrets.includes("cicd-platform:registryPassword"), secrets.join(", "));
             const repo = await projectCopy("engine", async (dir) => {
                 for (const args of [
                     ["stack", "init", "staging", "--non-interactive"],
-                    ["config", "set", "--secret", "--stack", "staging", "registryPassword", DEMO_PASSWORD],
+                    ...secrets.map((key) => ["config", "set", "--secret", "--stack", "staging", key, demoSecret(key)]),
                 ]) {
                     const result = await run(pulumi, args, { cwd: dir, env });
                     assert.equal(result.code, 0, `pulumi ${args.join(" ")}:\n${result.stdout}${result.stderr}`);
@@ -348,12 +358,9 @@ describe(
             );
             assert.match(summary, /\| 1 ◀ now \| 10% \| 2 \| 1 \| stable weight=90, canary weight=10 \|/);
             assert.match(summary, /\| 4 \| 100% \| 2 \| 2 \| canary weight=100 \(stable left out\) \|/);
-            for (const secret of [
-                DEMO_PASSWORD,
-                PASSPHRASE,
-                NOTE_TOKEN,
-                Buffer.from(DEMO_PASSWORD).toString("base64"),
-            ]) {
+            const values = secrets.map(demoSecret);
+            const base64 = values.map((v) => Buffer.from(v).toString("base64"));
+            for (const secret of [...values, ...base64, PASSPHRASE, NOTE_TOKEN]) {
                 assert.ok(!summary.includes(secret), "a secret value reached the summary");
             }
             assert.equal(gitlab.notes.length, 1);
