@@ -606,3 +606,32 @@ describe("GitLab merge-request note", () => {
         );
     });
 });
+
+describe("a recorded real preview of the staging stack", () => {
+    // RECORDED engine output, not hand-made: `pulumi preview --stack staging --json` with the
+    // toolchain's CLI v3.274.1 and language host, before its kubernetes plugin existed, so the engine
+    // stopped at the provider (exit 1). Secrets were set under a throwaway passphrase.
+    const dir = join(ROOT, "test", "pipelines", "fixtures");
+    const preview = parsePreviewJson(
+        readFileSync(join(dir, "recorded-staging-preview-missing-k8s-plugin.json"), "utf8"),
+    );
+    const stderr = readFileSync(join(dir, "recorded-staging-preview-missing-k8s-plugin.stderr"), "utf8");
+
+    it("says the preview failed and why, with the canary plan and no secret", () => {
+        assert.equal(preview.config?.["cicd-platform:registryPassword"], "[secret]");
+        const { markdown } = summarize({
+            stack: "staging",
+            preview,
+            failure: { exitCode: 1, stderr },
+            canaryPlan: STAGING.canaryPlan,
+            secretConfigKeys: STAGING.secretConfigKeys,
+        });
+        assert.match(markdown, /❌ \*\*preview failed\*\* \(exit 1\)/);
+        assert.match(
+            markdown,
+            /- error on `kubernetes`:\n\n```text\nerror: no resource plugin 'pulumi-resource-kubernetes' found/,
+        );
+        assert.match(markdown, /now at \*\*10%\*\* \(step 1 of 4\)/);
+        assert.doesNotMatch(markdown, /demo-|\[secret\]/, "no secret value and not even its placeholder");
+    });
+});
