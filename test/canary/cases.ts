@@ -69,9 +69,10 @@ export function canaryCases(makeStack: StackFactory): void {
         }
         assert.deepEqual(servedBy(run.after), { "stable 2.0.0": run.after.length }, "after promotion: only 2.0.0");
         const app = appInStackFile(run.stackFileText);
-        assert.equal(app?.stableVersion, "2.0.0");
-        assert.equal(app?.canaryPercent, 0);
-        assert.equal(app?.canaryVersion, undefined);
+        assert.ok(app, run.stackFileText);
+        assert.equal(app.stableVersion, "2.0.0");
+        assert.equal(app.canaryPercent, 0);
+        assert.equal(app.canaryVersion, undefined);
         const diff = run.result.configChange?.diff ?? [];
         assert.ok(
             diff.some((line) => /^\+\s+stableVersion: "?2\.0\.0"?$/.test(line)),
@@ -99,9 +100,10 @@ export function canaryCases(makeStack: StackFactory): void {
             "after rollback: only stable",
         );
         const app = appInStackFile(run.stackFileText);
-        assert.equal(app?.stableVersion, STABLE);
-        assert.equal(app?.canaryPercent, 0);
-        assert.equal(app?.canaryVersion, undefined);
+        assert.ok(app, run.stackFileText);
+        assert.equal(app.stableVersion, STABLE);
+        assert.equal(app.canaryPercent, 0);
+        assert.equal(app.canaryVersion, undefined);
         const backend500 = run.records.filter((r) => r.kind === "backend-error");
         assert.ok(backend500.length > 0 && backend500.every((r) => r.track === "canary"), "the 500s were the canary's");
         assertNoSwitchFailures(run);

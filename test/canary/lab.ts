@@ -172,6 +172,12 @@ function renderOptions(settings: FixtureSettings, canaryPercent: number) {
     };
 }
 
+/** Puts the router at `percent` with HostUpstream's command text (as its command would); returns when live. */
+export async function applyRouter(lab: CanaryLab, percent: number): Promise<void> {
+    const script = hostUpstreamScript(routerArgs(lab.settings, percent, ROUTER_TUNING));
+    await runScript(script, {}, renderNginxConfig(renderOptions(lab.settings, percent)));
+}
+
 /** Runs a script text as the command provider would (`/bin/sh -c`), with env and stdin; throws on failure. */
 export function runScript(script: string, env: Record<string, string>, stdin = ""): Promise<string> {
     return new Promise((resolve, reject) => {

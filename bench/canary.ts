@@ -1,0 +1,202 @@
+/**
+ * Section `canary`: the canary controller on real nginx, Prometheus, backends and load (the lab of
+ * test/canary, deployed without the engine; with the engine too when the toolchain is there).
+ *
+ * - rollback: a canary answering 5% with 5xx is rolled back; time from the first 5xx a client saw to
+ *   the last request the canary served (traffic fully back on stable);
+ * - reloads: 10,000 requests through nginx while HostUpstream's command changes the weights every
+ *   half second; requests failed by the switches (proxy-made 502/504, connection errors) per 10,000:
+ *   target 0;
+ * - analysis queries: wall time of one window's three PromQL queries against Prometheus.
+ */
+import { PrometheusCanaryMetrics, PrometheusClient } from "../canary/prometheus";
+import { requireToolchain, engineStackFactory } from "../test/canary/engine";
+import { FileConfigStack } from "../test/canary/file-config-stack";
+import { APP, applyRouter, CanaryLab, directDeploy, writeStackFile } from "../test/canary/lab";
+import { type RequestRecord, sleep, summarize } from "../test/canary/processes";
+import { runScenario, type StackFactory } from "../test/canary/scenario";
+import { type BenchSection, median, type SectionResult, table } from "./section";
+
+const STEPS = [10, 50, 100];
+const RELOAD_REQUESTS = 10_000;
+const RELOAD_RATE = 500;
+const QUERY_RUNS = 20;
+/** Target: whole seconds from the first canary 5xx to traffic fully on stable. */
+const MAX_ROLLBACK_SECONDS = 30;
+
+const directStack: StackFactory = async (lab, steps) => {
+    const file = `${lab.settings.stateDir}/Pulumi.bench.yaml`;
+    await writeStackFile(file, lab, steps);
+    const stack = new FileConfigStack("bench", file, directDeploy(lab));
+    await stack.up();
+    return { stack, stackFile: file, dispose: () => Promise.resolve() };
+};
+
+interface RollbackMeasure {
+    readonly via: string;
+    readonly outcome: string;
+    /** First 5xx a client got from the canary → last request the canary served. */
+    readonly firstErrorToStableMs: number;
+    /** The rollback `up` alone (decision → canary gone). */
+    readonly requests: number;
+    readonly switchFailures: number;
+}
+
+function rollbackTime(records: readonly RequestRecord[]): number {
+    const firstError = Math.min(...records.filter((r) => r.kind === "backend-error").map((r) => r.at));
+    const lastCanary = Math.max(...records.filter((r) => r.track === "canary").map((r) => r.at));
+    return lastCanary - firstError;
+}
+
+async function measureRollback(via: string, makeStack: StackFactory): Promise<RollbackMeasure> {
+    const lab = await CanaryLab.create();
+    try {
+        const run = await runScenario(lab, makeStack, { imageVersion: "2.0.1-bad", steps: STEPS });
+        const summary = summarize([...run.records, ...run.after]);
+        return {
+            via,
+            outcome: run.result.outcome,
+            firstErrorToStableMs: rollbackTime(run.records),
+            requests: summary.total,
+            switchFailures: summary.switchFailures,
+        };
+    } finally {
+        await lab.dispose();
+    }
+}
+
+async function measureReloadsAndQueries(): Promise<{
+    reloads: number;
+    failed: number;
+    resent: number;
+    total: number;
+    queryMs: number[];
+}> {
+    const lab = await CanaryLab.create();
+    try {
+        const file = `${lab.settings.stateDir}/Pulumi.bench.yaml`;
+        await writeStackFile(file, lab, STEPS);
+        const stack = new FileConfigStack("bench", file, directDeploy(lab));
+        await stack.setAllConfig(
+            {
+                "cicd-platform:apps[0].canaryVersion": { value: "2.0.0" },
+                "cicd-platform:apps[0].canaryPercent": { value: "10" },
+            },
+            true,
+        );
+        await stack.up();
+        const load = lab.startLoad({
+            ratePerSecond: RELOAD_RATE,
+            maxRequests: RELOAD_REQUESTS,
+            maxDurationMs: 120_000,
+        });
+        const weights = [50, 90, 25, 75, 10];
+        let reloads = 0;
+        const state = { done: false };
+        void load.finished().then(() => {
+            state.done = true;
+        });
+        while (!state.done) {
+            await applyRouter(lab, weights[reloads % weights.length] ?? 10);
+            reloads++;
+            await sleep(500);
+        }
+        const records = await load.stop();
+        const summary = summarize(records);
+
+        const metrics = new PrometheusCanaryMetrics(new PrometheusClient({ url: lab.prometheus.url }), APP);
+        const queryMs: number[] = [];
+        for (let run = 0; run < QUERY_RUNS; run++) {
+            const measured = await metrics.measure(5);
+            if ("noData" in measured) {
+                throw new Error(`analysis query without data: ${measured.noData}`);
+            }
+            queryMs.push(measured.queryMs);
+        }
+        return {
+            reloads,
+            failed: summary.switchFailures,
+            resent: summary.keepAliveRetries,
+            total: summary.total,
+            queryMs,
+        };
+    } finally {
+        await lab.dispose();
+    }
+}
+
+async function engineAvailable(): Promise<boolean> {
+    try {
+        await requireToolchain([]);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+export const section: BenchSection = {
+    name: "canary",
+    title: "canary rollback time, requests failed by reloads per 10,000, analysis query time (real nginx + Prometheus)",
+    async run(): Promise<SectionResult> {
+        const rollbacks = [await measureRollback("direct (no engine)", directStack)];
+        if (await engineAvailable()) {
+            rollbacks.push(await measureRollback("Pulumi engine (dynamic resources)", engineStackFactory("dynamic")));
+        }
+        const reload = await measureReloadsAndQueries();
+        const perTenThousand = (reload.failed * 10_000) / reload.total;
+        const sortedQueries = [...reload.queryMs].sort((a, b) => a - b);
+        const lines = [
+            ...table(
+                [
+                    "rollback of a 5%-5xx canary",
+                    "outcome",
+                    "first 5xx -> all on stable",
+                    "requests",
+                    "failed by switch",
+                ],
+                rollbacks.map((r) => [
+                    r.via,
+                    r.outcome,
+                    `${(r.firstErrorToStableMs / 1000).toFixed(1)}s`,
+                    String(r.requests),
+                    String(r.switchFailures),
+                ]),
+            ),
+            "",
+            `reloads: ${reload.total} requests at ${RELOAD_RATE}/s through ${reload.reloads} weight changes: ` +
+                `${reload.failed} failed (${perTenThousand.toFixed(2)} per 10,000; target 0), ` +
+                `${reload.resent} resent once after a keep-alive close`,
+            `analysis queries (3 PromQL per window, ${QUERY_RUNS} windows): median ${median(reload.queryMs).toFixed(1)}ms, ` +
+                `max ${(sortedQueries.at(-1) ?? 0).toFixed(1)}ms`,
+            `window settings: ${STEPS.join("/")}%, analysis window 3s + 1s scrape settle, Prometheus scrape 1s`,
+        ];
+        const slow = rollbacks.filter(
+            (r) => r.outcome !== "rolled-back" || r.firstErrorToStableMs > MAX_ROLLBACK_SECONDS * 1000,
+        );
+        const failed = reload.failed > 0 || rollbacks.some((r) => r.switchFailures > 0) || slow.length > 0;
+        lines.push(
+            failed
+                ? `FAIL: ${reload.failed} reload failures, ${slow.length} rollbacks slower than ${MAX_ROLLBACK_SECONDS}s or not rolled back`
+                : `pass: 0 requests failed by reloads; rollback within ${MAX_ROLLBACK_SECONDS}s`,
+        );
+        return {
+            status: failed ? "fail" : "pass",
+            ...(failed ? { reason: lines.at(-1) } : {}),
+            lines,
+            data: {
+                rollbacks,
+                reloads: { ...reload, failedPer10k: perTenThousand, queryMs: undefined },
+                queryMs: { median: median(reload.queryMs), max: sortedQueries.at(-1), runs: reload.queryMs },
+            },
+        };
+    },
+};
+
+if (require.main === module) {
+    void section.run().then((result) => {
+        for (const line of result.lines) {
+            console.log(line);
+        }
+        process.exitCode = result.status === "fail" ? 1 : 0;
+    });
+}
