@@ -9,6 +9,11 @@ export interface GitHubRepositorySettingsArgs {
      * stacks never fight over one resource. @default ["staging", "production"]
      */
     readonly environments?: readonly GitHubEnvironment[];
+    /**
+     * Also create `<environment>-preview` environments for pull-request previews: no reviewers (a
+     * preview changes nothing), holding only what a preview reads. @default true
+     */
+    readonly previewEnvironments?: boolean;
     /** Manage the branch protection too; exactly one stack per repository should. @default true */
     readonly protectBranch?: boolean;
     /** Branch that is protected and the only one allowed to deploy to production. @default "main" */
@@ -39,6 +44,8 @@ export type GitHubEnvironment = (typeof GITHUB_ENVIRONMENTS)[number];
  */
 export class GitHubRepositorySettings extends pulumi.ComponentResource {
     public readonly environments: Readonly<Partial<Record<GitHubEnvironment, github.RepositoryEnvironment>>>;
+    /** `<environment>-preview`, one per managed environment, when `previewEnvironments`. */
+    public readonly previewEnvironments: readonly github.RepositoryEnvironment[];
     public readonly branchProtection?: github.BranchProtection;
 
     constructor(name: string, args: GitHubRepositorySettingsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -73,6 +80,21 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
                       );
         }
         this.environments = environments;
+        this.previewEnvironments =
+            (args.previewEnvironments ?? true)
+                ? managed.map(
+                      (environment) =>
+                          new github.RepositoryEnvironment(
+                              `${name}-${environment}-preview`,
+                              {
+                                  repository: args.repository,
+                                  environment: `${environment}-preview`,
+                                  preventSelfReview: false,
+                              },
+                              { parent: this },
+                          ),
+                  )
+                : [];
 
         const values = (kind: "var" | "secret", map: GitHubRepositorySettingsArgs["variables"]): void => {
             for (const [environment, entries] of Object.entries(map ?? {})) {
@@ -124,7 +146,7 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
         }
 
         this.registerOutputs({
-            environments: Object.values(environments).map((e) => e.environment),
+            environments: [...Object.values(environments), ...this.previewEnvironments].map((e) => e.environment),
             protectedBranch: this.branchProtection?.pattern,
         });
     }

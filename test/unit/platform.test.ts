@@ -180,9 +180,15 @@ describe("GitHubRepositorySettings", () => {
         new GitHubRepositorySettings("gh", { repository: "shop", environments: ["staging"], protectBranch: false });
         await settle();
         assert.deepEqual(
-            registered.filter((r) => r.type.startsWith("github:")).map((r) => r.name),
-            ["gh-staging"],
+            registered
+                .filter((r) => r.type.startsWith("github:"))
+                .map((r) => r.name)
+                .sort(),
+            ["gh-staging", "gh-staging-preview"],
         );
+        const preview = byName("github:index/repositoryEnvironment:RepositoryEnvironment", "gh-staging-preview");
+        assert.equal(preview.inputs.environment, "staging-preview");
+        assert.equal(preview.inputs.reviewers, undefined, "a preview needs no reviewer");
         assert.throws(
             () =>
                 new GitHubRepositorySettings("gh2", {
@@ -216,8 +222,10 @@ describe("the program (index.ts)", () => {
         assert.equal(count("kubernetes:apps/v1:Deployment"), 5);
         assert.equal(count("github:index/branchProtection:BranchProtection"), 0, "staging does not own the branch");
         assert.deepEqual(
-            ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => r.inputs.environment),
-            ["staging"],
+            ofType("github:index/repositoryEnvironment:RepositoryEnvironment")
+                .map((r) => r.inputs.environment)
+                .sort(),
+            ["staging", "staging-preview"],
         );
 
         const exported = JSON.stringify(await valueOf(pulumi.output(outputs)));
