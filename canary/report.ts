@@ -60,9 +60,9 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
         lines.push("## Steps");
         lines.push("");
         lines.push(
-            "| step | canary % | canary requests | canary 5xx ratio | stable requests | stable 5xx ratio | canary p95 | decision | next | duration |",
+            "| step | canary % | canary requests | canary 5xx ratio | stable requests | stable 5xx ratio | canary p95 | decision | next | duration | queries |",
         );
-        lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |");
+        lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |");
         for (const window of result.windows) {
             const v = window.verdict;
             lines.push(
@@ -70,7 +70,7 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
                     `${v.canaryRequests === null ? "n/a" : v.canaryRequests.toFixed(0)} | ${formatRatio(v.canaryRatio)} | ` +
                     `${v.stableRequests === null ? "n/a" : v.stableRequests.toFixed(0)} | ${formatRatio(v.stableRatio)} | ` +
                     `${formatSeconds(v.p95Seconds)} | ${v.decision}${v.decision === "pass" ? "" : `: ${escapeMarkdown(v.reasons.join("; "))}`} | ` +
-                    `${window.action} | ${seconds(window.finishedAt - window.startedAt)} |`,
+                    `${window.action} | ${seconds(window.finishedAt - window.startedAt)} | ${window.queryMs.toFixed(0)}ms |`,
             );
         }
         lines.push("");
@@ -109,9 +109,9 @@ export interface ChartOptions {
 
 /** An SVG line chart: canary and stable 5xx ratio per window, the maximum as a dashed line. */
 export function renderChart(result: CanaryResult, options: ChartOptions = {}): string {
-    const width = options.width ?? 640;
-    const height = options.height ?? 300;
-    const margin = { left: 64, right: 140, top: 36, bottom: 48 };
+    const width = options.width ?? 720;
+    const height = options.height ?? 320;
+    const margin = { left: 64, right: 200, top: 52, bottom: 48 };
     const plotW = width - margin.left - margin.right;
     const plotH = height - margin.top - margin.bottom;
     const windows = result.windows;
@@ -190,7 +190,7 @@ export function renderChart(result: CanaryResult, options: ChartOptions = {}): s
     windows.forEach((window, index) => {
         const mark = { pass: "✓", fail: "✗", "no-data": "?" }[window.verdict.decision];
         parts.push(
-            `<text x="${x(index).toFixed(1)}" y="${margin.top - 4}" text-anchor="middle" class="decision">${mark}</text>`,
+            `<text x="${x(index).toFixed(1)}" y="${margin.top - 10}" text-anchor="middle" class="decision">${mark}</text>`,
         );
     });
     // Legend.

@@ -12,7 +12,7 @@ import { delimiter, join } from "node:path";
 
 import type { ConfigMap, ConfigValue, Stack } from "@pulumi/pulumi/automation";
 
-import { type AppConfig, parsePlainConfig, type PlainStackConfig, SECRET_KEYS } from "../config/schema";
+import { parsePlainConfig, SECRET_KEYS } from "../config/schema";
 import type { ConfigChange, Rollout, RolloutPlan } from "./controller";
 import { lineDiff } from "./line-diff";
 
@@ -257,11 +257,6 @@ export class StackDriver implements Rollout {
     private async change(): Promise<ConfigChange> {
         return { file: this.options.stackFile, diff: lineDiff(this.fileBefore, await this.readStackFile()) };
     }
-}
-
-/** The app entry as the stack file has it now (for callers and tests). */
-export function appOf(config: PlainStackConfig, name: string): AppConfig | undefined {
-    return config.apps.find((app) => app.name === name);
 }
 
 /** `Pulumi.<stack>.yaml` of a stack name that may be fully qualified (`org/project/stack`). */

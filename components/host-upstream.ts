@@ -76,7 +76,7 @@ export interface HostUpstreamPaths {
 
 const ABSOLUTE_PATH = /^\/[^\0\n]*$/;
 
-export function shellQuote(value: string): string {
+function shellQuote(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -59,7 +59,10 @@ describe("canary report", () => {
         const md = renderMarkdown(RESULT, "report.svg");
         assert.match(md, /^# Canary shop 1\.0\.0 → 2\.0\.0: rolled back$/m);
         assert.match(md, /\*\*Outcome:\*\* rolled back \(exit code 3\): rolled back at 25%/);
-        assert.match(md, /^\| 1 \| 10 \| 400 \| 0\.00% \| 3600 \| 0\.06% \| 40ms \| pass \| advance \| 9\.1s \|$/m);
+        assert.match(
+            md,
+            /^\| 1 \| 10 \| 400 \| 0\.00% \| 3600 \| 0\.06% \| 40ms \| pass \| advance \| 9\.1s \| 12ms \|$/m,
+        );
         assert.match(
             md,
             /^\| 2 \| 25 \| 1000 \| 5\.00% \| 9000 \| 0\.03% \| 40ms \| fail: canary 5xx ratio 5\.00% is above/m,
