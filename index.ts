@@ -192,6 +192,7 @@ const blueGreen = bg
               smokeTest: bg.smokeTest,
               gateAttempts: bg.gateAttempts,
               gateIntervalSeconds: bg.gateIntervalSeconds,
+              gateExecutor: bg.gateExecutor,
               resources: bg.resources,
               imagePullSecrets: pullSecrets,
           },

@@ -3,9 +3,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { type AppTrack, createAppTrack } from "./app-track";
+import { LocalScript } from "./local-script";
 import { commonLabels, type ContainerResources } from "./workload";
 
 export type Color = "blue" | "green";
+export type GateExecutor = "command" | "dynamic";
 export const COLORS: readonly Color[] = ["blue", "green"];
 
 export interface BlueGreenReleaseArgs {
@@ -37,6 +39,12 @@ export interface BlueGreenReleaseArgs {
     readonly gateAttempts?: pulumi.Input<number>;
     /** Seconds between health-check attempts. @default 2 */
     readonly gateIntervalSeconds?: pulumi.Input<number>;
+    /**
+     * What runs the gate: `command` (`@pulumi/command` local.Command) or `dynamic` (the program's own
+     * process, for engines without the command plugin). Both run the same script with the same
+     * environment and fail the `up` the same way. @default "command"
+     */
+    readonly gateExecutor?: GateExecutor;
     /** Extra environment for the gate commands, e.g. KUBECONFIG. */
     readonly gateEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Port the application listens on. @default 8080 */
@@ -80,13 +88,17 @@ echo "blue-green gate: smoke test of $TARGET_COLOR passed; switching traffic"
  */
 export class BlueGreenRelease extends pulumi.ComponentResource {
     public readonly tracks: Readonly<Record<Color, AppTrack>>;
-    public readonly gate: command.local.Command;
+    public readonly gate: command.local.Command | LocalScript;
     public readonly service: k8s.core.v1.Service;
     public readonly activeColor: Color;
 
     constructor(name: string, args: BlueGreenReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         if (!COLORS.includes(args.activeColor)) {
             throw new Error(`${name}: activeColor "${args.activeColor as string}" must be "blue" or "green"`);
+        }
+        const executor = args.gateExecutor ?? "command";
+        if (!(["command", "dynamic"] as readonly string[]).includes(executor)) {
+            throw new Error(`${name}: gateExecutor "${executor as string}" must be "command" or "dynamic"`);
         }
         super("cicd:release:BlueGreenRelease", name, {}, opts);
 
@@ -118,30 +130,36 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
 
         const target = this.tracks[active];
         const targetService = target.service as k8s.core.v1.Service;
-        this.gate = new command.local.Command(
-            `${name}-gate`,
-            {
-                interpreter: ["/bin/bash", "-c"],
-                create: GATE_SCRIPT,
-                update: GATE_SCRIPT,
-                environment: {
-                    ...args.gateEnvironment,
-                    TARGET_COLOR: active,
-                    TARGET_NAMESPACE: args.namespace,
-                    TARGET_SERVICE: targetService.metadata.name,
-                    TARGET_DEPLOYMENT: target.deployment.metadata.name,
-                    TARGET_VERSION: versions[active],
-                    TARGET_URL: pulumi.interpolate`http://${targetService.metadata.name}.${args.namespace}.svc:${servicePort}`,
-                    GATE_HEALTH_CHECK: args.healthCheck,
-                    GATE_SMOKE_TEST: args.smokeTest,
-                    GATE_ATTEMPTS: pulumi.output(args.gateAttempts ?? 30).apply(String),
-                    GATE_INTERVAL_SECONDS: pulumi.output(args.gateIntervalSeconds ?? 2).apply(String),
-                },
-                // A new colour or version is a new release to check, not an edit of the old check.
-                triggers: [active, versions[active], args.image],
+        const gateArgs = {
+            create: GATE_SCRIPT,
+            environment: {
+                ...args.gateEnvironment,
+                TARGET_COLOR: active,
+                TARGET_NAMESPACE: args.namespace,
+                TARGET_SERVICE: targetService.metadata.name,
+                TARGET_DEPLOYMENT: target.deployment.metadata.name,
+                TARGET_VERSION: versions[active],
+                TARGET_URL: pulumi.interpolate`http://${targetService.metadata.name}.${args.namespace}.svc:${servicePort}`,
+                GATE_HEALTH_CHECK: args.healthCheck,
+                GATE_SMOKE_TEST: args.smokeTest,
+                GATE_ATTEMPTS: pulumi.output(args.gateAttempts ?? 30).apply(String),
+                GATE_INTERVAL_SECONDS: pulumi.output(args.gateIntervalSeconds ?? 2).apply(String),
             },
-            { parent: this, dependsOn: [this.tracks.blue.deployment, this.tracks.green.deployment, targetService] },
-        );
+            // A new colour or version is a new release to check, not an edit of the old check.
+            triggers: [active, versions[active], args.image],
+        };
+        const gateOpts = {
+            parent: this,
+            dependsOn: [this.tracks.blue.deployment, this.tracks.green.deployment, targetService],
+        };
+        this.gate =
+            executor === "command"
+                ? new command.local.Command(
+                      `${name}-gate`,
+                      { ...gateArgs, interpreter: ["/bin/bash", "-c"], update: GATE_SCRIPT },
+                      gateOpts,
+                  )
+                : new LocalScript(`${name}-gate`, gateArgs, gateOpts);
 
         this.service = new k8s.core.v1.Service(
             name,

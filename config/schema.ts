@@ -166,6 +166,9 @@ export const blueGreenSchema = strict({
     smokeTest: z.string().min(1, { error: "must be a shell command" }),
     gateAttempts: integer(1, 1000).default(30),
     gateIntervalSeconds: integer(0, 600).default(2),
+    gateExecutor: z
+        .enum(["command", "dynamic"], { error: (i) => `${describe(i.input)} is not "command" or "dynamic"` })
+        .default("command"),
     resources: resourcesSchema.optional(),
 });
 

@@ -244,6 +244,30 @@ describe("BlueGreenRelease", () => {
         assert.ok(gateDeps.includes(release.tracks.blue.service));
     });
 
+    it("can run the same gate in-process, for engines without the command plugin", async () => {
+        const dependsOn = new Map<string, unknown[]>();
+        const release = new BlueGreenRelease(
+            "checkout",
+            { ...args, activeColor: "green", gateExecutor: "dynamic" },
+            {
+                transformations: [
+                    (child) => {
+                        const deps = child.opts.dependsOn;
+                        dependsOn.set(child.name, Array.isArray(deps) ? deps : [deps]);
+                        return undefined;
+                    },
+                ],
+            },
+        );
+        await settle();
+        assert.equal(ofType("command:local:Command").length, 0);
+        const gate = byName("pulumi-nodejs:dynamic:Resource", "checkout-gate");
+        assert.equal(gate.inputs.create, GATE_SCRIPT);
+        assert.equal((gate.inputs.environment as Obj).TARGET_COLOR, "green");
+        assert.deepEqual(gate.inputs.triggers, ["green", "2.1.0", "registry.example.com/checkout"]);
+        assert.deepEqual(dependsOn.get("checkout"), [release.gate]);
+    });
+
     it("rejects an unknown colour", () => {
         assert.throws(
             () => new BlueGreenRelease("x", { ...args, activeColor: "purple" as "blue" }),
