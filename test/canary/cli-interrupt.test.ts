@@ -111,8 +111,9 @@ describe("canary command: Ctrl-C during an up", { timeout: 600_000 }, () => {
         });
         const app = (parse(await readFile(stackFile, "utf8")) as { config: Record<string, Record<string, unknown>[]> })
             .config["cicd-platform:apps"]?.[0];
-        assert.equal(app?.canaryPercent, 0);
-        assert.equal(app?.canaryVersion, undefined);
+        assert.ok(app);
+        assert.equal(app.canaryPercent, 0);
+        assert.equal(app.canaryVersion, undefined);
         assert.match(await readFile(report, "utf8"), /# Canary shop 1\.0\.0 → 2\.0\.0: interrupted/);
     });
 });
