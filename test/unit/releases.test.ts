@@ -221,7 +221,7 @@ describe("BlueGreenRelease", () => {
         });
     }
 
-    it("makes the live Service depend on the gate, and the gate on both colours", () => {
+    it("makes the live Service depend on the gate, and the gate on both colours", async () => {
         const dependsOn = new Map<string, unknown[]>();
         const release = new BlueGreenRelease(
             "checkout",
@@ -242,6 +242,7 @@ describe("BlueGreenRelease", () => {
         assert.ok(gateDeps.includes(release.tracks.blue.deployment));
         assert.ok(gateDeps.includes(release.tracks.green.deployment));
         assert.ok(gateDeps.includes(release.tracks.blue.service));
+        await settle();
     });
 
     it("can run the same gate in-process, for engines without the command plugin", async () => {
