@@ -262,7 +262,7 @@ describe("BlueGreenRelease", () => {
         );
         await settle();
         assert.equal(ofType("command:local:Command").length, 0);
-        const gate = byName("pulumi-nodejs:dynamic:Resource", "checkout-gate");
+        const gate = byName("pulumi-nodejs:dynamic/local-script:Resource", "checkout-gate");
         assert.equal(gate.inputs.create, GATE_SCRIPT);
         assert.equal((gate.inputs.environment as Obj).TARGET_COLOR, "green");
         assert.deepEqual(gate.inputs.triggers, ["green", "2.1.0", "registry.example.com/checkout"]);
