@@ -27,6 +27,18 @@ export interface EngineWorkDir {
     dispose(): Promise<void>;
 }
 
+async function onPath(name: string): Promise<boolean> {
+    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+        try {
+            await access(join(dir, name), constants.X_OK);
+            return true;
+        } catch {
+            // not in this one
+        }
+    }
+    return false;
+}
+
 /** Fails with what to do when the toolchain (CLI, Node language host, plugins) is not there. */
 export async function requireToolchain(plugins: readonly { name: string; version: string }[]): Promise<string> {
     const pulumi = await findPulumi();
@@ -63,7 +75,8 @@ export async function requireToolchain(plugins: readonly { name: string; version
 
 /**
  * The shim the Pulumi CLI distribution ships next to `pulumi` (sdk/nodejs/dist in pulumi/pulumi),
- * which hosts dynamic providers; a CLI built from its Go module alone does not have it.
+ * which hosts dynamic providers; a CLI built from its Go module alone does not have it. Written only
+ * when the toolchain on PATH has none.
  */
 const DYNAMIC_PROVIDER_SHIM = `#!/bin/sh
 PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))")
@@ -86,7 +99,7 @@ export async function engineWorkDir(
     await mkdir(join(dir, "state"));
     const bin = join(dir, "bin");
     await mkdir(bin);
-    if (options.dynamicProviders === true) {
+    if (options.dynamicProviders === true && !(await onPath("pulumi-resource-pulumi-nodejs"))) {
         await writeFile(join(bin, "pulumi-resource-pulumi-nodejs"), DYNAMIC_PROVIDER_SHIM);
         await chmod(join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
     }
