@@ -230,6 +230,12 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
         return remainingSteps * (plan.analysis.intervalSeconds * 1000 + averageUp) + averageUp;
     };
 
+    /** Until the end of the run if it goes on: a hold adds a window, a rollback ends it now. */
+    const remaining = (action: Action, stepIndex: number): number =>
+        action === "rollback"
+            ? 0
+            : timeLeft(stepIndex) + (action === "hold" ? plan.analysis.intervalSeconds * 1000 : 0);
+
     let lastCompleted: number | undefined;
     for (const [stepIndex, percent] of plan.steps.entries()) {
         if (interrupted()) {
@@ -296,7 +302,7 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
                 `[canary] ${label} | canary 5xx ${formatRatio(verdict.canaryRatio)} ` +
                     `(${verdict.canaryRequests === null ? "?" : verdict.canaryRequests.toFixed(0)} req) | ` +
                     `stable 5xx ${formatRatio(verdict.stableRatio)} | p95 ${formatSeconds(verdict.p95Seconds)} | ` +
-                    `${verdict.decision} -> ${next} | ~${formatDuration(action === "advance" ? timeLeft(stepIndex) : 0)} left` +
+                    `${verdict.decision} -> ${next} | ~${formatDuration(remaining(action, stepIndex))} left` +
                     (verdict.decision === "pass" ? "" : ` | ${verdict.reasons.join("; ")}`),
             );
             if (action === "advance") {
