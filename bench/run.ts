@@ -18,7 +18,10 @@ interface SectionEntry {
 }
 
 /** In the order they run. Planned: toolchain bootstrap, pulumi preview, control-plane start. */
-const SECTIONS: readonly SectionEntry[] = [{ name: "construction", load: () => import("./construction") }];
+const SECTIONS: readonly SectionEntry[] = [
+    { name: "construction", load: () => import("./construction") },
+    { name: "canary", load: () => import("./canary") },
+];
 
 const RESULTS = join(__dirname, "results", "latest.json");
 

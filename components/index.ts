@@ -4,6 +4,7 @@ export * from "./canary-release";
 export * from "./environment-namespace";
 export * from "./github-repository-settings";
 export * from "./gitlab-runner";
+export * from "./host-upstream";
 export * from "./local-script";
 export * from "./nginx-config";
 export * from "./podman-runner-host";

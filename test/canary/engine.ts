@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
-import { access, chmod, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -73,18 +73,6 @@ export async function requireToolchain(plugins: readonly { name: string; version
     return pulumi;
 }
 
-/**
- * The shim the Pulumi CLI distribution ships next to `pulumi` (sdk/nodejs/dist in pulumi/pulumi),
- * which hosts dynamic providers; a CLI built from its Go module alone does not have it. Written only
- * when the toolchain on PATH has none.
- */
-const DYNAMIC_PROVIDER_SHIM = `#!/bin/sh
-PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))")
-if [ ! -z "$PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH" ]; then
-    node "$PULUMI_DYNAMIC_PROVIDER_SCRIPT_PATH" $@
-fi
-`;
-
 /** Pulumi.yaml of the fixture with `main` pointing at `mainFile`, the program and node_modules linked in. */
 export async function engineWorkDir(
     mainFile: "index.ts" | "config-only.ts",
@@ -100,8 +88,8 @@ export async function engineWorkDir(
     const bin = join(dir, "bin");
     await mkdir(bin);
     if (options.dynamicProviders === true && !(await onPath("pulumi-resource-pulumi-nodejs"))) {
-        await writeFile(join(bin, "pulumi-resource-pulumi-nodejs"), DYNAMIC_PROVIDER_SHIM);
-        await chmod(join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
+        // scripts/toolchain/bootstrap installs the launcher (scripts/toolchain/shims) next to pulumi.
+        throw new Error("pulumi-resource-pulumi-nodejs is not on PATH: run bash scripts/toolchain/bootstrap");
     }
     const env: Record<string, string> = {
         PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`,
