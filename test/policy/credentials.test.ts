@@ -53,6 +53,8 @@ describe("findCredential", () => {
             "upstream web { server web-stable.shop.svc:80 weight=90 max_fails=3 fail_timeout=30s; }",
             "sha256-3f1c9a6d2b7e4c0a8d5f6e7b9c1a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c",
             '{"auths": {}}',
+            // The private registry's config.yml: a mapping key named like a credential, no value.
+            "auth:\n  htpasswd:\n    realm: cicd-platform-registry\n    path: /auth/htpasswd\n",
         ]) {
             assert.equal(findCredential(text), undefined, text);
         }

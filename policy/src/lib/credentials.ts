@@ -24,7 +24,9 @@ const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@"']+:([^\s/@"']+)@/gi;
  * then a literal value.
  */
 const KEY_VALUE =
-    /([A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?))["']?\s*[=:]\s*["']?([^\s"'&;,}\]]*)/gi;
+    // Horizontal whitespace only: a YAML key that opens a mapping (`htpasswd:` then `realm: …` on the
+    // next line) is not an assignment of the next line's text.
+    /([A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?))["']?[ \t]*[=:][ \t]*["']?([^\s"'&;,}\]]*)/gi;
 
 function isReference(value: string): boolean {
     return (
