@@ -21,6 +21,7 @@ interface SectionEntry {
 const SECTIONS: readonly SectionEntry[] = [
     { name: "construction", load: () => import("./construction") },
     { name: "canary", load: () => import("./canary") },
+    { name: "engine", load: () => import("./engine") },
 ];
 
 const RESULTS = join(__dirname, "results", "latest.json");
@@ -41,8 +42,14 @@ async function runSection(entry: SectionEntry): Promise<SectionResult> {
 }
 
 async function main(): Promise<void> {
+    // `npm run bench -- engine canary` runs only those sections.
+    const wanted = process.argv.slice(2);
+    const unknown = wanted.filter((name) => !SECTIONS.some((entry) => entry.name === name));
+    if (unknown.length > 0) {
+        throw new Error(`unknown section ${unknown.join(", ")} (sections: ${SECTIONS.map((e) => e.name).join(", ")})`);
+    }
     const results: Record<string, SectionResult> = {};
-    for (const entry of SECTIONS) {
+    for (const entry of SECTIONS.filter((e) => wanted.length === 0 || wanted.includes(e.name))) {
         const result = await runSection(entry);
         for (const line of result.lines) {
             console.log(`  ${line}`);
