@@ -134,7 +134,7 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         // urn:pulumi:<stack>::<project>::<parent types joined by $>$<type>::<name>
         const changed = new Set(
             steps.map((s) => {
-                const [, , , types = "", name = ""] = s.urn.split("::");
+                const [, , types = "", name = ""] = s.urn.split("::");
                 return `${s.op} ${types.split("$").at(-1) ?? ""}::${name}`;
             }),
         );

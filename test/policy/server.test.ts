@@ -14,6 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { PACK_NAME, policies } from "../../policy/src/pack";
 
 const POLICY_DIR = resolve(__dirname, "../../policy");
+const ROOT = join(POLICY_DIR, "..");
 const fromPack = createRequire(join(POLICY_DIR, "node_modules", "@pulumi", "pulumi", "proto", "analyzer_pb.js"));
 
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-explicit-any -- generated protobuf/grpc modules without types */
@@ -112,7 +113,7 @@ describe("the policy pack as an analyzer process", { timeout: 180_000 }, () => {
     let client: any;
 
     before(async () => {
-        child = spawn(join(POLICY_DIR, "bin", "pulumi-analyzer-policy"), ["127.0.0.1:0", "."], {
+        child = spawn(join(ROOT, "scripts", "toolchain", "shims", "pulumi-analyzer-policy"), ["127.0.0.1:0", "."], {
             cwd: POLICY_DIR,
             stdio: ["ignore", "pipe", "pipe"],
         });
