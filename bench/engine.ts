@@ -9,7 +9,7 @@
  * Cold builds (tens of minutes) are not repeated here; their figures are in scripts/toolchain and
  * scripts/control-plane READMEs.
  */
-import { copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 import { isolatedEnv, policyFlags, ROOT, run, toolchainEnv } from "../test/integration/engine";
@@ -45,6 +45,7 @@ export const section: BenchSection = {
         const { env, dir } = await isolatedEnv({ apiserver: 27443, etcd: 23379 });
         const configFile = join(dir, "Pulumi.local.yaml");
         copyFileSync(join(ROOT, "Pulumi.local.yaml"), configFile);
+        mkdirSync(join(dir, "state", "backend"), { recursive: true });
         const pulumi = (args: string[]) =>
             run("pulumi", [...args, "--stack", "local", "--non-interactive", "--config-file", configFile], env);
         try {
