@@ -103,3 +103,26 @@ export async function policyFlags(stack: string, env: NodeJS.ProcessEnv): Promis
     }
     return out.stdout.trim().split("\n");
 }
+
+/** A kubeconfig pointing at a port nothing listens on: previews run without any cluster. */
+export const OFFLINE_KUBECONFIG = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters: [{name: offline, cluster: {server: 'https://127.0.0.1:9'}}]",
+    "users: [{name: offline, user: {token: offline}}]",
+    "contexts: [{name: offline, context: {cluster: offline, user: offline}}]",
+    "current-context: offline",
+    "",
+].join("\n");
+
+const SECURE_ENTRY = /^ {2}([\w-]+:[\w-]+):\n {4}secure:.*\n?/gm;
+
+/** The config keys a stack file stores encrypted (`key:` followed by `secure:`), namespace included. */
+export function secureKeys(stackFile: string): string[] {
+    return Array.from(stackFile.matchAll(SECURE_ENTRY), (m) => m[1] ?? "");
+}
+
+/** The stack file without its encrypted values and salt, to re-encrypt under a test passphrase. */
+export function stripSecure(stackFile: string): string {
+    return stackFile.replace(/^encryptionsalt:.*\n?/m, "").replace(SECURE_ENTRY, "");
+}

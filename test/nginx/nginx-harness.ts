@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { renderNginxConfig } from "../../components/nginx-config";
+import { after, before } from "node:test";
 
 export type Track = "stable" | "canary";
 
@@ -54,6 +55,23 @@ export interface Backend {
 }
 
 /** An HTTP server that answers every request with its track name, in a header and in the body. */
+/**
+ * A stable and a canary backend for the enclosing suite: started in its `before`, closed in its
+ * `after`. Read the fields inside tests only.
+ */
+export function useBackends(): { stable: Backend; canary: Backend } {
+    const backends = {} as { stable: Backend; canary: Backend };
+    before(async () => {
+        backends.stable = await startBackend("stable");
+        backends.canary = await startBackend("canary");
+    });
+    after(async () => {
+        await backends.stable.close();
+        await backends.canary.close();
+    });
+    return backends;
+}
+
 export async function startBackend(track: Track): Promise<Backend> {
     const server = http.createServer((request, response) => {
         request.resume();

@@ -3,13 +3,12 @@
  * which is why the renderer leaves a server at 0% out instead of writing it.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 
-import { type Backend, NginxInstance, seedWeights, startBackend, withWeights } from "./nginx-harness";
+import { NginxInstance, seedWeights, useBackends, withWeights } from "./nginx-harness";
 
 describe("nginx -t on the rendered config", () => {
-    let stable: Backend;
-    let canary: Backend;
+    const backends = useBackends();
     let instance: NginxInstance | undefined;
 
     /** One prefix reused by every check: creating it fails each test that needs nginx when it is missing. */
@@ -18,22 +17,15 @@ describe("nginx -t on the rendered config", () => {
         return instance;
     }
 
-    before(async () => {
-        stable = await startBackend("stable");
-        canary = await startBackend("canary");
-    });
-
     after(async () => {
         await instance?.dispose();
-        await stable.close();
-        await canary.close();
     });
 
     it("accepts the config at every percentage 0-100", async () => {
         const nginx = await nginxPrefix();
         const rejected: string[] = [];
         for (let percent = 0; percent <= 100; percent++) {
-            await nginx.writeConfig(nginx.render(percent, stable, canary));
+            await nginx.writeConfig(nginx.render(percent, backends.stable, backends.canary));
             const result = nginx.check();
             if (!result.ok) {
                 rejected.push(`${percent}%: ${result.output}`);
@@ -44,7 +36,9 @@ describe("nginx -t on the rendered config", () => {
 
     it("rejects a server line with weight=0", async () => {
         const nginx = await nginxPrefix();
-        await nginx.writeConfig(withWeights(nginx.render(50, stable, canary), { stable: 100, canary: 0 }));
+        await nginx.writeConfig(
+            withWeights(nginx.render(50, backends.stable, backends.canary), { stable: 100, canary: 0 }),
+        );
         const result = nginx.check();
         assert.equal(result.ok, false, "nginx -t accepted weight=0");
         assert.match(result.output, /invalid parameter "weight=0"/);
@@ -54,7 +48,7 @@ describe("nginx -t on the rendered config", () => {
         const weights = seedWeights(100);
         assert.deepEqual(weights, { stable: 0, canary: 10 });
         const nginx = await nginxPrefix();
-        await nginx.writeConfig(withWeights(nginx.render(50, stable, canary), weights));
+        await nginx.writeConfig(withWeights(nginx.render(50, backends.stable, backends.canary), weights));
         const result = nginx.check();
         assert.equal(result.ok, false);
         assert.match(result.output, /invalid parameter "weight=0"/);

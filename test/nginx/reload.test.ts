@@ -3,9 +3,9 @@
  * `nginx -s reload` sent (what the host target does) three times while requests keep flowing.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 
-import { type Backend, canaryShare, NginxInstance, type Outcome, runLoad, startBackend, tally } from "./nginx-harness";
+import { type Backend, canaryShare, NginxInstance, type Outcome, runLoad, tally, useBackends } from "./nginx-harness";
 
 /** The weight nginx starts with, then the three it is reloaded to; the last one is measured. */
 const START = 10;
@@ -106,25 +106,14 @@ function describeRun(label: string, run: Run): string {
 }
 
 describe(`weight changes by nginx -s reload under load (${STEPS.length} reloads)`, () => {
-    let stable: Backend;
-    let canary: Backend;
-
-    before(async () => {
-        stable = await startBackend("stable");
-        canary = await startBackend("canary");
-    });
-
-    after(async () => {
-        await stable.close();
-        await canary.close();
-    });
+    const backends = useBackends();
 
     async function reloadUnderLoad(keepAlive: boolean, label: string): Promise<Run> {
         const nginx = await NginxInstance.create();
         try {
-            await nginx.writeConfig(nginx.render(START, stable, canary));
+            await nginx.writeConfig(nginx.render(START, backends.stable, backends.canary));
             await nginx.start();
-            const run = await loadWhileReloading(nginx, stable, canary, keepAlive);
+            const run = await loadWhileReloading(nginx, backends.stable, backends.canary, keepAlive);
             console.log(describeRun(label, run));
             return run;
         } finally {

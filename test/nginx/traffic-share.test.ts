@@ -3,16 +3,15 @@
  * weights hit their target, and the seed's 7:2 at 25% misses it (the bug the renderer fixes).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 
 import {
-    type Backend,
     canaryShare,
     type LoadResult,
     measureShares,
     NginxInstance,
     seedWeights,
-    startBackend,
+    useBackends,
     withWeights,
 } from "./nginx-harness";
 
@@ -42,22 +41,11 @@ function report(label: string, result: LoadResult): number {
 }
 
 describe(`canary share through nginx, ${REQUESTS} requests per case`, () => {
-    let stable: Backend;
-    let canary: Backend;
-
-    before(async () => {
-        stable = await startBackend("stable");
-        canary = await startBackend("canary");
-    });
-
-    after(async () => {
-        await stable.close();
-        await canary.close();
-    });
+    const backends = useBackends();
 
     for (const percent of [10, 25, 50, 75, 90]) {
         it(`${percent}% goes to the canary, within ${TOLERANCE} points`, async () => {
-            const result = await measure((nginx) => nginx.render(percent, stable, canary));
+            const result = await measure((nginx) => nginx.render(percent, backends.stable, backends.canary));
             const share = report(`target ${percent}%`, result);
             assert.equal(result.failed, 0, result.errors.join("\n"));
             assert.equal(result.stable + result.canary, REQUESTS);
@@ -66,20 +54,22 @@ describe(`canary share through nginx, ${REQUESTS} requests per case`, () => {
     }
 
     it("0% sends everything to stable", async () => {
-        const result = await measure((nginx) => nginx.render(0, stable, canary));
+        const result = await measure((nginx) => nginx.render(0, backends.stable, backends.canary));
         report("target 0%", result);
         assert.deepEqual([result.stable, result.canary, result.failed], [REQUESTS, 0, 0], result.errors.join("\n"));
     });
 
     it("100% sends everything to the canary", async () => {
-        const result = await measure((nginx) => nginx.render(100, stable, canary));
+        const result = await measure((nginx) => nginx.render(100, backends.stable, backends.canary));
         report("target 100%", result);
         assert.deepEqual([result.stable, result.canary, result.failed], [0, REQUESTS, 0], result.errors.join("\n"));
     });
 
     it("the seed's 7:2 at 25% misses the target by more than the tolerance", async () => {
         const weights = seedWeights(25);
-        const result = await measure((nginx) => withWeights(nginx.render(25, stable, canary), weights));
+        const result = await measure((nginx) =>
+            withWeights(nginx.render(25, backends.stable, backends.canary), weights),
+        );
         const share = report(`seed formula at 25% (${weights.stable}:${weights.canary})`, result);
         assert.equal(result.failed, 0, result.errors.join("\n"));
         assert.ok(Math.abs(share - 25) > TOLERANCE, `seed weights measured ${share.toFixed(2)}%, inside tolerance`);

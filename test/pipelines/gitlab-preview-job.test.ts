@@ -34,6 +34,7 @@ import { after, before, describe, it } from "node:test";
 import { commentMarker, GITHUB_COMMENT_LIMIT } from "../../preview-summary/summarize";
 import { syntheticPreview } from "./synthetic-preview";
 import { ciTools, expectedNpmScripts, onPath, ROOT, run } from "./tools";
+import { OFFLINE_KUBECONFIG, secureKeys, stripSecure } from "../integration/engine";
 
 const PASSPHRASE = "gitlab-job-test-passphrase";
 // Built at run time so secret scanners do not flag a test value as a leaked token.
@@ -104,17 +105,6 @@ function fakeGitLab(): { server: Server; notes: Note[]; requests: string[]; url:
         requests,
         url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4`,
     };
-}
-
-const SECURE_ENTRY = /^ {2}([\w-]+:[\w-]+):\n {4}secure:.*\n?/gm;
-
-/** The config keys a stack file stores encrypted (`key:` followed by `secure:`). */
-function secureKeys(text: string): string[] {
-    return Array.from(text.matchAll(SECURE_ENTRY), (m) => m[1] as string);
-}
-
-function stripSecure(text: string): string {
-    return text.replace(/^encryptionsalt:.*\n?/m, "").replace(SECURE_ENTRY, "");
 }
 
 /** Demo value of a secret key in the temp copy; must never reach the summary. */
@@ -297,18 +287,7 @@ describe(
             const state = join(work, "state");
             mkdirSync(state, { recursive: true });
             const kubeconfig = join(work, "kubeconfig");
-            writeFileSync(
-                kubeconfig,
-                [
-                    "apiVersion: v1",
-                    "kind: Config",
-                    "clusters: [{name: offline, cluster: {server: 'https://127.0.0.1:9'}}]",
-                    "users: [{name: offline, user: {token: offline}}]",
-                    "contexts: [{name: offline, context: {cluster: offline, user: offline}}]",
-                    "current-context: offline",
-                    "",
-                ].join("\n"),
-            );
+            writeFileSync(kubeconfig, OFFLINE_KUBECONFIG);
             const env: NodeJS.ProcessEnv = {
                 ...process.env,
                 PATH: path,

@@ -19,6 +19,7 @@ import { after, before, describe, it } from "node:test";
 
 import { PACK_NAME, policies } from "../../policy/src/pack";
 import { EXPECTED_VIOLATIONS } from "./fixture/expected";
+import { OFFLINE_KUBECONFIG, secureKeys, stripSecure } from "../integration/engine";
 
 const ROOT = resolve(__dirname, "../..");
 const POLICY_DIR = join(ROOT, "policy");
@@ -140,31 +141,16 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         });
         await symlink(join(ROOT, "node_modules"), join(project, "node_modules"), "dir");
         // Secrets re-encrypted under the test passphrase: the stacks' own passphrases are not needed.
-        const secureKeys = new Map<string, string[]>();
+        const secretsOf = new Map<string, string[]>();
         for (const stack of STACKS) {
             const text = await readFile(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
-            const secure = /^ {2}cicd-platform:(\w+):\n {4}secure:.*\n?/gm;
-            secureKeys.set(
-                stack,
-                [...text.matchAll(secure)].map((m) => m[1] ?? ""),
-            );
-            const stripped = text.replace(/^encryptionsalt:.*\n?/m, "").replace(secure, "");
+            secretsOf.set(stack, secureKeys(text));
+            const stripped = stripSecure(text);
             await writeFile(join(project, `Pulumi.${stack}.yaml`), stripped);
         }
         await mkdir(join(work, "state"));
         const kubeconfig = join(work, "kubeconfig");
-        await writeFile(
-            kubeconfig,
-            [
-                "apiVersion: v1",
-                "kind: Config",
-                "clusters: [{name: offline, cluster: {server: 'https://127.0.0.1:9'}}]",
-                "users: [{name: offline, user: {token: offline}}]",
-                "contexts: [{name: offline, context: {cluster: offline, user: offline}}]",
-                "current-context: offline",
-                "",
-            ].join("\n"),
-        );
+        await writeFile(kubeconfig, OFFLINE_KUBECONFIG);
         // scripts/toolchain/bootstrap installs the policy-pack launcher next to pulumi.
         assert.ok(
             onPath("pulumi-analyzer-policy", process.env.PATH),
@@ -186,14 +172,14 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         for (const stack of STACKS) {
             const commands = [
                 ["stack", "init", stack, "--non-interactive"],
-                ...(secureKeys.get(stack) ?? []).map((key) => [
+                ...(secretsOf.get(stack) ?? []).map((key) => [
                     "config",
                     "set",
                     "--secret",
                     "--stack",
                     stack,
                     key,
-                    `${DEMO_PASSWORD}-${key}-0123456789abcdef0123456789`,
+                    `${DEMO_PASSWORD}-${key.replace(/^.*:/, "")}-0123456789abcdef0123456789`,
                 ]),
             ];
             if (stack !== "local") {

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 
 import { loadStackConfig } from "../../config/load";
-import { parsePlainConfig, StackConfigError } from "../../config/schema";
+import { parsePlainConfig, PLAIN_KEYS, SECRET_KEYS as SCHEMA_SECRET_KEYS, StackConfigError } from "../../config/schema";
 import { SECRET_KEYS, validConfig } from "./fixtures";
 
 const ROOT = join(__dirname, "..", "..");
@@ -241,35 +241,11 @@ describe("stack config", () => {
     it("declares every schema key in Pulumi.yaml, with a default where the key is optional", () => {
         const project = readFileSync(join(ROOT, "Pulumi.yaml"), "utf8");
         const declared = [...project.matchAll(/^ {2}cicd-platform:(\w+):$/gm)].map((m) => m[1]);
-        const expected = [
-            "environment",
-            "namespaces",
-            "registry",
-            "registryPassword",
-            "apps",
-            "canary",
-            "blueGreen",
-            "github",
-            "githubToken",
-            "privateRegistry",
-            "registryPushPassword",
-            "registryPullPassword",
-            "registryHttpSecret",
-            "kubernetes",
-        ];
+        // The schema is the source of truth: a new key must be declared, and optional ones defaulted.
+        const expected = [...PLAIN_KEYS, ...Object.keys(SCHEMA_SECRET_KEYS)];
         assert.deepEqual([...declared].sort(), [...expected].sort());
-        for (const optional of [
-            "apps",
-            "canary",
-            "blueGreen",
-            "github",
-            "githubToken",
-            "privateRegistry",
-            "registryPushPassword",
-            "registryPullPassword",
-            "registryHttpSecret",
-            "kubernetes",
-        ]) {
+        const required = new Set(["environment", "namespaces", "registry", "registryPassword"]);
+        for (const optional of expected.filter((key) => !required.has(key))) {
             const block = project.split(`  cicd-platform:${optional}:\n`)[1]?.split(/\n {2}\S/)[0] ?? "";
             assert.match(block, /\n {4}default: /, `${optional} needs a default in Pulumi.yaml`);
         }
