@@ -12,6 +12,7 @@ import { delimiter, join } from "node:path";
 
 import type { ConfigMap, ConfigValue, Stack } from "@pulumi/pulumi/automation";
 
+import { shellQuote } from "../components/shared/shell";
 import { parsePlainConfig, SECRET_KEYS } from "../config/schema";
 import type { ConfigChange, Rollout, RolloutPlan } from "./controller";
 import { lineDiff } from "./line-diff";
@@ -297,10 +298,6 @@ export async function isolatedPulumiRoot(realPulumi: string): Promise<{ root: st
     await writeFile(wrapper, `#!/bin/sh\nexec setsid ${shellQuote(realPulumi)} "$@"\n`);
     await chmod(wrapper, 0o755);
     return { root, dispose: () => rm(root, { recursive: true, force: true }) };
-}
-
-export function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 export interface OpenStackOptions {

@@ -1,22 +1,22 @@
 /** The public API of cicd-platform: what platform teams import into their own Pulumi programs. */
-export * from "./blue-green-release";
-export * from "./canary-release";
-export * from "./environment-namespace";
-export * from "./github-repository-settings";
-export * from "./gitlab-runner";
-export * from "./host-upstream";
-export * from "./local-script";
-export * from "./nginx-config";
-export * from "./podman-runner-host";
-export * from "./private-registry";
-export * from "./registry-config";
-export * from "./registry-credentials";
-export * from "./runner-config";
-export * from "./traffic-split";
-export * from "./weighted-upstream";
+export * from "./release/blue-green-release";
+export * from "./release/canary-release";
+export * from "./platform/environment-namespace";
+export * from "./github/repository-settings";
+export * from "./runners/gitlab-runner";
+export * from "./traffic/host-upstream";
+export * from "./shared/local-script";
+export * from "./traffic/nginx-config";
+export * from "./runners/podman-runner-host";
+export * from "./registry/private-registry";
+export * from "./registry/registry-config";
+export * from "./registry/registry-credentials";
+export * from "./runners/runner-config";
+export * from "./traffic/traffic-split";
+export * from "./traffic/weighted-upstream";
 export {
     type ContainerResources,
     DEFAULT_UID,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
-} from "./workload";
+} from "./shared/workload";

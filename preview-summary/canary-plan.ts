@@ -1,5 +1,5 @@
-import { renderUpstream } from "../components/nginx-config";
-import { canaryReplicas, trackWeights } from "../components/traffic-split";
+import { renderUpstream } from "../components/traffic/nginx-config";
+import { canaryReplicas, trackWeights } from "../components/traffic/traffic-split";
 import type { AnalysisConfig, PlainStackConfig } from "../config/schema";
 
 /**

@@ -10,8 +10,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { hostUpstreamScript } from "../../components/host-upstream";
-import { renderNginxConfig } from "../../components/nginx-config";
+import { hostUpstreamScript } from "../../components/traffic/host-upstream";
+import { renderNginxConfig } from "../../components/traffic/nginx-config";
 import {
     type Backend,
     canaryShare,

@@ -13,8 +13,8 @@ import { join } from "node:path";
 
 import { stringify } from "yaml";
 
-import { hostUpstreamScript } from "../../components/host-upstream";
-import { renderNginxConfig } from "../../components/nginx-config";
+import { hostUpstreamScript } from "../../components/traffic/host-upstream";
+import { renderNginxConfig } from "../../components/traffic/nginx-config";
 import { freePort, NginxInstance } from "../nginx/nginx-harness";
 import type { VersionBehaviour } from "./fixture/track-scripts";
 import { START_TRACK_SCRIPT, STOP_TRACK_SCRIPT, trackEnvironment } from "./fixture/track-scripts";

@@ -13,7 +13,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { renderNginxConfig } from "../../components/nginx-config";
+import { renderNginxConfig } from "../../components/traffic/nginx-config";
 import { after, before } from "node:test";
 
 export type Track = "stable" | "canary";

@@ -7,8 +7,8 @@ import { describe, it } from "node:test";
 
 import fc from "fast-check";
 
-import { renderUpstream } from "../../components/nginx-config";
-import { canaryReplicas, trackWeights } from "../../components/traffic-split";
+import { renderUpstream } from "../../components/traffic/nginx-config";
+import { canaryReplicas, trackWeights } from "../../components/traffic/traffic-split";
 
 const PERCENTAGES = Array.from({ length: 101 }, (_, percent) => percent);
 const percentArb = fc.integer({ min: 0, max: 100 });

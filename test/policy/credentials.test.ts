@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { dockerConfigJson } from "../../components/registry-credentials";
+import { dockerConfigJson } from "../../components/registry/registry-credentials";
 import { findCredential, isCredentialName } from "../../policy/src/lib/credentials";
 import { checkResource } from "./harness";
 import { configMap, container, deployment, podSpec } from "./objects";

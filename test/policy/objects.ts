@@ -6,7 +6,7 @@ import {
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
-} from "../../components/workload";
+} from "../../components/shared/workload";
 
 export type Obj = Record<string, unknown>;
 

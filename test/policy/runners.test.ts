@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { EXECUTOR_RULES } from "../../components/gitlab-runner";
-import { renderKubernetesRunnerConfig, renderPodmanRunnerConfig } from "../../components/runner-config";
+import { EXECUTOR_RULES } from "../../components/runners/gitlab-runner";
+import { renderKubernetesRunnerConfig, renderPodmanRunnerConfig } from "../../components/runners/runner-config";
 import { runnerConfigProblems } from "../../policy/src/lib/runner-config";
 import { checkResource, UNKNOWN_STRING } from "./harness";
 import { configMap, secret } from "./objects";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { restrictedPodSecurityLabels } from "../../components/environment-namespace";
-import { renderNginxConfig } from "../../components/nginx-config";
+import { restrictedPodSecurityLabels } from "../../components/platform/environment-namespace";
+import { renderNginxConfig } from "../../components/traffic/nginx-config";
 import { checkResource, checkStack, type StackInput, UNKNOWN_STRING, urnOf } from "./harness";
 import { configMap } from "./objects";
 

@@ -13,8 +13,8 @@ import {
     DEFAULT_BCRYPT_COST,
     garbageCollectCommand,
     garbageCollectPrepareCommand,
-} from "../../components/registry-config";
-import { dockerConfigJson } from "../../components/registry-credentials";
+} from "../../components/registry/registry-config";
+import { dockerConfigJson } from "../../components/registry/registry-credentials";
 import {
     basic,
     blobDataPath,

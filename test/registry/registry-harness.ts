@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 
-import { renderHtpasswd, renderRegistryConfigPair, type RegistryPairOptions } from "../../components/registry-config";
+import { renderHtpasswd, renderRegistryConfigPair, type RegistryPairOptions } from "../../components/registry/registry-config";
 
 /** A binary the tests need, and the Debian package that ships it. */
 export function requireBinary(name: string, debianPackage: string): string {

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { beforeEach, describe, it } from "node:test";
 
-import { HostUpstream, hostUpstreamScript } from "../../components/host-upstream";
-import { renderNginxConfig } from "../../components/nginx-config";
+import { HostUpstream, hostUpstreamScript } from "../../components/traffic/host-upstream";
+import { renderNginxConfig } from "../../components/traffic/nginx-config";
 
 const LOCAL = "command:local:Command";
 const REMOTE = "command:remote:Command";

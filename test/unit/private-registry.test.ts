@@ -7,13 +7,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as bcrypt from "bcryptjs";
 import { parse } from "yaml";
 
-import { PrivateRegistry, type PrivateRegistryArgs } from "../../components/private-registry";
+import { PrivateRegistry, type PrivateRegistryArgs } from "../../components/registry/private-registry";
 import {
     deterministicBcryptSalt,
     garbageCollectCommand,
     htpasswdEntry,
     renderRegistryConfig,
-} from "../../components/registry-config";
+} from "../../components/registry/registry-config";
 
 type Obj = Record<string, unknown>;
 const get = (value: unknown, ...path: (string | number)[]): unknown =>

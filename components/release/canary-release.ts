@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { type AppTrack, createAppTrack } from "./app-track";
-import { assertPercent, canaryReplicas } from "./traffic-split";
-import { WeightedUpstream } from "./weighted-upstream";
-import type { ContainerResources } from "./workload";
+import { assertPercent, canaryReplicas } from "../traffic/traffic-split";
+import { WeightedUpstream } from "../traffic/weighted-upstream";
+import type { ContainerResources } from "../shared/workload";
 
 export interface CanaryReleaseArgs {
     /** Namespace of every object of the release. */

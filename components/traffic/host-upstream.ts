@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
+import { shellQuote } from "../shared/shell";
 import { renderNginxConfig } from "./nginx-config";
 import { assertPercent, trackWeights, type TrackWeights } from "./traffic-split";
 
@@ -75,10 +76,6 @@ export interface HostUpstreamPaths {
 }
 
 const ABSOLUTE_PATH = /^\/[^\0\n]*$/;
-
-function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 function validatePaths(name: string, paths: HostUpstreamPaths): void {
     for (const [field, value] of [

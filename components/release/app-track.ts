@@ -12,7 +12,7 @@ import {
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
     versionLabel,
-} from "./workload";
+} from "../shared/workload";
 
 /** What a track of an application runs; shared by canary (stable/canary) and blue-green (blue/green). */
 export interface AppTrackArgs {

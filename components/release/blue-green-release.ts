@@ -3,8 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { type AppTrack, createAppTrack } from "./app-track";
-import { LocalScript } from "./local-script";
-import { commonLabels, type ContainerResources } from "./workload";
+import { LocalScript } from "../shared/local-script";
+import { commonLabels, type ContainerResources } from "../shared/workload";
 
 export type Color = "blue" | "green";
 export type GateExecutor = "command" | "dynamic";

@@ -9,7 +9,7 @@ import {
     REGISTRY_USERNAME,
     renderHtpasswd,
     renderRegistryConfigPair,
-} from "./registry-config";
+} from "../registry-config";
 import {
     commonLabels,
     type ContainerResources,
@@ -17,7 +17,7 @@ import {
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
-} from "./workload";
+} from "../../shared/workload";
 
 export interface PrivateRegistryArgs {
     /** Namespace of every object the registry creates. */

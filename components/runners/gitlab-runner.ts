@@ -7,7 +7,7 @@ import {
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
-} from "./workload";
+} from "../shared/workload";
 
 export interface GitLabRunnerArgs {
     /** Namespace of the runner and of its job pods; the runner's RBAC reaches no further. */

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
+import { shellQuote } from "../shared/shell";
 import { renderPodmanRunnerConfig } from "./runner-config";
 
 export interface PodmanRunnerHostArgs {
@@ -26,10 +27,6 @@ export interface PodmanRunnerHostArgs {
     readonly jobImage?: pulumi.Input<string>;
     /** Where gitlab-runner reads its config (a rootless runner's own). @default "~/.gitlab-runner/config.toml" */
     readonly configPath?: string;
-}
-
-export function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'"'"'`)}'`;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
-} from "./workload";
+} from "../shared/workload";
 
 export interface WeightedUpstreamArgs {
     /** Namespace of the ConfigMap, Deployment and Service. */

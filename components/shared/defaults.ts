@@ -1,0 +1,110 @@
+/**
+ * The one home of every default value. The config schema's `.default(...)` and the components' `??`
+ * both read these constants, so a stack that omits a key and a program that omits an argument get the
+ * same thing. Pulumi-free: the schema, the canary command and the preview summary import it too.
+ */
+
+/** A release's application workload (both canary and blue-green). */
+export const WORKLOAD_DEFAULTS = {
+    replicas: 2,
+    containerPort: 8080,
+    servicePort: 80,
+    healthPath: "/healthz",
+    metricsPath: "/metrics",
+} as const;
+
+/** CPU and memory of an application container. */
+export const APP_RESOURCES = {
+    cpuRequest: "100m",
+    memoryRequest: "128Mi",
+    cpuLimit: "500m",
+    memoryLimit: "256Mi",
+} as const;
+
+/** The nginx weighted upstream's per-server tuning. */
+export const UPSTREAM_TUNING_DEFAULTS = {
+    maxFails: 3,
+    failTimeoutSeconds: 30,
+    keepalive: 32,
+} as const;
+
+/** The nginx router in front of a canary pair. */
+export const ROUTER_DEFAULTS = {
+    image: "nginxinc/nginx-unprivileged:1.27.5-alpine",
+    replicas: 2,
+    containerPort: 8080,
+} as const;
+
+export const CANARY_DEFAULTS = {
+    canaryPercent: 0,
+    steps: [10, 25, 50, 75, 100] as readonly number[],
+} as const;
+
+/** Thresholds of one canary analysis window. */
+export const ANALYSIS_DEFAULTS = {
+    maxErrorRatio: 0.01,
+    maxRatioVsStable: 1.5,
+    ratioFloor: 0.001,
+    maxP95Seconds: 0.5,
+    minRequests: 50,
+    intervalSeconds: 60,
+    maxNoDataIntervals: 3,
+} as const;
+
+export const BLUE_GREEN_DEFAULTS = {
+    gateAttempts: 30,
+    gateIntervalSeconds: 2,
+    gateExecutor: "command",
+} as const;
+
+export const NAMESPACE_DEFAULTS = {
+    monitoring: "monitoring",
+    podSecurityVersion: "latest",
+} as const;
+
+export const REGISTRY_CREDENTIAL_DEFAULTS = {
+    secretName: "registry-credentials",
+    githubSecretPrefix: "REGISTRY",
+} as const;
+
+export const PRIVATE_REGISTRY_DEFAULTS = {
+    namespace: "registry",
+    pushNamespaces: ["ci"] as readonly string[],
+    pushUsername: "ci-push",
+    pullUsername: "cluster-pull",
+    image: "registry:2.8.3",
+    storageSize: "20Gi",
+    servicePort: 5000,
+    bcryptCost: 8,
+    deleteEnabled: false,
+    garbageCollectDeleteUntagged: false,
+    allowDataDeletion: false,
+    protectData: false,
+    resources: { cpuRequest: "100m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+} as const;
+
+export const GITHUB_DEFAULTS = {
+    enabled: false,
+    /**
+     * Off unless a stack asks: a branch has one protection rule, and two stacks of one repository
+     * that both managed it would overwrite each other and delete it on either's destroy.
+     */
+    protectBranch: false,
+    previewEnvironments: true,
+    branch: "main",
+    previewCheck: "preview",
+    requiredApprovals: 1,
+    productionWaitTimerMinutes: 0,
+} as const;
+
+export const RUNNER_DEFAULTS = {
+    concurrent: 4,
+    jobImage: "quay.io/buildah/stable:v1.38.1",
+    runnerImage: "gitlab/gitlab-runner:alpine-v17.11.1",
+    jobServiceAccount: "default",
+    jobUid: 1000,
+    podmanUid: 1000,
+    podmanConfigPath: "~/.gitlab-runner/config.toml",
+    sshPort: 22,
+    jobResources: { cpuRequest: "250m", cpuLimit: "2", memoryRequest: "512Mi", memoryLimit: "4Gi" },
+} as const;
