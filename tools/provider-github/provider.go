@@ -1,0 +1,48 @@
+// Package provider maps the Terraform GitHub provider (integrations/terraform-provider-github) onto
+// Pulumi with the Terraform bridge. It is the project's own, minimal mapping: tokens are computed the
+// standard way, and only the few settings that change behaviour the project relies on are spelled
+// out. scripts/toolchain/README.md lists how this differs from Pulumi's published build.
+package provider
+
+import (
+	tfgithub "github.com/integrations/terraform-provider-github/v6/github"
+	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
+	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge/tokens"
+	shimv2 "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfshim/sdk-v2"
+)
+
+// Version is the plugin version, stamped at build time (-X) with the @pulumi/github npm release
+// this plugin stands in for: the engine matches plugin and SDK by that number.
+var Version = "0.0.0-dev"
+
+// Info is the bridge mapping. metadata is the bridge-metadata.json that tfgen wrote beside
+// schema.json (empty when tfgen itself runs, which then writes it).
+func Info(metadata []byte) tfbridge.ProviderInfo {
+	info := tfbridge.ProviderInfo{
+		P:       shimv2.NewProvider(tfgithub.Provider()),
+		Name:    "github",
+		Version: Version,
+		// Where tfgen finds the upstream docs: the module of that org and major version.
+		GitHubOrg:               "integrations",
+		TFProviderModuleVersion: "v6",
+		MetadataInfo:            tfbridge.NewProviderMetadata(metadata),
+		Config: map[string]*tfbridge.SchemaInfo{
+			// The SDK already wraps the token in a secret; marking it here keeps it secret in the
+			// provider's own state and checkpoint too.
+			"token": {Secret: tfbridge.True()},
+		},
+		Resources: map[string]*tfbridge.ResourceInfo{},
+	}
+	// These resources are keyed by a name the user chooses and every change of the value forces a
+	// replacement: created before the old one is deleted, the replacement would be deleted with it.
+	for _, tf := range []string{
+		"github_actions_environment_secret",
+		"github_repository_collaborator",
+		"github_repository_deploy_key",
+		"github_repository_autolink_reference",
+	} {
+		info.Resources[tf] = &tfbridge.ResourceInfo{DeleteBeforeReplace: true}
+	}
+	info.MustComputeTokens(tokens.SingleModule("github_", "index", tokens.MakeStandard("github")))
+	return info
+}
