@@ -1,22 +1,67 @@
-/** The public API of cicd-platform: what platform teams import into their own Pulumi programs. */
-export * from "./release/blue-green-release";
-export * from "./release/canary-release";
-export * from "./platform/environment-namespace";
-export * from "./github/repository-settings";
-export * from "./runners/gitlab-runner";
-export * from "./traffic/host-upstream";
-export * from "./shared/local-script";
-export * from "./traffic/nginx-config";
-export * from "./runners/podman-runner-host";
-export * from "./registry/private-registry";
-export * from "./registry/registry-config";
-export * from "./registry/registry-credentials";
-export * from "./runners/runner-config";
-export * from "./traffic/traffic-split";
-export * from "./traffic/weighted-upstream";
+/**
+ * The public API of cicd-platform: what platform teams import into their own Pulumi programs. An
+ * explicit list, so a helper exported for the package's own use never becomes API by accident.
+ */
+export {
+    GITHUB_ENVIRONMENTS,
+    type GitHubEnvironment,
+    GitHubRepositorySettings,
+    type GitHubRepositorySettingsArgs,
+} from "./github";
+export { EnvironmentNamespace, type EnvironmentNamespaceArgs, restrictedPodSecurityLabels } from "./platform";
+export {
+    PrivateRegistry,
+    type PrivateRegistryArgs,
+    type RegistryConfigOptions,
+    RegistryCredentials,
+    type RegistryCredentialsArgs,
+    type RegistryPairOptions,
+    renderHtpasswd,
+    renderRegistryConfig,
+    renderRegistryConfigPair,
+} from "./registry";
+export {
+    type AppTrack,
+    type AppWorkloadArgs,
+    BlueGreenRelease,
+    type BlueGreenReleaseArgs,
+    CanaryRelease,
+    type CanaryReleaseArgs,
+    type Color,
+    type GateExecutor,
+} from "./release";
+export {
+    GitLabRunner,
+    type GitLabRunnerArgs,
+    type KubernetesRunnerOptions,
+    PodmanRunnerHost,
+    type PodmanRunnerHostArgs,
+    type PodmanRunnerOptions,
+    renderKubernetesRunnerConfig,
+    renderPodmanRunnerConfig,
+    type RunnerCacheOptions,
+} from "./runners";
 export {
     type ContainerResources,
     DEFAULT_UID,
+    LocalScript,
+    type LocalScriptArgs,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
-} from "./shared/workload";
+} from "./shared";
+export {
+    canaryReplicas,
+    type HostConnection,
+    HostUpstream,
+    type HostUpstreamArgs,
+    type NginxConfigOptions,
+    type NginxPaths,
+    renderNginxConfig,
+    renderUpstream,
+    type TrackWeights,
+    trackWeights,
+    type UpstreamOptions,
+    type UpstreamTuning,
+    WeightedUpstream,
+    type WeightedUpstreamArgs,
+} from "./traffic";

@@ -1,5 +1,19 @@
 import { z } from "zod";
 
+import {
+    ANALYSIS_DEFAULTS,
+    BLUE_GREEN_DEFAULTS,
+    CANARY_DEFAULTS,
+    GITHUB_DEFAULTS,
+    NAMESPACE_DEFAULTS,
+    PRIVATE_REGISTRY_DEFAULTS,
+    REGISTRY_CREDENTIAL_DEFAULTS,
+    ROUTER_DEFAULTS,
+    UPSTREAM_TUNING_DEFAULTS,
+    WORKLOAD_DEFAULTS,
+} from "../components/shared/defaults";
+import { isCidr, isCron, isDnsLabel, isQuantity, isRegistryUser } from "../components/shared/validators";
+
 /**
  * The schema of every stack config key of the `cicd-platform` project. Pure: no Pulumi calls, so
  * it is tested directly and reused by the canary command to validate the config it writes.
@@ -34,8 +48,7 @@ function ratio(what: string) {
 
 const percentage = integer(0, 100, "a percentage (0-100)");
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const dnsLabel = z.string({ error: (i) => `${describe(i.input)} is not a string` }).regex(DNS_LABEL, {
+const dnsLabel = z.string({ error: (i) => `${describe(i.input)} is not a string` }).refine(isDnsLabel, {
     error: (i) =>
         `${describe(i.input)} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)`,
 });
@@ -78,7 +91,7 @@ const registryHost = z.string().regex(HOST, {
     error: (i) => `${describe(i.input)} is not a registry host[:port] (no scheme, no path)`,
 });
 
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, {
+const quantity = z.string().refine(isQuantity, {
     error: (i) => `${describe(i.input)} is not a Kubernetes quantity (e.g. 100m, 256Mi)`,
 });
 
@@ -97,36 +110,36 @@ export const appSchema = strict({
     image: imageRepository,
     stableVersion: imageVersion,
     canaryVersion: imageVersion.optional(),
-    canaryPercent: percentage.default(0),
-    replicas: integer(1, 100).default(2),
-    port: integer(1, 65535, "a port (1-65535)").default(8080),
-    healthPath: z.string().startsWith("/", { error: "must start with /" }).default("/healthz"),
-    metricsPath: z.string().startsWith("/", { error: "must start with /" }).default("/metrics"),
+    canaryPercent: percentage.default(CANARY_DEFAULTS.canaryPercent),
+    replicas: integer(1, 100).default(WORKLOAD_DEFAULTS.replicas),
+    port: integer(1, 65535, "a port (1-65535)").default(WORKLOAD_DEFAULTS.containerPort),
+    healthPath: z.string().startsWith("/", { error: "must start with /" }).default(WORKLOAD_DEFAULTS.healthPath),
+    metricsPath: z.string().startsWith("/", { error: "must start with /" }).default(WORKLOAD_DEFAULTS.metricsPath),
     resources: resourcesSchema.optional(),
 });
 
 export const analysisSchema = strict({
     /** Highest canary 5xx ratio (5xx requests / all requests) that still passes. */
-    maxErrorRatio: ratio("a ratio").default(0.01),
+    maxErrorRatio: ratio("a ratio").default(ANALYSIS_DEFAULTS.maxErrorRatio),
     /** The canary fails when its ratio exceeds stable's times this factor… */
-    maxRatioVsStable: z.number().min(1, { error: "must be at least 1" }).default(1.5),
+    maxRatioVsStable: z.number().min(1, { error: "must be at least 1" }).default(ANALYSIS_DEFAULTS.maxRatioVsStable),
     /** …and also exceeds this floor, so 0 vs 0.0001 is not a failure. */
-    ratioFloor: ratio("a ratio").default(0.001),
+    ratioFloor: ratio("a ratio").default(ANALYSIS_DEFAULTS.ratioFloor),
     /** p95 latency limit of the canary, in seconds. */
-    maxP95Seconds: z.number().positive({ error: "must be above 0" }).default(0.5),
+    maxP95Seconds: z.number().positive({ error: "must be above 0" }).default(ANALYSIS_DEFAULTS.maxP95Seconds),
     /** Fewest canary requests in a window for it to count: no traffic is not a pass. */
-    minRequests: integer(1, 1_000_000).default(50),
+    minRequests: integer(1, 1_000_000).default(ANALYSIS_DEFAULTS.minRequests),
     /** Length of one analysis window, in seconds. */
-    intervalSeconds: integer(1, 3600).default(60),
+    intervalSeconds: integer(1, 3600).default(ANALYSIS_DEFAULTS.intervalSeconds),
     /** Windows without data (or Prometheus down) tolerated before rolling back. */
-    maxNoDataIntervals: integer(0, 100).default(3),
+    maxNoDataIntervals: integer(0, 100).default(ANALYSIS_DEFAULTS.maxNoDataIntervals),
 });
 
 export const canarySchema = strict({
     steps: z
         .array(percentage, { error: "must be a list of percentages" })
         .min(1, { error: "needs at least one step" })
-        .default([10, 25, 50, 75, 100])
+        .default([...CANARY_DEFAULTS.steps])
         .superRefine((steps, ctx) => {
             for (let i = 1; i < steps.length; i++) {
                 if ((steps[i] as number) <= (steps[i - 1] as number)) {
@@ -145,11 +158,11 @@ export const canarySchema = strict({
             }
         }),
     analysis: analysisSchema.default(analysisSchema.parse({})),
-    routerImage: imageReference.default("nginxinc/nginx-unprivileged:1.27.5-alpine"),
-    routerReplicas: integer(1, 20).default(2),
-    maxFails: integer(0, 100).default(3),
-    failTimeoutSeconds: integer(0, 3600).default(30),
-    keepalive: integer(0, 10_000).default(32),
+    routerImage: imageReference.default(ROUTER_DEFAULTS.image),
+    routerReplicas: integer(1, 20).default(ROUTER_DEFAULTS.replicas),
+    maxFails: integer(0, 100).default(UPSTREAM_TUNING_DEFAULTS.maxFails),
+    failTimeoutSeconds: integer(0, 3600).default(UPSTREAM_TUNING_DEFAULTS.failTimeoutSeconds),
+    keepalive: integer(0, 10_000).default(UPSTREAM_TUNING_DEFAULTS.keepalive),
 });
 
 export const blueGreenSchema = strict({
@@ -158,75 +171,76 @@ export const blueGreenSchema = strict({
     blueVersion: imageVersion,
     greenVersion: imageVersion,
     active: z.enum(["blue", "green"], { error: (i) => `${describe(i.input)} is not "blue" or "green"` }),
-    replicas: integer(1, 100).default(2),
+    replicas: integer(1, 100).default(WORKLOAD_DEFAULTS.replicas),
     idleReplicas: integer(0, 100).optional(),
-    port: integer(1, 65535, "a port (1-65535)").default(8080),
-    healthPath: z.string().startsWith("/", { error: "must start with /" }).default("/healthz"),
+    port: integer(1, 65535, "a port (1-65535)").default(WORKLOAD_DEFAULTS.containerPort),
+    healthPath: z.string().startsWith("/", { error: "must start with /" }).default(WORKLOAD_DEFAULTS.healthPath),
+    metricsPath: z.string().startsWith("/", { error: "must start with /" }).default(WORKLOAD_DEFAULTS.metricsPath),
     healthCheck: z.string().min(1, { error: "must be a shell command" }),
     smokeTest: z.string().min(1, { error: "must be a shell command" }),
-    gateAttempts: integer(1, 1000).default(30),
-    gateIntervalSeconds: integer(0, 600).default(2),
+    gateAttempts: integer(1, 1000).default(BLUE_GREEN_DEFAULTS.gateAttempts),
+    gateIntervalSeconds: integer(0, 600).default(BLUE_GREEN_DEFAULTS.gateIntervalSeconds),
     gateExecutor: z
         .enum(["command", "dynamic"], { error: (i) => `${describe(i.input)} is not "command" or "dynamic"` })
-        .default("command"),
+        .default(BLUE_GREEN_DEFAULTS.gateExecutor),
     resources: resourcesSchema.optional(),
 });
 
 export const registrySchema = strict({
     server: registryHost,
     username: z.string().min(1, { error: "must not be empty" }),
-    secretName: dnsLabel.default("registry-credentials"),
+    secretName: dnsLabel.default(REGISTRY_CREDENTIAL_DEFAULTS.secretName),
 });
 
-const REGISTRY_USER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9A-Fa-f:]+\/\d{1,3})$/;
 const registryUser = z
     .string()
-    .regex(REGISTRY_USER, { error: (i) => `${describe(i.input)} is not a registry user name` });
+    .refine(isRegistryUser, { error: (i) => `${describe(i.input)} is not a registry user name` });
+const cidr = z.string().refine(isCidr, { error: (i) => `${describe(i.input)} is not a CIDR (e.g. 10.0.0.0/16)` });
+const cronSchedule = z.string().refine(isCron, {
+    error: (i) => `${describe(i.input)} is not a 5-field cron schedule or @macro`,
+});
 
 export const privateRegistrySchema = strict({
-    enabled: z.boolean({ error: "must be true or false" }).default(false),
-    namespace: dnsLabel.default("registry"),
+    enabled: z.boolean({ error: "must be true or false" }).default(PRIVATE_REGISTRY_DEFAULTS.enabled),
+    namespace: dnsLabel.default(PRIVATE_REGISTRY_DEFAULTS.namespace),
     pushNamespaces: z
         .array(dnsLabel)
         .min(1, { error: "needs at least one namespace (where CI pushes from)" })
-        .default(["ci"]),
+        .default([...PRIVATE_REGISTRY_DEFAULTS.pushNamespaces]),
     pullNamespaces: z.array(dnsLabel).default([]),
     ingressNamespaces: z.array(dnsLabel).default([]),
-    pullCidrs: z
-        .array(z.string().regex(CIDR, { error: (i) => `${describe(i.input)} is not a CIDR (e.g. 10.0.0.0/16)` }))
-        .default([]),
-    pushUsername: registryUser.default("ci-push"),
-    pullUsername: registryUser.default("cluster-pull"),
-    image: imageReference.default("registry:2.8.3"),
+    pullCidrs: z.array(cidr).default([]),
+    pushUsername: registryUser.default(PRIVATE_REGISTRY_DEFAULTS.pushUsername),
+    pullUsername: registryUser.default(PRIVATE_REGISTRY_DEFAULTS.pullUsername),
+    image: imageReference.default(PRIVATE_REGISTRY_DEFAULTS.image),
     storageSize: quantity.optional(),
     storageClassName: z.string().min(1).optional(),
     existingClaimName: z.string().min(1).optional(),
     allowDataDeletion: z.boolean().optional(),
     protectData: z.boolean().optional(),
-    deleteEnabled: z.boolean().default(false),
-    garbageCollectSchedule: z.string().min(1).optional(),
-    garbageCollectDeleteUntagged: z.boolean().default(false),
+    deleteEnabled: z.boolean().default(PRIVATE_REGISTRY_DEFAULTS.deleteEnabled),
+    garbageCollectSchedule: cronSchedule.optional(),
+    garbageCollectDeleteUntagged: z.boolean().default(PRIVATE_REGISTRY_DEFAULTS.garbageCollectDeleteUntagged),
     tlsSecretName: dnsLabel.optional(),
     publicPullEndpoint: registryHost.optional(),
     publicPushEndpoint: registryHost.optional(),
-    bcryptCost: integer(4, 12).default(8),
+    bcryptCost: integer(4, 12).default(PRIVATE_REGISTRY_DEFAULTS.bcryptCost),
 });
 
 export const namespacesSchema = strict({
     apps: dnsLabel,
-    monitoring: dnsLabel.default("monitoring"),
+    monitoring: dnsLabel.default(NAMESPACE_DEFAULTS.monitoring),
 });
 
 export const githubSchema = strict({
-    enabled: z.boolean({ error: "must be true or false" }).default(false),
+    enabled: z.boolean({ error: "must be true or false" }).default(GITHUB_DEFAULTS.enabled),
     owner: z.string().min(1).optional(),
     repository: z
         .string()
         .regex(/^[A-Za-z0-9_.-]+$/, { error: (i) => `${describe(i.input)} is not a repository name` })
         .optional(),
     /** Manage branch protection from this stack; exactly one stack per repository should. */
-    protectBranch: z.boolean({ error: "must be true or false" }).default(false),
+    protectBranch: z.boolean({ error: "must be true or false" }).default(GITHUB_DEFAULTS.protectBranch),
     /** Plain Actions variables of this stack's environment. */
     variables: z
         .record(
@@ -236,9 +250,9 @@ export const githubSchema = strict({
             z.string(),
         )
         .default({}),
-    branch: z.string().min(1).default("main"),
-    previewCheck: z.string().min(1).default("preview"),
-    requiredApprovals: integer(0, 6).default(1),
+    branch: z.string().min(1).default(GITHUB_DEFAULTS.branch),
+    previewCheck: z.string().min(1).default(GITHUB_DEFAULTS.previewCheck),
+    requiredApprovals: integer(0, 6).default(GITHUB_DEFAULTS.requiredApprovals),
     productionReviewerUserIds: z
         .array(integer(1, Number.MAX_SAFE_INTEGER, "a GitHub user id"))
         .max(6)
@@ -247,7 +261,7 @@ export const githubSchema = strict({
         .array(integer(1, Number.MAX_SAFE_INTEGER, "a GitHub team id"))
         .max(6)
         .default([]),
-    productionWaitTimerMinutes: integer(0, 43200).default(0),
+    productionWaitTimerMinutes: integer(0, 43200).default(GITHUB_DEFAULTS.productionWaitTimerMinutes),
 });
 
 export const kubernetesSchema = strict({

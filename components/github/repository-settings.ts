@@ -1,6 +1,8 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 
+import { GITHUB_DEFAULTS } from "../shared/defaults";
+
 export interface GitHubRepositorySettingsArgs {
     /** Repository name (the provider's `owner` supplies the account). */
     readonly repository: pulumi.Input<string>;
@@ -14,7 +16,7 @@ export interface GitHubRepositorySettingsArgs {
      * preview changes nothing), holding only what a preview reads. @default true
      */
     readonly previewEnvironments?: boolean;
-    /** Manage the branch protection too; exactly one stack per repository should. @default true */
+    /** Manage the branch protection too; exactly one stack per repository should, so it is opt-in. @default false */
     readonly protectBranch?: boolean;
     /** Branch that is protected and the only one allowed to deploy to production. @default "main" */
     readonly branch?: string;
@@ -67,7 +69,7 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
 
         super("cicd:github:RepositorySettings", name, {}, opts);
 
-        const branch = args.branch ?? "main";
+        const branch = args.branch ?? GITHUB_DEFAULTS.branch;
         const environments: Partial<Record<GitHubEnvironment, github.RepositoryEnvironment>> = {};
         for (const environment of managed) {
             environments[environment] =
@@ -81,7 +83,7 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
         }
         this.environments = environments;
         this.previewEnvironments =
-            (args.previewEnvironments ?? true)
+            (args.previewEnvironments ?? GITHUB_DEFAULTS.previewEnvironments)
                 ? managed.map(
                       (environment) =>
                           new github.RepositoryEnvironment(
@@ -121,7 +123,7 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
         values("var", args.variables);
         values("secret", args.secrets);
 
-        if (args.protectBranch ?? true) {
+        if (args.protectBranch ?? GITHUB_DEFAULTS.protectBranch) {
             this.branchProtection = new github.BranchProtection(
                 `${name}-${branch}`,
                 {
@@ -132,10 +134,12 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
                     allowsForcePushes: false,
                     requiredLinearHistory: true,
                     requireConversationResolution: true,
-                    requiredStatusChecks: [{ strict: true, contexts: [args.previewCheck ?? "preview"] }],
+                    requiredStatusChecks: [
+                        { strict: true, contexts: [args.previewCheck ?? GITHUB_DEFAULTS.previewCheck] },
+                    ],
                     requiredPullRequestReviews: [
                         {
-                            requiredApprovingReviewCount: args.requiredApprovals ?? 1,
+                            requiredApprovingReviewCount: args.requiredApprovals ?? GITHUB_DEFAULTS.requiredApprovals,
                             dismissStaleReviews: true,
                             requireLastPushApproval: true,
                         },
@@ -164,7 +168,7 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
                 environment: "production",
                 preventSelfReview: true,
                 canAdminsBypass: false,
-                waitTimer: args.productionWaitTimerMinutes ?? 0,
+                waitTimer: args.productionWaitTimerMinutes ?? GITHUB_DEFAULTS.productionWaitTimerMinutes,
                 reviewers: [
                     {
                         users: args.productionReviewerUserIds ?? [],

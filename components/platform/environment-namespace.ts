@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { NAMESPACE_DEFAULTS } from "../shared/defaults";
+
 export interface EnvironmentNamespaceArgs {
     /** Name of the Namespace. A plain string: Namespaces are addressed by name, never auto-named. */
     readonly namespace: string;
@@ -24,7 +26,10 @@ export function restrictedPodSecurityLabels(version: pulumi.Input<string>): Reco
     };
 }
 
-/** Pods of the weighted upstream: the only ones allowed to reach the application pods. */
+/**
+ * Pods of the weighted upstream: the only ones allowed to reach the application pods.
+ * @internal
+ */
 export const ROUTER_SELECTOR = { "app.kubernetes.io/component": "router" };
 
 /**
@@ -46,7 +51,9 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
                 metadata: {
                     name: args.namespace,
                     labels: {
-                        ...restrictedPodSecurityLabels(args.podSecurityVersion ?? "latest"),
+                        ...restrictedPodSecurityLabels(
+                            args.podSecurityVersion ?? NAMESPACE_DEFAULTS.podSecurityVersion,
+                        ),
                         "cicd.platform/environment": args.environment,
                         "app.kubernetes.io/managed-by": "pulumi",
                     },
@@ -105,7 +112,8 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
                             {
                                 namespaceSelector: {
                                     matchLabels: {
-                                        "kubernetes.io/metadata.name": args.monitoringNamespace ?? "monitoring",
+                                        "kubernetes.io/metadata.name":
+                                            args.monitoringNamespace ?? NAMESPACE_DEFAULTS.monitoring,
                                     },
                                 },
                             },

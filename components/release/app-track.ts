@@ -14,7 +14,10 @@ import {
     versionLabel,
 } from "../shared/workload";
 
-/** What a track of an application runs; shared by canary (stable/canary) and blue-green (blue/green). */
+/**
+ * What a track of an application runs; shared by canary (stable/canary) and blue-green (blue/green).
+ * @internal
+ */
 export interface AppTrackArgs {
     readonly namespace: pulumi.Input<string>;
     /** Label `app`, shared by every track of the application. */
@@ -49,6 +52,7 @@ export interface AppTrack {
 /**
  * One track of an application: a Deployment running the restricted pod profile, optionally its own
  * Service and PodDisruptionBudget. Children are parented to the calling component.
+ * @internal
  */
 export function createAppTrack(parent: pulumi.Resource, childName: string, args: AppTrackArgs): AppTrack {
     const selector = { app: args.app, [args.trackLabel]: args.track };

@@ -2,29 +2,24 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { type AppTrack, createAppTrack } from "./app-track";
+import { BLUE_GREEN_DEFAULTS } from "../shared/defaults";
 import { LocalScript } from "../shared/local-script";
-import { commonLabels, type ContainerResources } from "../shared/workload";
+import { commonLabels } from "../shared/workload";
+import { type AppTrack, createAppTrack } from "./app-track";
+import { type AppWorkloadArgs, resolveWorkload } from "./app-workload";
 
 export type Color = "blue" | "green";
 export type GateExecutor = "command" | "dynamic";
+/** @internal */
 export const COLORS: readonly Color[] = ["blue", "green"];
 
-export interface BlueGreenReleaseArgs {
-    /** Namespace of every object of the release. */
-    readonly namespace: pulumi.Input<string>;
-    /** Label `app` and name of the live Service. @default the component name */
-    readonly app?: string;
-    /** Image repository, without tag. */
-    readonly image: pulumi.Input<string>;
+export interface BlueGreenReleaseArgs extends AppWorkloadArgs {
     /** Tag or `sha256:` digest the blue Deployment runs. */
     readonly blueVersion: pulumi.Input<string>;
     /** Tag or digest the green Deployment runs. */
     readonly greenVersion: pulumi.Input<string>;
     /** The colour the live Service sends traffic to. A plain value: it picks which gate runs. */
     readonly activeColor: Color;
-    /** Replicas of the active colour. */
-    readonly replicas: number;
     /** Replicas of the idle colour; 0 frees its capacity but makes a switch back slower. @default replicas */
     readonly idleReplicas?: number;
     /**
@@ -47,21 +42,12 @@ export interface BlueGreenReleaseArgs {
     readonly gateExecutor?: GateExecutor;
     /** Extra environment for the gate commands, e.g. KUBECONFIG. */
     readonly gateEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
-    /** Port the application listens on. @default 8080 */
-    readonly containerPort?: number;
-    /** Port of the Services. @default 80 */
-    readonly servicePort?: number;
-    /** Readiness and liveness path. @default "/healthz" */
-    readonly healthPath?: pulumi.Input<string>;
-    /** Path Prometheus scrapes. @default "/metrics" */
-    readonly metricsPath?: pulumi.Input<string>;
-    /** Application container resources. @default requests 100m/128Mi, limits 500m/256Mi */
-    readonly resources?: ContainerResources;
-    /** Names of `kubernetes.io/dockerconfigjson` Secrets in the namespace. */
-    readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** Runs the health check with retries, then the smoke test; any failure fails the `up`. */
+/**
+ * Runs the health check with retries, then the smoke test; any failure fails the `up`.
+ * @internal
+ */
 export const GATE_SCRIPT = `set -euo pipefail
 attempt=1
 until bash -c "$GATE_HEALTH_CHECK"; do
@@ -96,34 +82,23 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
         if (!COLORS.includes(args.activeColor)) {
             throw new Error(`${name}: activeColor "${args.activeColor as string}" must be "blue" or "green"`);
         }
-        const executor = args.gateExecutor ?? "command";
+        const executor = args.gateExecutor ?? BLUE_GREEN_DEFAULTS.gateExecutor;
         if (!(["command", "dynamic"] as readonly string[]).includes(executor)) {
             throw new Error(`${name}: gateExecutor "${executor as string}" must be "command" or "dynamic"`);
         }
         super("cicd:release:BlueGreenRelease", name, {}, opts);
 
-        const app = args.app ?? name;
+        const common = { ...resolveWorkload(name, args), trackLabel: "color" };
+        const { app, servicePort } = common;
         const active = args.activeColor;
-        const servicePort = args.servicePort ?? 80;
         const versions: Record<Color, pulumi.Input<string>> = { blue: args.blueVersion, green: args.greenVersion };
 
         const track = (color: Color): AppTrack =>
             createAppTrack(this, `${name}-${color}`, {
-                namespace: args.namespace,
-                app,
-                trackLabel: "color",
+                ...common,
                 track: color,
-                image: args.image,
                 version: versions[color],
                 replicas: color === active ? args.replicas : (args.idleReplicas ?? args.replicas),
-                containerPort: args.containerPort ?? 8080,
-                servicePort,
-                healthPath: args.healthPath ?? "/healthz",
-                metricsPath: args.metricsPath ?? "/metrics",
-                resources: args.resources,
-                imagePullSecrets: args.imagePullSecrets,
-                disruptionBudget: true,
-                service: true,
             });
         this.tracks = { blue: track("blue"), green: track("green") };
         this.activeColor = active;
@@ -142,8 +117,10 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
                 TARGET_URL: pulumi.interpolate`http://${targetService.metadata.name}.${args.namespace}.svc:${servicePort}`,
                 GATE_HEALTH_CHECK: args.healthCheck,
                 GATE_SMOKE_TEST: args.smokeTest,
-                GATE_ATTEMPTS: pulumi.output(args.gateAttempts ?? 30).apply(String),
-                GATE_INTERVAL_SECONDS: pulumi.output(args.gateIntervalSeconds ?? 2).apply(String),
+                GATE_ATTEMPTS: pulumi.output(args.gateAttempts ?? BLUE_GREEN_DEFAULTS.gateAttempts).apply(String),
+                GATE_INTERVAL_SECONDS: pulumi
+                    .output(args.gateIntervalSeconds ?? BLUE_GREEN_DEFAULTS.gateIntervalSeconds)
+                    .apply(String),
             },
             // A new colour or version is a new release to check, not an edit of the old check.
             triggers: [active, versions[active], args.image],

@@ -1,17 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { type AppTrack, createAppTrack } from "./app-track";
+import { CANARY_DEFAULTS } from "../shared/defaults";
 import { assertPercent, canaryReplicas } from "../traffic/traffic-split";
+import type { UpstreamTuning } from "../traffic/upstream-tuning";
 import { WeightedUpstream } from "../traffic/weighted-upstream";
-import type { ContainerResources } from "../shared/workload";
+import { type AppTrack, createAppTrack } from "./app-track";
+import { type AppWorkloadArgs, resolveWorkload } from "./app-workload";
 
-export interface CanaryReleaseArgs {
-    /** Namespace of every object of the release. */
-    readonly namespace: pulumi.Input<string>;
-    /** Label `app` and prefix of the track names (`<app>-stable`, `<app>-canary`). @default the component name */
-    readonly app?: string;
-    /** Image repository, without tag. */
-    readonly image: pulumi.Input<string>;
+export interface CanaryReleaseArgs extends AppWorkloadArgs, UpstreamTuning<pulumi.Input<number>> {
     /** Tag or `sha256:` digest the stable track runs. */
     readonly stableVersion: pulumi.Input<string>;
     /** Tag or digest the canary track runs. Required when `canaryPercent` is above 0. */
@@ -22,30 +18,10 @@ export interface CanaryReleaseArgs {
      * @default 0
      */
     readonly canaryPercent?: number;
-    /** Stable replicas; the canary gets its share of them, at least one. */
-    readonly replicas: number;
-    /** Port the application listens on. @default 8080 */
-    readonly containerPort?: number;
-    /** Port of the per-track Services. @default 80 */
-    readonly servicePort?: number;
-    /** Readiness and liveness path. @default "/healthz" */
-    readonly healthPath?: pulumi.Input<string>;
-    /** Path Prometheus scrapes on `containerPort`. @default "/metrics" */
-    readonly metricsPath?: pulumi.Input<string>;
-    /** Application container resources. @default requests 100m/128Mi, limits 500m/256Mi */
-    readonly resources?: ContainerResources;
-    /** Names of `kubernetes.io/dockerconfigjson` Secrets in the namespace. */
-    readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
     /** Router image. @default "nginxinc/nginx-unprivileged:1.27.5-alpine" */
     readonly routerImage?: pulumi.Input<string>;
     /** Router replicas. @default 2 */
     readonly routerReplicas?: pulumi.Input<number>;
-    /** nginx `max_fails`. @default 3 */
-    readonly maxFails?: pulumi.Input<number>;
-    /** nginx `fail_timeout`, seconds. @default 30 */
-    readonly failTimeoutSeconds?: pulumi.Input<number>;
-    /** nginx upstream keepalive connections. @default 32 */
-    readonly keepalive?: pulumi.Input<number>;
 }
 
 /**
@@ -62,7 +38,7 @@ export class CanaryRelease extends pulumi.ComponentResource {
 
     constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering: a half-built component must never reach the engine.
-        const canaryPercent = args.canaryPercent ?? 0;
+        const canaryPercent = args.canaryPercent ?? CANARY_DEFAULTS.canaryPercent;
         assertPercent(`${name}: canaryPercent`, canaryPercent);
         if (canaryPercent > 0 && args.canaryVersion === undefined) {
             throw new Error(`${name}: canaryVersion is required when canaryPercent is ${canaryPercent}`);
@@ -70,24 +46,9 @@ export class CanaryRelease extends pulumi.ComponentResource {
         const canaryCount = canaryReplicas(args.replicas, canaryPercent);
         super("cicd:release:CanaryRelease", name, {}, opts);
 
-        const app = args.app ?? name;
         this.replicas = { stable: args.replicas, canary: canaryCount };
-
-        const servicePort = args.servicePort ?? 80;
-        const common = {
-            namespace: args.namespace,
-            app,
-            trackLabel: "track",
-            image: args.image,
-            containerPort: args.containerPort ?? 8080,
-            servicePort,
-            healthPath: args.healthPath ?? "/healthz",
-            metricsPath: args.metricsPath ?? "/metrics",
-            resources: args.resources,
-            imagePullSecrets: args.imagePullSecrets,
-            disruptionBudget: true,
-            service: true,
-        };
+        const common = { ...resolveWorkload(name, args), trackLabel: "track" };
+        const { app, servicePort } = common;
 
         this.stable = createAppTrack(this, `${name}-stable`, {
             ...common,

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { RUNNER_DEFAULTS } from "../shared/defaults";
+
 import { renderKubernetesRunnerConfig } from "./runner-config";
 import {
     commonLabels,
@@ -32,12 +34,10 @@ export interface GitLabRunnerArgs {
     readonly cacheS3SecretKey?: pulumi.Input<string>;
 }
 
-export const DEFAULT_JOB_IMAGE = "quay.io/buildah/stable:v1.38.1";
-export const DEFAULT_RUNNER_IMAGE = "gitlab/gitlab-runner:alpine-v17.11.1";
-
 /**
  * What the Kubernetes executor needs in its own namespace, and nothing cluster-wide: job pods,
  * exec/attach into them, their logs, and the Secrets/ConfigMaps/Services it creates per job.
+ * @internal
  */
 export const EXECUTOR_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
     { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "delete"] },
@@ -125,7 +125,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
                         token,
                         concurrent,
                         namespace: ns,
-                        image: jobImage ?? DEFAULT_JOB_IMAGE,
+                        image: jobImage ?? RUNNER_DEFAULTS.jobImage,
                         cache: cacheOptions,
                     }),
                 ),
@@ -157,7 +157,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "gitlab-runner",
-                                    image: args.runnerImage ?? DEFAULT_RUNNER_IMAGE,
+                                    image: args.runnerImage ?? RUNNER_DEFAULTS.runnerImage,
                                     command: ["gitlab-runner"],
                                     args: [
                                         "run",

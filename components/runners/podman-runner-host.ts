@@ -1,6 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
+import { RUNNER_DEFAULTS } from "../shared/defaults";
+
 import { shellQuote } from "../shared/shell";
 import { renderPodmanRunnerConfig } from "./runner-config";
 
@@ -32,6 +34,7 @@ export interface PodmanRunnerHostArgs {
 /**
  * Installs the file on stdin at `path` with mode 0600, atomically and only when it changed.
  * gitlab-runner notices a changed config.toml by itself, so nothing is restarted.
+ * @internal
  */
 export function installFileScript(path: string): string {
     const target = path.startsWith("~/") ? `"$HOME"/${shellQuote(path.slice(2))}` : shellQuote(path);
@@ -49,6 +52,7 @@ export function installFileScript(path: string): string {
     ].join("\n");
 }
 
+/** @internal */
 export function removeFileScript(path: string): string {
     const target = path.startsWith("~/") ? `"$HOME"/${shellQuote(path.slice(2))}` : shellQuote(path);
     return `rm -f ${target}`;
@@ -64,7 +68,7 @@ export class PodmanRunnerHost extends pulumi.ComponentResource {
     public readonly configToml: pulumi.Output<string>;
 
     constructor(name: string, args: PodmanRunnerHostArgs, opts?: pulumi.ComponentResourceOptions) {
-        const path = args.configPath ?? "~/.gitlab-runner/config.toml";
+        const path = args.configPath ?? RUNNER_DEFAULTS.podmanConfigPath;
         if (!/^(~\/|\/)[^\0\n]+$/.test(path)) {
             throw new Error(`${name}: configPath "${path}" must be absolute or start with ~/`);
         }
@@ -80,7 +84,7 @@ export class PodmanRunnerHost extends pulumi.ComponentResource {
                         token,
                         concurrent,
                         podmanUid,
-                        image: jobImage ?? "quay.io/buildah/stable:v1.38.1",
+                        image: jobImage ?? RUNNER_DEFAULTS.jobImage,
                     }),
                 ),
         );
@@ -90,7 +94,7 @@ export class PodmanRunnerHost extends pulumi.ComponentResource {
             {
                 connection: {
                     host: args.host,
-                    port: args.port ?? 22,
+                    port: args.port ?? RUNNER_DEFAULTS.sshPort,
                     user: args.user,
                     privateKey: pulumi.secret(args.privateKey),
                     hostKey: args.hostKey,

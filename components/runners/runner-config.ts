@@ -4,7 +4,12 @@
  * render `privileged = false`: no runner of this platform can start a privileged container.
  */
 
-/** A TOML basic string; JSON's escapes are a subset TOML accepts. */
+import { RUNNER_DEFAULTS } from "../shared/defaults";
+
+/**
+ * A TOML basic string; JSON's escapes are a subset TOML accepts.
+ * @internal
+ */
 export function tomlString(value: string): string {
     return JSON.stringify(value);
 }
@@ -65,7 +70,7 @@ function validateCommon(options: CommonRunnerOptions): void {
     if (!TOKEN.test(options.token)) {
         throw new Error("token: not a runner authentication token (glrt-…); create the runner with gitlab.UserRunner");
     }
-    const concurrent = options.concurrent ?? 4;
+    const concurrent = options.concurrent ?? RUNNER_DEFAULTS.concurrent;
     if (!Number.isInteger(concurrent) || concurrent < 1) {
         throw new Error(`concurrent: ${concurrent} must be a positive integer`);
     }
@@ -76,7 +81,7 @@ function validateCommon(options: CommonRunnerOptions): void {
 
 function header(options: CommonRunnerOptions): string[] {
     return [
-        `concurrent = ${options.concurrent ?? 4}`,
+        `concurrent = ${options.concurrent ?? RUNNER_DEFAULTS.concurrent}`,
         "check_interval = 3",
         "shutdown_timeout = 30",
         "",
@@ -108,7 +113,7 @@ const ROOTLESS_BUILD_ENV = ["BUILDAH_ISOLATION=chroot", "STORAGE_DRIVER=vfs"];
 
 export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): string {
     validateCommon(options);
-    const uid = options.jobUid ?? 1000;
+    const uid = options.jobUid ?? RUNNER_DEFAULTS.jobUid;
     if (!Number.isInteger(uid) || uid < 1) {
         throw new Error(`jobUid: ${uid} must be a non-root uid`);
     }
@@ -130,11 +135,11 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
         `    image = ${tomlString(options.image)}`,
         "    privileged = false",
         "    allow_privilege_escalation = false",
-        `    service_account = ${tomlString(options.jobServiceAccount ?? "default")}`,
-        `    cpu_request = ${tomlString(options.cpuRequest ?? "250m")}`,
-        `    cpu_limit = ${tomlString(options.cpuLimit ?? "2")}`,
-        `    memory_request = ${tomlString(options.memoryRequest ?? "512Mi")}`,
-        `    memory_limit = ${tomlString(options.memoryLimit ?? "4Gi")}`,
+        `    service_account = ${tomlString(options.jobServiceAccount ?? RUNNER_DEFAULTS.jobServiceAccount)}`,
+        `    cpu_request = ${tomlString(options.cpuRequest ?? RUNNER_DEFAULTS.jobResources.cpuRequest)}`,
+        `    cpu_limit = ${tomlString(options.cpuLimit ?? RUNNER_DEFAULTS.jobResources.cpuLimit)}`,
+        `    memory_request = ${tomlString(options.memoryRequest ?? RUNNER_DEFAULTS.jobResources.memoryRequest)}`,
+        `    memory_limit = ${tomlString(options.memoryLimit ?? RUNNER_DEFAULTS.jobResources.memoryLimit)}`,
         `    helper_cpu_limit = "500m"`,
         `    helper_memory_limit = "256Mi"`,
         "    poll_timeout = 180",
@@ -168,7 +173,7 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
  */
 export function renderPodmanRunnerConfig(options: PodmanRunnerOptions): string {
     validateCommon(options);
-    const uid = options.podmanUid ?? 1000;
+    const uid = options.podmanUid ?? RUNNER_DEFAULTS.podmanUid;
     if (!Number.isInteger(uid) || uid < 1) {
         throw new Error(`podmanUid: ${uid} must be the uid of a rootless user`);
     }

@@ -68,6 +68,7 @@ export const REGISTRY_CREDENTIAL_DEFAULTS = {
 } as const;
 
 export const PRIVATE_REGISTRY_DEFAULTS = {
+    enabled: false,
     namespace: "registry",
     pushNamespaces: ["ci"] as readonly string[],
     pushUsername: "ci-push",

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { APP_RESOURCES } from "./defaults";
+
 /**
  * Building blocks shared by every workload the components create: the restricted Pod Security
  * profile, probes and resources. Kept in one place so a tightening reaches every pod at once.
@@ -21,17 +23,18 @@ export interface ContainerResources {
 /** The user every container runs as unless told otherwise; any non-zero id satisfies `restricted`. */
 export const DEFAULT_UID = 10001;
 
+/** @internal */
 export function resourceRequirements(
     resources: ContainerResources | undefined,
 ): k8s.types.input.core.v1.ResourceRequirements {
     return {
         requests: {
-            cpu: resources?.cpuRequest ?? "100m",
-            memory: resources?.memoryRequest ?? "128Mi",
+            cpu: resources?.cpuRequest ?? APP_RESOURCES.cpuRequest,
+            memory: resources?.memoryRequest ?? APP_RESOURCES.memoryRequest,
         },
         limits: {
-            cpu: resources?.cpuLimit ?? "500m",
-            memory: resources?.memoryLimit ?? "256Mi",
+            cpu: resources?.cpuLimit ?? APP_RESOURCES.cpuLimit,
+            memory: resources?.memoryLimit ?? APP_RESOURCES.memoryLimit,
         },
     };
 }
@@ -59,7 +62,10 @@ export function restrictedContainerSecurityContext(): k8s.types.input.core.v1.Se
     };
 }
 
-/** Readiness gates traffic, liveness restarts a hung process; both on the same HTTP path. */
+/**
+ * Readiness gates traffic, liveness restarts a hung process; both on the same HTTP path.
+ * @internal
+ */
 export function httpProbes(
     port: pulumi.Input<number>,
     path: pulumi.Input<string>,
@@ -79,7 +85,10 @@ export function httpProbes(
     };
 }
 
-/** Annotations the Prometheus Kubernetes service discovery convention reads. */
+/**
+ * Annotations the Prometheus Kubernetes service discovery convention reads.
+ * @internal
+ */
 export function prometheusScrapeAnnotations(
     port: pulumi.Input<number>,
     path: pulumi.Input<string>,
@@ -91,7 +100,10 @@ export function prometheusScrapeAnnotations(
     };
 }
 
-/** `imagePullSecrets` entries from Secret names. */
+/**
+ * `imagePullSecrets` entries from Secret names.
+ * @internal
+ */
 export function pullSecretRefs(
     names: pulumi.Input<pulumi.Input<string>[]> | undefined,
 ): pulumi.Input<k8s.types.input.core.v1.LocalObjectReference[]> | undefined {
@@ -101,7 +113,10 @@ export function pullSecretRefs(
     return pulumi.output(names).apply((list) => list.map((name) => ({ name })));
 }
 
-/** A label value may be at most 63 characters of `[A-Za-z0-9_.-]`; image tags can be longer. */
+/**
+ * A label value may be at most 63 characters of `[A-Za-z0-9_.-]`; image tags can be longer.
+ * @internal
+ */
 export function versionLabel(version: pulumi.Input<string>): pulumi.Output<string> {
     return pulumi.output(version).apply((v) => {
         const cleaned = v.replace(/^sha256:/, "sha256-").replace(/[^A-Za-z0-9_.-]/g, "-");
@@ -109,14 +124,20 @@ export function versionLabel(version: pulumi.Input<string>): pulumi.Output<strin
     });
 }
 
-/** `repository:tag`, or `repository@sha256:…` when the version is a digest. */
+/**
+ * `repository:tag`, or `repository@sha256:…` when the version is a digest.
+ * @internal
+ */
 export function imageRef(repository: pulumi.Input<string>, version: pulumi.Input<string>): pulumi.Output<string> {
     return pulumi
         .all([repository, version])
         .apply(([repo, v]) => (v.startsWith("sha256:") ? `${repo}@${v}` : `${repo}:${v}`));
 }
 
-/** Labels every object of the platform carries. */
+/**
+ * Labels every object of the platform carries.
+ * @internal
+ */
 export function commonLabels(app: string, component: string): Record<string, string> {
     return {
         "app.kubernetes.io/name": app,

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { shellQuote } from "../shared/shell";
 import { renderNginxConfig } from "./nginx-config";
+import type { UpstreamTuning } from "./upstream-tuning";
 import { assertPercent, trackWeights, type TrackWeights } from "./traffic-split";
 
 /** SSH connection to the host that runs nginx. */
@@ -19,7 +20,7 @@ export interface HostConnection {
     readonly privateKey?: pulumi.Input<string>;
 }
 
-export interface HostUpstreamArgs {
+export interface HostUpstreamArgs extends UpstreamTuning<pulumi.Input<number>> {
     /** `host:port` of the stable backend, as nginx on the host reaches it. */
     readonly stableBackend: pulumi.Input<string>;
     /** `host:port` of the canary backend. Ignored while `canaryPercent` is 0. */
@@ -48,12 +49,6 @@ export interface HostUpstreamArgs {
     readonly errorLog?: pulumi.Input<string>;
     /** Worker processes. @default 1 */
     readonly workerProcesses?: pulumi.Input<number>;
-    /** nginx `max_fails`. @default 3 */
-    readonly maxFails?: pulumi.Input<number>;
-    /** nginx `fail_timeout`, seconds. @default 30 */
-    readonly failTimeoutSeconds?: pulumi.Input<number>;
-    /** Idle keepalive connections to the backends; 0 turns keepalive off. @default 32 */
-    readonly keepalive?: pulumi.Input<number>;
     /**
      * How long the command waits for the workers of the old config to finish their requests after
      * the reload (then it goes on, with a warning). @default 30
@@ -65,7 +60,10 @@ export interface HostUpstreamArgs {
     readonly connection?: HostConnection;
 }
 
-/** Where the script finds nginx; part of the command text, so validated and shell-quoted. */
+/**
+ * Where the script finds nginx; part of the command text, so validated and shell-quoted.
+ * @internal
+ */
 export interface HostUpstreamPaths {
     readonly configPath: string;
     readonly prefix?: string;
@@ -107,6 +105,7 @@ function validatePaths(name: string, paths: HostUpstreamPaths): void {
  * file, never half of one) and nginx reloaded with the same `-p`/`-c`; the script returns once the
  * old workers have finished their requests (Linux `/proc`; elsewhere it returns after the signal). A config nginx rejects makes
  * the script fail with nginx's message; the live file and the running nginx stay as they were.
+ * @internal
  */
 export function hostUpstreamScript(paths: HostUpstreamPaths): string {
     const drainSeconds = paths.drainTimeoutSeconds ?? 30;

@@ -1,4 +1,6 @@
+import { UPSTREAM_TUNING_DEFAULTS } from "../shared/defaults";
 import { trackWeights } from "./traffic-split";
+import type { UpstreamTuning } from "./upstream-tuning";
 
 /**
  * Pure renderers for the nginx configuration that splits traffic between a stable and a canary
@@ -7,7 +9,7 @@ import { trackWeights } from "./traffic-split";
  */
 
 /** Server-level settings of the weighted upstream. */
-export interface UpstreamOptions {
+export interface UpstreamOptions extends UpstreamTuning {
     /** Name of the `upstream` block. */
     readonly name: string;
     /** `host:port` of the stable backend. */
@@ -16,12 +18,6 @@ export interface UpstreamOptions {
     readonly canary: string;
     /** Share of requests for the canary, an integer percentage 0-100. */
     readonly canaryPercent: number;
-    /** nginx `max_fails` per server. @default 3 */
-    readonly maxFails?: number;
-    /** nginx `fail_timeout` per server, in seconds. @default 30 */
-    readonly failTimeoutSeconds?: number;
-    /** Idle keepalive connections kept to the upstream servers; 0 turns keepalive off. @default 32 */
-    readonly keepalive?: number;
 }
 
 const NGINX_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -48,9 +44,12 @@ export function renderUpstream(options: UpstreamOptions): string {
         }
     }
     const weights = trackWeights(options.canaryPercent);
-    const maxFails = nonNegativeInteger("maxFails", options.maxFails ?? 3);
-    const failTimeout = nonNegativeInteger("failTimeoutSeconds", options.failTimeoutSeconds ?? 30);
-    const keepalive = nonNegativeInteger("keepalive", options.keepalive ?? 32);
+    const maxFails = nonNegativeInteger("maxFails", options.maxFails ?? UPSTREAM_TUNING_DEFAULTS.maxFails);
+    const failTimeout = nonNegativeInteger(
+        "failTimeoutSeconds",
+        options.failTimeoutSeconds ?? UPSTREAM_TUNING_DEFAULTS.failTimeoutSeconds,
+    );
+    const keepalive = nonNegativeInteger("keepalive", options.keepalive ?? UPSTREAM_TUNING_DEFAULTS.keepalive);
 
     const servers = (
         [
@@ -100,7 +99,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     if (!Number.isInteger(workers) || workers < 1) {
         throw new RangeError(`workerProcesses: ${String(workers)} must be a positive integer`);
     }
-    const keepalive = (options.keepalive ?? 32) > 0;
+    const keepalive = (options.keepalive ?? UPSTREAM_TUNING_DEFAULTS.keepalive) > 0;
     return [
         `worker_processes ${workers};`,
         `pid ${options.pidFile ?? "/tmp/nginx.pid"};`,

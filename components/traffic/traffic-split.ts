@@ -6,6 +6,7 @@ export interface TrackWeights {
     readonly canary: number;
 }
 
+/** @internal */
 export function assertPercent(field: string, value: number): void {
     if (!Number.isInteger(value) || value < 0 || value > 100) {
         throw new RangeError(`${field}: ${String(value)} is not a percentage (an integer 0-100)`);

@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { ROUTER_DEFAULTS, WORKLOAD_DEFAULTS } from "../shared/defaults";
 import { renderNginxConfig } from "./nginx-config";
+import type { UpstreamTuning } from "./upstream-tuning";
 import { trackWeights, type TrackWeights } from "./traffic-split";
 import {
     commonLabels,
@@ -13,7 +15,7 @@ import {
     restrictedPodSecurityContext,
 } from "../shared/workload";
 
-export interface WeightedUpstreamArgs {
+export interface WeightedUpstreamArgs extends UpstreamTuning<pulumi.Input<number>> {
     /** Namespace of the ConfigMap, Deployment and Service. */
     readonly namespace: pulumi.Input<string>;
     /** `host:port` of the stable backend, usually its Service's DNS name. */
@@ -24,12 +26,6 @@ export interface WeightedUpstreamArgs {
     readonly canaryPercent: pulumi.Input<number>;
     /** Label `app.kubernetes.io/name` of the router pods. @default the component name */
     readonly app?: string;
-    /** nginx `max_fails` per server. @default 3 */
-    readonly maxFails?: pulumi.Input<number>;
-    /** nginx `fail_timeout` per server, seconds. @default 30 */
-    readonly failTimeoutSeconds?: pulumi.Input<number>;
-    /** Idle keepalive connections to the backends; 0 turns keepalive off. @default 32 */
-    readonly keepalive?: pulumi.Input<number>;
     /** An unprivileged nginx image. @default "nginxinc/nginx-unprivileged:1.27.5-alpine" */
     readonly image?: pulumi.Input<string>;
     /** Router replicas. @default 2 */
@@ -43,8 +39,6 @@ export interface WeightedUpstreamArgs {
     /** Names of `kubernetes.io/dockerconfigjson` Secrets for pulling the nginx image. */
     readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
 }
-
-export const DEFAULT_NGINX_IMAGE = "nginxinc/nginx-unprivileged:1.27.5-alpine";
 
 /**
  * nginx in front of a stable and a canary backend, splitting requests by exact integer weights.
@@ -65,7 +59,7 @@ export class WeightedUpstream extends pulumi.ComponentResource {
         super("cicd:traffic:WeightedUpstream", name, {}, opts);
 
         const app = args.app ?? name;
-        const containerPort = args.containerPort ?? 8080;
+        const containerPort = args.containerPort ?? ROUTER_DEFAULTS.containerPort;
         const labels = { ...commonLabels(app, "router"), app };
         const selector = { app, "app.kubernetes.io/component": "router" };
 
@@ -107,7 +101,7 @@ export class WeightedUpstream extends pulumi.ComponentResource {
             {
                 metadata: { namespace: args.namespace, labels },
                 spec: {
-                    replicas: args.replicas ?? 2,
+                    replicas: args.replicas ?? ROUTER_DEFAULTS.replicas,
                     selector: { matchLabels: selector },
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
                     template: {
@@ -120,7 +114,7 @@ export class WeightedUpstream extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "nginx",
-                                    image: args.image ?? DEFAULT_NGINX_IMAGE,
+                                    image: args.image ?? ROUTER_DEFAULTS.image,
                                     command: ["nginx", "-c", "/etc/nginx/weighted/nginx.conf", "-g", "daemon off;"],
                                     ports: [{ name: "http", containerPort }],
                                     securityContext: restrictedContainerSecurityContext(),
@@ -169,7 +163,9 @@ export class WeightedUpstream extends pulumi.ComponentResource {
                 spec: {
                     type: "ClusterIP",
                     selector,
-                    ports: [{ name: "http", port: args.servicePort ?? 80, targetPort: "http" }],
+                    ports: [
+                        { name: "http", port: args.servicePort ?? WORKLOAD_DEFAULTS.servicePort, targetPort: "http" },
+                    ],
                 },
             },
             { parent: this },
@@ -188,7 +184,10 @@ export class WeightedUpstream extends pulumi.ComponentResource {
     }
 }
 
-/** nginx upstream names allow fewer characters than Kubernetes names. */
+/**
+ * nginx upstream names allow fewer characters than Kubernetes names.
+ * @internal
+ */
 export function upstreamName(app: string): string {
     return app.replace(/[^A-Za-z0-9_]/g, "_");
 }

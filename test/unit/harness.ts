@@ -4,6 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { loadStackConfig } from "../../config/load";
+import { createPlatform, type PlatformOutputs } from "../../platform";
+
 /** How the SDK marks a secret value on the wire (and so in mock inputs). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -15,6 +18,8 @@ export interface Registered {
     readonly inputs: Record<string, unknown>;
     /** Inputs as the engine got them, secret markers included. */
     readonly raw: Record<string, unknown>;
+    /** Reference (`<urn>::<id>`) of the provider the engine would use; absent means the default provider. */
+    readonly provider?: string;
 }
 
 export const registered: Registered[] = [];
@@ -51,7 +56,7 @@ pulumi.runtime.setMocks(
         newResource(args) {
             const raw = args.inputs as Record<string, unknown>;
             const inputs = unwrapSecrets(raw) as Record<string, unknown>;
-            registered.push({ type: args.type, name: args.name, inputs, raw });
+            registered.push({ type: args.type, name: args.name, inputs, raw, provider: args.provider || undefined });
             const metadata = inputs.metadata as Record<string, unknown> | undefined;
             // Kubernetes auto-naming appends a random suffix; a fixed one keeps assertions stable.
             const state =
@@ -118,12 +123,8 @@ export function setStackConfig(values: Record<string, unknown>, secretKeys: stri
     );
 }
 
-/** Runs index.ts afresh under the mocks with the given stack config; returns its exports. */
-export function runProgram(values: Record<string, unknown>, secretKeys: string[]): Record<string, unknown> {
+/** Runs what index.ts runs (load the stack config, create the platform) under the mocks. */
+export function runProgram(values: Record<string, unknown>, secretKeys: string[]): PlatformOutputs {
     setStackConfig(values, secretKeys);
-    const indexPath = require.resolve("../../index");
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the program runs on import: reload it per run
-    delete require.cache[indexPath];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous, uncached load is the point
-    return require(indexPath) as Record<string, unknown>;
+    return createPlatform(loadStackConfig());
 }

@@ -16,12 +16,12 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 
 import {
-    dockerConfigJson,
     EnvironmentNamespace,
     GitHubRepositorySettings,
     RegistryCredentials,
     restrictedPodSecurityLabels,
 } from "../../components";
+import { dockerConfigJson } from "../../components/registry/registry-credentials";
 import { SECRET_KEYS, validConfig } from "./fixtures";
 
 type Obj = Record<string, unknown>;
@@ -144,9 +144,10 @@ describe("RegistryCredentials", () => {
 describe("GitHubRepositorySettings", () => {
     beforeEach(reset);
 
-    it("protects main, requires the preview check and reviewers on production, deploys production from main only", async () => {
+    it("protects main when asked, requires the preview check and reviewers on production, deploys production from main only", async () => {
         new GitHubRepositorySettings("gh", {
             repository: "shop",
+            protectBranch: true,
             productionReviewerUserIds: [42],
             productionReviewerTeamIds: [7],
             variables: { production: { DEPLOY_ENVIRONMENT: "production" } },
@@ -176,8 +177,8 @@ describe("GitHubRepositorySettings", () => {
         assert.ok(isSecretValue(rawAt(secret, "value")));
     });
 
-    it("manages only the environments it is given, and branch protection only when asked", async () => {
-        new GitHubRepositorySettings("gh", { repository: "shop", environments: ["staging"], protectBranch: false });
+    it("manages only the environments it is given, and no branch protection unless asked", async () => {
+        new GitHubRepositorySettings("gh", { repository: "shop", environments: ["staging"] });
         await settle();
         assert.deepEqual(
             registered
@@ -266,5 +267,41 @@ describe("the program (index.ts)", () => {
         assert.deepEqual(pod.imagePullSecrets, [{ name: "registry-credentials" }, { name: "private-registry-pull" }]);
         const exported = JSON.stringify(await valueOf(pulumi.output(outputs)));
         assert.doesNotMatch(exported, /password-0123456789|http-secret/);
+    });
+
+    it("hands its explicit providers to every Kubernetes and GitHub resource, down to the deepest child", async () => {
+        runProgram(
+            {
+                ...validConfig(),
+                privateRegistry: { enabled: true, garbageCollectSchedule: "0 3 * * 0" },
+                github: { enabled: true, owner: "example-org", repository: "shop", protectBranch: true },
+                registryPushPassword: "push-password-0123456789",
+                registryPullPassword: "pull-password-0123456789",
+                registryHttpSecret: "http-secret-0123456789abcdef0123456789",
+            },
+            [...SECRET_KEYS, "registryPushPassword", "registryPullPassword", "registryHttpSecret"],
+        );
+        await settle();
+        const explicit: Record<string, string> = {
+            kubernetes: "urn:pulumi:test::cicd-platform::pulumi:providers:kubernetes::kubernetes::",
+            github: "urn:pulumi:test::cicd-platform::pulumi:providers:github::github::",
+        };
+        const checked = registered.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("github:"));
+        assert.ok(checked.length > 40, `expected the whole platform, got ${checked.length} resources`);
+        for (const resource of checked) {
+            const pkg = resource.type.split(":")[0] as string;
+            assert.ok(
+                resource.provider?.startsWith(explicit[pkg] as string),
+                `${resource.type} ${resource.name} uses ${resource.provider ?? "the default provider"}`,
+            );
+        }
+        assert.ok(
+            checked.some((r) => r.type === "kubernetes:batch/v1:CronJob"),
+            "the registry's GC CronJob is checked",
+        );
+        assert.ok(
+            checked.some((r) => r.type.startsWith("github:")),
+            "GitHub resources are checked",
+        );
     });
 });

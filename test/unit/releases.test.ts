@@ -3,7 +3,8 @@ import { byName, ofType, registered, reset, settle, valueOf } from "./harness";
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 
-import { BlueGreenRelease, CanaryRelease, GATE_SCRIPT, WeightedUpstream } from "../../components";
+import { BlueGreenRelease, CanaryRelease, WeightedUpstream } from "../../components";
+import { GATE_SCRIPT } from "../../components/release/blue-green-release";
 
 type Obj = Record<string, unknown>;
 const get = (value: unknown, ...path: (string | number)[]): unknown =>

@@ -9,13 +9,13 @@ import { beforeEach, describe, it } from "node:test";
 import { parse as parseToml } from "smol-toml";
 
 import {
-    EXECUTOR_RULES,
     GitLabRunner,
-    installFileScript,
     PodmanRunnerHost,
     renderKubernetesRunnerConfig,
     renderPodmanRunnerConfig,
 } from "../../components";
+import { EXECUTOR_RULES } from "../../components/runners/gitlab-runner";
+import { installFileScript } from "../../components/runners/podman-runner-host";
 
 type Obj = Record<string, unknown>;
 const KEY_KIND = "OPENSSH PRIVATE KEY";

@@ -1,0 +1,6 @@
+export {
+    GITHUB_ENVIRONMENTS,
+    type GitHubEnvironment,
+    GitHubRepositorySettings,
+    type GitHubRepositorySettingsArgs,
+} from "./repository-settings";

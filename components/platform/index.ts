@@ -1,0 +1,5 @@
+export {
+    EnvironmentNamespace,
+    type EnvironmentNamespaceArgs,
+    restrictedPodSecurityLabels,
+} from "./environment-namespace";

@@ -1,0 +1,51 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+import { WORKLOAD_DEFAULTS } from "../shared/defaults";
+import type { ContainerResources } from "../shared/workload";
+import type { AppTrackArgs } from "./app-track";
+
+/** What every release of an application needs, whatever its strategy (canary or blue-green). */
+export interface AppWorkloadArgs {
+    /** Namespace of every object of the release. */
+    readonly namespace: pulumi.Input<string>;
+    /** Label `app`, prefix of the per-track names and name of the live Service. @default the component name */
+    readonly app?: string;
+    /** Image repository, without tag. */
+    readonly image: pulumi.Input<string>;
+    /** Replicas of the track that takes the traffic (stable, or the active colour). */
+    readonly replicas: number;
+    /** Port the application listens on. @default 8080 */
+    readonly containerPort?: number;
+    /** Port of the per-track Services. @default 80 */
+    readonly servicePort?: number;
+    /** Readiness and liveness path. @default "/healthz" */
+    readonly healthPath?: pulumi.Input<string>;
+    /** Path Prometheus scrapes on `containerPort`. @default "/metrics" */
+    readonly metricsPath?: pulumi.Input<string>;
+    /** Application container resources. @default requests 100m/128Mi, limits 500m/256Mi */
+    readonly resources?: ContainerResources;
+    /** Names of `kubernetes.io/dockerconfigjson` Secrets in the namespace. */
+    readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** The per-track settings both strategies share, with the defaults applied once. */
+export type ResolvedWorkload = Omit<AppTrackArgs, "track" | "version" | "replicas" | "trackLabel"> & {
+    readonly servicePort: number;
+};
+
+/** @internal */
+export function resolveWorkload(name: string, args: AppWorkloadArgs): ResolvedWorkload {
+    return {
+        namespace: args.namespace,
+        app: args.app ?? name,
+        image: args.image,
+        containerPort: args.containerPort ?? WORKLOAD_DEFAULTS.containerPort,
+        servicePort: args.servicePort ?? WORKLOAD_DEFAULTS.servicePort,
+        healthPath: args.healthPath ?? WORKLOAD_DEFAULTS.healthPath,
+        metricsPath: args.metricsPath ?? WORKLOAD_DEFAULTS.metricsPath,
+        resources: args.resources,
+        imagePullSecrets: args.imagePullSecrets,
+        disruptionBudget: true,
+        service: true,
+    };
+}

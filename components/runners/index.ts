@@ -1,0 +1,9 @@
+export { GitLabRunner, type GitLabRunnerArgs } from "./gitlab-runner";
+export { PodmanRunnerHost, type PodmanRunnerHostArgs } from "./podman-runner-host";
+export {
+    type KubernetesRunnerOptions,
+    type PodmanRunnerOptions,
+    renderKubernetesRunnerConfig,
+    renderPodmanRunnerConfig,
+    type RunnerCacheOptions,
+} from "./runner-config";

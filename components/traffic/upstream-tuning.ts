@@ -1,0 +1,12 @@
+/**
+ * Per-server tuning of the nginx weighted upstream. Generic in the number type so the pure renderer
+ * takes plain numbers and the components take `pulumi.Input<number>` of the very same fields.
+ */
+export interface UpstreamTuning<N = number> {
+    /** nginx `max_fails` per server. @default 3 */
+    readonly maxFails?: N;
+    /** nginx `fail_timeout` per server, seconds. @default 30 */
+    readonly failTimeoutSeconds?: N;
+    /** Idle keepalive connections to the backends; 0 turns keepalive off. @default 32 */
+    readonly keepalive?: N;
+}
