@@ -1,0 +1,92 @@
+/**
+ * Pulumi.yaml documents every config key for `pulumi config` users. Its descriptions must name each
+ * field the schema accepts and must not restate defaults, whose one home is the defaults module.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+
+import {
+    analysisSchema,
+    appSchema,
+    blueGreenSchema,
+    canarySchema,
+    githubSchema,
+    kubernetesSchema,
+    namespacesSchema,
+    privateRegistrySchema,
+    registrySchema,
+} from "../../config/schema";
+
+interface Declared {
+    readonly description: string;
+}
+const project = parseYaml(readFileSync(join(__dirname, "..", "..", "Pulumi.yaml"), "utf8")) as {
+    config: Record<string, Declared>;
+};
+const description = (key: string): string => project.config[`cicd-platform:${key}`]?.description ?? "";
+
+const SECTIONS: readonly [string, z.ZodObject][] = [
+    ["namespaces", namespacesSchema],
+    ["registry", registrySchema],
+    ["apps", appSchema],
+    ["canary", canarySchema],
+    ["canary", analysisSchema],
+    ["blueGreen", blueGreenSchema],
+    ["github", githubSchema],
+    ["privateRegistry", privateRegistrySchema],
+    ["kubernetes", kubernetesSchema],
+];
+
+describe("Pulumi.yaml descriptions", () => {
+    for (const [key, schema] of SECTIONS) {
+        it(`name every field of ${key} the schema accepts`, () => {
+            const text = description(key);
+            const missing = Object.keys(schema.shape).filter((field) => !new RegExp(`\\b${field}\\b`).test(text));
+            assert.deepEqual(missing, [], `cicd-platform:${key} does not mention ${missing.join(", ")}`);
+        });
+    }
+
+    it("state no default values (the defaults module is their one home)", () => {
+        const offenders = Object.entries(project.config)
+            .filter(([, declared]) => /\bdefault\b|\((?:\d[\d.]*|true|false|"[^"]*")\)/i.test(declared.description))
+            .map(([key]) => key);
+        assert.deepEqual(offenders, []);
+    });
+});
+
+/** The default a schema field declares, or undefined when it has none. */
+function declaredDefault(field: unknown): unknown {
+    const def = (field as { def?: { type?: string; defaultValue?: unknown } }).def;
+    return def?.type === "default" ? def.defaultValue : undefined;
+}
+
+/** How the README writes a default: `[value]`, strings in backticks, lists comma-separated. */
+function asReadme(value: unknown): string {
+    const one = (v: unknown): string => (typeof v === "string" ? `\`${v}\`` : String(v));
+    return `[${Array.isArray(value) ? value.map(one).join(", ") : one(value)}]`;
+}
+
+describe("README's stack config table", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const row = (key: string): string => readme.split("\n").find((line) => line.startsWith(`| \`${key}\` `)) ?? "";
+
+    for (const [key, schema] of SECTIONS) {
+        it(`shows ${key}'s defaults as the schema declares them`, () => {
+            const text = row(key);
+            assert.notEqual(text, "", `no README row for ${key}`);
+            const shown = [...text.matchAll(/`(\w+)` (\[[^\]]*\])/g)];
+            const wrong = shown
+                .filter(([, field]) => field !== undefined && field in schema.shape)
+                .filter(([, field, value]) => asReadme(declaredDefault(schema.shape[field as string])) !== value)
+                .map(
+                    ([match, field]) =>
+                        `${match} (schema: ${asReadme(declaredDefault(schema.shape[field as string]))})`,
+                );
+            assert.deepEqual(wrong, []);
+        });
+    }
+});
