@@ -13,11 +13,12 @@ import { delimiter, join } from "node:path";
 import type { ConfigMap, ConfigValue, Stack } from "@pulumi/pulumi/automation";
 
 import { shellQuote } from "../components/shared/shell";
-import { parsePlainConfig, SECRET_KEYS } from "../config/schema";
+import { parsePlainConfig } from "../config/schema";
+import { PROJECT, stackValues } from "../config/stack-values";
 import type { ConfigChange, Rollout, RolloutPlan } from "./controller";
 import { lineDiff } from "./line-diff";
 
-export const PROJECT = "cicd-platform";
+export { PROJECT } from "../config/stack-values";
 
 /** The part of an Automation API `Stack` the driver uses (a fake in unit tests). */
 export interface StackLike {
@@ -54,29 +55,10 @@ function describeProblems(problems: readonly { path: string; message: string }[]
     return problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
 }
 
-function parseConfigValue(value: string): unknown {
-    try {
-        return JSON.parse(value);
-    } catch {
-        return value;
-    }
-}
-
 /** The plain `cicd-platform:*` keys of a config map, prefix stripped, values parsed; secrets dropped. */
 export function plainProjectConfig(config: ConfigMap): Record<string, unknown> {
-    const prefix = `${PROJECT}:`;
-    const plain: Record<string, unknown> = {};
-    for (const [fullKey, entry] of Object.entries(config)) {
-        if (!fullKey.startsWith(prefix)) {
-            continue;
-        }
-        const key = fullKey.slice(prefix.length);
-        if (entry.secret === true || key in SECRET_KEYS) {
-            continue;
-        }
-        plain[key] = parseConfigValue(entry.value);
-    }
-    return plain;
+    // The driver edits plain keys only, and its errors quote what it read: no secret may be in its copy.
+    return stackValues(config, { secrets: "omit" });
 }
 
 export class StackDriver implements Rollout {

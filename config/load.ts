@@ -9,8 +9,9 @@ import {
     type SecretKey,
     StackConfigError,
 } from "./schema";
+import { PROJECT, stackValues } from "./stack-values";
 
-export const PROJECT = "cicd-platform";
+export { PROJECT } from "./stack-values";
 
 /** The validated stack config: plain values as they are, secrets only as secret Outputs. */
 export interface StackConfig extends PlainStackConfig {
@@ -35,30 +36,15 @@ function engineSecretCheck(): SecretCheck | undefined {
     return typeof runtime.isConfigSecret === "function" ? runtime.isConfigSecret : undefined;
 }
 
-function parseValue(value: string): unknown {
-    try {
-        return JSON.parse(value);
-    } catch {
-        return value;
-    }
-}
-
 /**
  * Reads and validates the whole `cicd-platform:*` config in one pass. Throws a StackConfigError
  * listing every problem before any resource exists. Secret values are only checked for presence and
  * encryption here, never echoed, and handed on wrapped in `pulumi.secret`.
  */
 export function loadStackConfig(): StackConfig {
-    const raw = pulumi.runtime.allConfig();
+    const values = stackValues(pulumi.runtime.allConfig());
     const isSecret = engineSecretCheck();
     const prefix = `${PROJECT}:`;
-    const values: Record<string, unknown> = {};
-    for (const [fullKey, value] of Object.entries(raw)) {
-        if (fullKey.startsWith(prefix)) {
-            const key = fullKey.slice(prefix.length);
-            values[key] = key in SECRET_KEYS ? value : parseValue(value);
-        }
-    }
 
     const parsed = parsePlainConfig(values);
     const problems: ConfigProblem[] = parsed.ok ? [] : [...parsed.problems];
