@@ -28,7 +28,10 @@ export interface AppWorkloadArgs {
     readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** The per-track settings both strategies share, with the defaults applied once. */
+/**
+ * The per-track settings both strategies share, with the defaults applied once.
+ * @internal
+ */
 export type ResolvedWorkload = Omit<AppTrackArgs, "track" | "version" | "replicas" | "trackLabel"> & {
     readonly servicePort: number;
 };

@@ -129,4 +129,51 @@ describe("the npm package", { timeout: 600_000 }, () => {
         }
         assert.match(out.preview, /server b:80 weight=50/);
     });
+
+    it("exports exactly the public API, and its typings carry no internal helper", () => {
+        const exported = run(
+            process.execPath,
+            ["-e", 'console.log(JSON.stringify(Object.keys(require("@cicd-platform/platform")).sort()))'],
+            dir,
+        );
+        assert.deepEqual(JSON.parse(exported), [
+            "BlueGreenRelease",
+            "CanaryRelease",
+            "DEFAULT_UID",
+            "EnvironmentNamespace",
+            "GITHUB_ENVIRONMENTS",
+            "GitHubRepositorySettings",
+            "GitLabRunner",
+            "HostUpstream",
+            "LocalScript",
+            "PodmanRunnerHost",
+            "PrivateRegistry",
+            "RegistryCredentials",
+            "WeightedUpstream",
+            "canaryReplicas",
+            "renderHtpasswd",
+            "renderKubernetesRunnerConfig",
+            "renderNginxConfig",
+            "renderPodmanRunnerConfig",
+            "renderRegistryConfig",
+            "renderRegistryConfigPair",
+            "renderUpstream",
+            "restrictedContainerSecurityContext",
+            "restrictedPodSecurityContext",
+            "restrictedPodSecurityLabels",
+            "trackWeights",
+        ]);
+        // GNU tar's wildcards match across "/", so one pattern covers every feature folder.
+        const typings = run("tar", ["xzOf", tarball, "--wildcards", "package/dist/components/*.d.ts"], dir);
+        for (const internal of [
+            "shellQuote",
+            "GATE_SCRIPT",
+            "EXECUTOR_RULES",
+            "tomlString",
+            "hostUpstreamScript",
+            "createAppTrack",
+        ]) {
+            assert.doesNotMatch(typings, new RegExp(`\\b${internal}\\b`), `${internal} is in the published typings`);
+        }
+    });
 });
