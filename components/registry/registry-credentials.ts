@@ -2,6 +2,8 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { REGISTRY_CREDENTIAL_DEFAULTS as DEFAULTS } from "../shared/defaults";
+
 export interface RegistryCredentialsArgs {
     /** Registry host, optionally with a port, e.g. `registry.example.com`. */
     readonly server: pulumi.Input<string>;
@@ -20,7 +22,10 @@ export interface RegistryCredentialsArgs {
     readonly githubSecretPrefix?: string;
 }
 
-/** The `.dockerconfigjson` document, as container runtimes, skopeo and podman read it. */
+/**
+ * The `.dockerconfigjson` document, as container runtimes, skopeo and podman read it.
+ * @internal
+ */
 export function dockerConfigJson(server: string, username: string, password: string): string {
     const auth = Buffer.from(`${username}:${password}`).toString("base64");
     return JSON.stringify({ auths: { [server]: { username, password, auth } } });
@@ -47,13 +52,13 @@ export class RegistryCredentials extends pulumi.ComponentResource {
         if (environments.length > 0 && args.githubRepository === undefined) {
             throw new Error(`${name}: githubEnvironments needs githubRepository`);
         }
-        const prefix = args.githubSecretPrefix ?? "REGISTRY";
+        const prefix = args.githubSecretPrefix ?? DEFAULTS.githubSecretPrefix;
         if (!/^[A-Z][A-Z0-9_]*$/.test(prefix) || prefix.startsWith("GITHUB_")) {
             throw new Error(`${name}: githubSecretPrefix "${prefix}" must be A-Z, 0-9, _ and not start with GITHUB_`);
         }
         super("cicd:registry:RegistryCredentials", name, {}, opts);
 
-        this.secretName = args.secretName ?? "registry-credentials";
+        this.secretName = args.secretName ?? DEFAULTS.secretName;
         this.server = pulumi.output(args.server);
         this.username = pulumi.output(args.username);
         this.password = pulumi.secret(args.password);

@@ -9,12 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import {
-    DEFAULT_BCRYPT_COST,
-    garbageCollectCommand,
-    garbageCollectPrepareCommand,
-} from "../../components/registry/registry-config";
+import { garbageCollectCommand, garbageCollectPrepareCommand } from "../../components/registry/registry-config";
 import { dockerConfigJson } from "../../components/registry/registry-credentials";
+import { PRIVATE_REGISTRY_DEFAULTS } from "../../components/shared/defaults";
 import {
     basic,
     blobDataPath,
@@ -36,7 +33,7 @@ const PUSH: Credential = { username: "ci-push", password: "push-Secret-7f3a9c" }
 const PULL: Credential = { username: "cluster-pull", password: "pull-Secret-2b8e41" };
 const HTTP_SECRET = "http-secret-for-tests-0123456789abcdef";
 /** The component's default cost: the registry pays it on every request, so timings are realistic. */
-const BCRYPT_COST = DEFAULT_BCRYPT_COST;
+const BCRYPT_COST = PRIVATE_REGISTRY_DEFAULTS.bcryptCost;
 
 const timings: string[] = [];
 

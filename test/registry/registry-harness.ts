@@ -21,7 +21,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 
-import { renderHtpasswd, renderRegistryConfigPair, type RegistryPairOptions } from "../../components/registry/registry-config";
+import { renderHtpasswd } from "../../components/registry/htpasswd";
+import { renderRegistryConfigPair, type RegistryPairOptions } from "../../components/registry/registry-config";
 
 /** A binary the tests need, and the Debian package that ships it. */
 export function requireBinary(name: string, debianPackage: string): string {

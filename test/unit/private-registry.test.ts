@@ -8,12 +8,8 @@ import * as bcrypt from "bcryptjs";
 import { parse } from "yaml";
 
 import { PrivateRegistry, type PrivateRegistryArgs } from "../../components/registry/private-registry";
-import {
-    deterministicBcryptSalt,
-    garbageCollectCommand,
-    htpasswdEntry,
-    renderRegistryConfig,
-} from "../../components/registry/registry-config";
+import { deterministicBcryptSalt, htpasswdEntry } from "../../components/registry/htpasswd";
+import { garbageCollectCommand, renderRegistryConfig } from "../../components/registry/registry-config";
 
 type Obj = Record<string, unknown>;
 const get = (value: unknown, ...path: (string | number)[]): unknown =>

@@ -1,0 +1,180 @@
+/**
+ * Predicates shared by the stack config schema and the components' own argument checks, so a value
+ * the schema lets through is one the component accepts too, and the two cannot drift apart.
+ * Pulumi-free and dependency-free: the schema imports this module without loading the SDK.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/**
+ * An RFC 1123 label as Kubernetes checks the names of Namespaces and Services: lowercase letters,
+ * digits and '-', alphanumeric at both ends, 1 to 63 characters.
+ * @internal
+ */
+export function isDnsLabel(value: string): boolean {
+    return value.length <= 63 && DNS_LABEL.test(value);
+}
+
+/**
+ * What an htpasswd user name may be. Basic auth splits user from password at the first ':', and a
+ * name that starts with punctuation is easy to misread in a config file.
+ * @internal
+ */
+export const REGISTRY_USER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** @internal */
+export function isRegistryUser(value: string): boolean {
+    return REGISTRY_USER_PATTERN.test(value);
+}
+
+/** A decimal without leading zeros, so "010" is not read as 10 by one tool and 8 by another. */
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+function isDecimalUpTo(text: string, max: number): boolean {
+    return DECIMAL.test(text) && Number(text) <= max;
+}
+
+/** A dotted-quad IPv4 address, each octet 0-255 (Go's parser, which Kubernetes uses, refuses leading zeros). */
+function isIpv4(text: string): boolean {
+    const octets = text.split(".");
+    return octets.length === 4 && octets.every((octet) => isDecimalUpTo(octet, 255));
+}
+
+const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
+
+function hexGroups(text: string): string[] {
+    return text === "" ? [] : text.split(":");
+}
+
+/** An IPv6 address in RFC 4291 text form: eight groups, one `::` for a run of zeros, an optional IPv4 tail. */
+function isIpv6(text: string): boolean {
+    const lastColon = text.lastIndexOf(":");
+    if (lastColon < 0) {
+        return false;
+    }
+    const tail = text.slice(lastColon + 1);
+    if (tail.includes(".") && !isIpv4(tail)) {
+        return false;
+    }
+    // An IPv4 tail (`::ffff:10.0.0.1`) stands for the last two groups.
+    const hex = tail.includes(".") ? `${text.slice(0, lastColon + 1)}0:0` : text;
+    const halves = hex.split("::");
+    if (halves.length > 2) {
+        return false;
+    }
+    const groups = halves.flatMap(hexGroups);
+    if (!groups.every((group) => HEX_GROUP.test(group))) {
+        return false;
+    }
+    // `::` must stand for at least one group.
+    return halves.length === 1 ? groups.length === 8 : groups.length <= 7;
+}
+
+/**
+ * An IPv4 or IPv6 CIDR as a NetworkPolicy `ipBlock.cidr` takes it: an address, '/', and a prefix
+ * length of at most 32 (IPv4) or 128 (IPv6). Host bits may be set (10.0.0.1/16), as Kubernetes
+ * allows; zones (`%eth0`) and leading zeros are refused.
+ * @internal
+ */
+export function isCidr(value: string): boolean {
+    const slash = value.indexOf("/");
+    if (slash < 0) {
+        return false;
+    }
+    const address = value.slice(0, slash);
+    const prefix = value.slice(slash + 1);
+    if (isIpv4(address)) {
+        return isDecimalUpTo(prefix, 32);
+    }
+    return isIpv6(address) && isDecimalUpTo(prefix, 128);
+}
+
+const QUANTITY = /^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?$/;
+
+/**
+ * Kubernetes' `resource.Quantity` grammar without the minus sign: a number (`1`, `1.5`, `.5`, `5.`)
+ * and at most one suffix, binary (Ki-Ei), decimal (n, u, m, k, M, G, T, P, E) or an exponent
+ * (`1e3`). A negative quantity parses, but no request, limit or claim size may be one.
+ * @internal
+ */
+export function isQuantity(value: string): boolean {
+    return QUANTITY.test(value);
+}
+
+/** The `@` schedules a Kubernetes CronJob documents (`@every`, which its parser also takes, is not one). */
+const CRON_MACROS: readonly string[] = [
+    "@yearly",
+    "@annually",
+    "@monthly",
+    "@weekly",
+    "@daily",
+    "@midnight",
+    "@hourly",
+];
+
+interface CronField {
+    readonly min: number;
+    readonly max: number;
+    /** Names standing for `min`, `min + 1`, …, matched without regard to case. */
+    readonly names?: readonly string[];
+}
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/** minute, hour, day of month, month, day of week; 7 is not Sunday here, as in the CronJob controller. */
+const CRON_FIELDS: readonly CronField[] = [
+    { min: 0, max: 59 },
+    { min: 0, max: 23 },
+    { min: 1, max: 31 },
+    { min: 1, max: 12, names: MONTHS },
+    { min: 0, max: 6, names: WEEKDAYS },
+];
+
+const DIGITS = /^[0-9]+$/;
+
+function cronValue(text: string, field: CronField): number | undefined {
+    if (DIGITS.test(text)) {
+        return Number(text);
+    }
+    const index = field.names?.indexOf(text.toLowerCase()) ?? -1;
+    return index < 0 ? undefined : field.min + index;
+}
+
+/** One list item: `*`, `?`, `N` or `N-M`, optionally `/step`; `N/step` runs from N to the field's end. */
+function isCronItem(item: string, field: CronField): boolean {
+    const [range = "", step, ...extraSlashes] = item.split("/");
+    if (extraSlashes.length > 0 || (step !== undefined && !(DIGITS.test(step) && Number(step) > 0))) {
+        return false;
+    }
+    if (range === "*" || range === "?") {
+        return true;
+    }
+    const [low = "", high, ...extraDashes] = range.split("-");
+    if (extraDashes.length > 0) {
+        return false;
+    }
+    const start = cronValue(low, field);
+    const end = high === undefined ? start : cronValue(high, field);
+    return start !== undefined && end !== undefined && field.min <= start && start <= end && end <= field.max;
+}
+
+/**
+ * A CronJob `schedule`: one of the `@` macros, or five whitespace-separated fields of
+ * comma-separated items (ranges, steps, JAN-DEC and SUN-SAT names). `TZ=` prefixes, which
+ * Kubernetes refuses in favour of `spec.timeZone`, and Quartz extensions (`L`, `W`, `#`) are refused.
+ * @internal
+ */
+export function isCron(value: string): boolean {
+    if (value.startsWith("@")) {
+        return CRON_MACROS.includes(value);
+    }
+    const fields = value.trim().split(/\s+/);
+    return (
+        fields.length === CRON_FIELDS.length &&
+        fields.every((text, index) => {
+            const field = CRON_FIELDS[index] as CronField;
+            return text.split(",").every((item) => isCronItem(item, field));
+        })
+    );
+}
