@@ -15,6 +15,8 @@ export default tseslint.config(
             // Pulumi resources are created for their side effect; the object is often not kept.
             "no-new": "off",
             "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+            // Dropping fields from a config section by destructuring before spreading the rest.
+            "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true }],
         },
     },
     {

@@ -24,7 +24,7 @@ export interface ReleaseTarget {
 function canaryRelease(app: AppConfig, config: StackConfig, target: ReleaseTarget): CanaryRelease {
     const { name, port, ...workload } = app;
     // steps and analysis drive the canary command, not the resources.
-    const { steps: _steps, analysis: _analysis, ...router } = config.canary;
+    const { steps, analysis, ...router } = config.canary;
     return new CanaryRelease(
         name,
         {

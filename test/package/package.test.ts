@@ -111,6 +111,28 @@ describe("the npm package", { timeout: 600_000 }, () => {
         );
     });
 
+    it("ships typings that type-check on their own, with nothing stripped that they still use", () => {
+        run(
+            process.execPath,
+            [
+                TSC,
+                "--noEmit",
+                "--strict",
+                "--types",
+                "node",
+                "--target",
+                "es2022",
+                "--module",
+                "commonjs",
+                "--esModuleInterop",
+                "node_modules/@cicd-platform/platform/dist/components/index.d.ts",
+            ],
+            dir,
+        );
+    });
+
+    // Runs the index.js that the strict type-check case above emitted, on purpose: compiling the
+    // consumer once is enough. That case comes first and fails first if the program does not build.
     it("runs the consumer program: it registers our components and their children", () => {
         const out = JSON.parse(run(process.execPath, ["run.js"], dir)) as {
             types: string[];
