@@ -114,7 +114,10 @@ describe("select-cli: an installed CLI", () => {
         for (const version of ["v3.186.0", "v3.99.0", "v4.0.0", "v2.25.2"]) {
             const d = await select({ cli: await fakeCli(version), site: siteUrl });
             assert.equal(d.decision, "build", version);
-            assert.match(d.reason, new RegExp(`is ${version.replace(/\./g, "\\.")}, outside the supported >= v3\\.187\\.0, < v4`));
+            assert.match(
+                d.reason,
+                new RegExp(`is ${version.replace(/\./g, "\\.")}, outside the supported >= v3\\.187\\.0, < v4`),
+            );
         }
     });
 

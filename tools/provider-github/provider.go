@@ -43,6 +43,13 @@ func Info(metadata []byte) tfbridge.ProviderInfo {
 	} {
 		info.Resources[tf] = &tfbridge.ResourceInfo{DeleteBeforeReplace: true}
 	}
+	// The one token the standard rule names differently from the SDK (it would say getApp).
+	info.DataSources = map[string]*tfbridge.DataSourceInfo{
+		"github_app": {Tok: "github:index/getGithubApp:getGithubApp"},
+	}
 	info.MustComputeTokens(tokens.SingleModule("github_", "index", tokens.MakeStandard("github")))
+	// The SDK declares `name` optional wherever the resource has one: the provider fills it in from
+	// the resource's Pulumi name plus a random suffix, as Pulumi's build does.
+	info.SetAutonaming(255, "-")
 	return info
 }
