@@ -22,16 +22,21 @@ func Info(metadata []byte) tfbridge.ProviderInfo {
 		P:       shimv2.NewProvider(tfgithub.Provider()),
 		Name:    "github",
 		Version: Version,
-		// Where tfgen finds the upstream docs: the module of that org and major version.
+		// The upstream module (org, major version), which tfgen names in the schema and reads docs from.
 		GitHubOrg:               "integrations",
 		TFProviderModuleVersion: "v6",
 		MetadataInfo:            tfbridge.NewProviderMetadata(metadata),
+		// The Terraform provider reads these variables itself; declaring them makes the schema say so
+		// as the SDK's does. The SDK already wraps the token in a secret; marking it here keeps it
+		// secret in the provider's own state too.
 		Config: map[string]*tfbridge.SchemaInfo{
-			// The SDK already wraps the token in a secret; marking it here keeps it secret in the
-			// provider's own state and checkpoint too.
-			"token": {Secret: tfbridge.True()},
+			"base_url": {Default: &tfbridge.DefaultInfo{EnvVars: []string{"GITHUB_BASE_URL"}, Value: "https://api.github.com/"}},
+			"token":    {Default: &tfbridge.DefaultInfo{EnvVars: []string{"GITHUB_TOKEN"}}, Secret: tfbridge.True()},
 		},
 		Resources: map[string]*tfbridge.ResourceInfo{},
+		// A stack's state may also have been written by Pulumi's build of this plugin (a connected
+		// user's CLI downloads it), which reads a state without a schema version as version 0.
+		EnableZeroDefaultSchemaVersion: true,
 	}
 	// These resources are keyed by a name the user chooses and every change of the value forces a
 	// replacement: created before the old one is deleted, the replacement would be deleted with it.
@@ -42,6 +47,17 @@ func Info(metadata []byte) tfbridge.ProviderInfo {
 		"github_repository_autolink_reference",
 	} {
 		info.Resources[tf] = &tfbridge.ResourceInfo{DeleteBeforeReplace: true}
+	}
+	// Pulumi's build replaces these secrets when their repository list changes (Terraform updates
+	// them in place); the same here, so that both plugins plan the same change.
+	for _, tf := range []string{
+		"github_actions_organization_secret",
+		"github_codespaces_organization_secret",
+		"github_dependabot_organization_secret",
+	} {
+		info.Resources[tf] = &tfbridge.ResourceInfo{Fields: map[string]*tfbridge.SchemaInfo{
+			"selected_repository_ids": {ForceNew: tfbridge.True()},
+		}}
 	}
 	// The one token the standard rule names differently from the SDK (it would say getApp).
 	info.DataSources = map[string]*tfbridge.DataSourceInfo{

@@ -37,6 +37,10 @@ func TestInfoBehaviour(t *testing.T) {
 	if s := info.Config["token"]; s == nil || s.Secret == nil || !*s.Secret {
 		t.Error("the provider's token must be a secret")
 	}
+	ids := info.Resources["github_actions_organization_secret"].Fields["selected_repository_ids"]
+	if ids == nil || ids.ForceNew == nil || !*ids.ForceNew {
+		t.Error("an organization secret's repository list replaces it, as in Pulumi's build")
+	}
 	name := info.Resources["github_repository"].Fields["name"]
 	if name == nil || name.Default == nil || !name.Default.AutoNamed {
 		t.Errorf("github_repository.name is not auto-named: %+v", name)
