@@ -1,0 +1,148 @@
+/**
+ * The unmodified @pulumi/github SDK runs against our github plugin: `pulumi preview` of a small
+ * TypeScript program with every GitHub resource type the project uses, on the toolchain's CLI,
+ * language host and plugin, offline. The provider's GitHub API is a local stand-in (the provider
+ * looks its owner up when it is configured); previews of new resources make no other call.
+ * Skips, saying why, when the toolchain is not built.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, it } from "node:test";
+import { promisify } from "node:util";
+
+const ROOT = resolve(__dirname, "../..");
+const run = promisify(execFile);
+const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
+const bin = join(toolchain, "bin");
+const home = join(toolchain, "pulumi-home");
+const sdkVersion = (require("@pulumi/github/package.json") as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
+const plugin = join(home, `plugins/resource-github-v${sdkVersion}/pulumi-resource-github`);
+const missing = [join(bin, "pulumi"), join(bin, "pulumi-language-nodejs"), plugin].filter((f) => !existsSync(f));
+
+const PROGRAM = `
+import * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
+
+const provider = new github.Provider("gh", {
+    owner: "acme",
+    token: "test-token",
+    baseUrl: new pulumi.Config().require("baseUrl"),
+});
+const opts = { provider };
+const env = new github.RepositoryEnvironment("production", {
+    repository: "app",
+    environment: "production",
+    preventSelfReview: true,
+    canAdminsBypass: false,
+    waitTimer: 0,
+    reviewers: [{ users: [1], teams: [] }],
+    deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+}, opts);
+new github.RepositoryEnvironmentDeploymentPolicy("production-main", {
+    repository: "app", environment: env.environment, branchPattern: "main",
+}, opts);
+new github.ActionsEnvironmentVariable("server", {
+    repository: "app", environment: env.environment, variableName: "REGISTRY_SERVER", value: "registry.example",
+}, opts);
+new github.ActionsEnvironmentSecret("password", {
+    repository: "app", environment: env.environment, secretName: "REGISTRY_PASSWORD",
+    plaintextValue: pulumi.secret("not-a-password"),
+}, opts);
+new github.BranchProtection("main", {
+    repositoryId: "app",
+    pattern: "main",
+    enforceAdmins: true,
+    requiredStatusChecks: [{ strict: true, contexts: ["preview"] }],
+    requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
+}, opts);
+`;
+
+let work: string;
+let api: Server;
+const calls: string[] = [];
+
+before(async () => {
+    work = await mkdtemp(join(tmpdir(), "github-preview-"));
+    api = createServer((req, res) => {
+        calls.push(`${req.method ?? ""} ${req.url ?? ""}`);
+        res.setHeader("content-type", "application/json");
+        if (/\/(orgs|users)\/acme$/.test(req.url ?? "")) {
+            res.end(JSON.stringify({ login: "acme", type: "Organization", id: 1 }));
+        } else {
+            res.writeHead(404).end(JSON.stringify({ message: "Not Found" }));
+        }
+    });
+    await new Promise<void>((done) => api.listen(0, "127.0.0.1", done));
+});
+after(async () => {
+    await new Promise((done) => api.close(done));
+    await rm(work, { recursive: true, force: true });
+});
+
+it("pulumi preview of the project's GitHub resource types with our plugin", async (t) => {
+    if (missing.length > 0) {
+        t.skip(`toolchain not built (missing ${missing.join(", ")}): run scripts/toolchain/bootstrap --offline`);
+        return;
+    }
+    const dir = join(work, "program");
+    await mkdir(join(work, "state"), { recursive: true });
+    await mkdir(dir);
+    await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    await writeFile(
+        join(dir, "Pulumi.yaml"),
+        "name: github-preview\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+    );
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "github-preview", main: "index.ts" }));
+    await writeFile(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({
+            compilerOptions: {
+                strict: true,
+                target: "es2022",
+                module: "commonjs",
+                moduleResolution: "node",
+                skipLibCheck: true,
+            },
+        }),
+    );
+    await writeFile(join(dir, "index.ts"), PROGRAM);
+    const env = {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH ?? ""}`,
+        PULUMI_HOME: home,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_CONFIG_PASSPHRASE: "github-preview-test",
+        PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
+        GITHUB_TOKEN: "",
+    };
+    const pulumi = (...args: string[]) => run(join(bin, "pulumi"), args, { cwd: dir, env, maxBuffer: 64 << 20 });
+    await pulumi("stack", "init", "test", "--non-interactive");
+    const { port } = api.address() as AddressInfo;
+    await pulumi("config", "set", "baseUrl", `http://127.0.0.1:${port}/`);
+    const { stdout } = await pulumi("preview", "--non-interactive", "--json");
+    const preview = JSON.parse(stdout) as { steps: { op: string; urn: string }[] };
+    const created = preview.steps
+        .filter((s) => s.op === "create")
+        .map((s) => s.urn.split("::")[2]!)
+        .sort();
+    assert.deepEqual(created, [
+        "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+        "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+        "github:index/branchProtection:BranchProtection",
+        "github:index/repositoryEnvironment:RepositoryEnvironment",
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+        "pulumi:providers:github",
+        "pulumi:pulumi:Stack",
+    ]);
+    assert.ok(
+        calls.some((c) => c.endsWith("/orgs/acme")),
+        `the provider never asked the API for its owner: ${calls.join(", ")}`,
+    );
+});
