@@ -12,6 +12,7 @@ import {
     UPSTREAM_TUNING_DEFAULTS,
     WORKLOAD_DEFAULTS,
 } from "../components/shared/defaults";
+import { DERIVED_NAMES, NAME_RULES, nameAndAppProblem, type NamedComponent } from "../components/shared/names";
 import { isCidr, isCron, isDnsLabel, isQuantity, isRegistryUser } from "../components/shared/validators";
 
 /**
@@ -52,6 +53,22 @@ const dnsLabel = z.string({ error: (i) => `${describe(i.input)} is not a string`
     error: (i) =>
         `${describe(i.input)} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)`,
 });
+
+/**
+ * A name a component derives its objects' names from (the platform passes it as both the component
+ * name and `app`): bounded so that every derived name fits its Kubernetes limit.
+ */
+function componentName(component: NamedComponent) {
+    return z.string({ error: (i) => `${describe(i.input)} is not a string` }).superRefine((value, ctx) => {
+        // The length bound is the components', so a name too long for them gets that bound, not 63.
+        const problem = NAME_RULES.dns1123Label.pattern.test(value)
+            ? nameAndAppProblem(DERIVED_NAMES[component], value)
+            : `${describe(value)} is not a DNS-1123 label (lowercase letters, digits and '-', alphanumeric at both ends)`;
+        if (problem !== undefined) {
+            ctx.addIssue({ code: "custom", message: problem });
+        }
+    });
+}
 
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const imageRepository = z.string().regex(IMAGE_REPOSITORY, {
@@ -106,7 +123,7 @@ export const ENVIRONMENTS = ["local", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 export const appSchema = strict({
-    name: dnsLabel,
+    name: componentName("canaryRelease"),
     image: imageRepository,
     stableVersion: imageVersion,
     canaryVersion: imageVersion.optional(),
@@ -166,7 +183,7 @@ export const canarySchema = strict({
 });
 
 export const blueGreenSchema = strict({
-    name: dnsLabel,
+    name: componentName("blueGreenRelease"),
     image: imageRepository,
     blueVersion: imageVersion,
     greenVersion: imageVersion,

@@ -13,6 +13,7 @@ import {
     restrictedPodSecurityContext,
     versionLabel,
 } from "../shared/workload";
+import { type TrackName, trackObjectName } from "../shared/names";
 
 /**
  * What a track of an application runs; shared by canary (stable/canary) and blue-green (blue/green).
@@ -25,7 +26,7 @@ export interface AppTrackArgs {
     /** Which label tells tracks apart: `track` for canary, `color` for blue-green. */
     readonly trackLabel: string;
     /** Value of `trackLabel`, e.g. `stable`, `canary`, `blue`. */
-    readonly track: string;
+    readonly track: TrackName;
     readonly image: pulumi.Input<string>;
     readonly version: pulumi.Input<string>;
     readonly replicas: pulumi.Input<number>;
@@ -58,7 +59,7 @@ export function createAppTrack(parent: pulumi.Resource, childName: string, args:
     const selector = { app: args.app, [args.trackLabel]: args.track };
     const labels = { ...commonLabels(args.app, "app"), ...selector };
     const podLabels = { ...labels, version: versionLabel(args.version) };
-    const fullName = `${args.app}-${args.track}`;
+    const fullName = trackObjectName(args.app, args.track);
 
     const deployment = new k8s.apps.v1.Deployment(
         childName,

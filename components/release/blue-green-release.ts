@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { BLUE_GREEN_DEFAULTS } from "../shared/defaults";
+import { assertDerivedNamesFit, DERIVED_NAMES } from "../shared/names";
 import { LocalScript } from "../shared/local-script";
 import { commonLabels } from "../shared/workload";
 import { type AppTrack, createAppTrack } from "./app-track";
@@ -86,6 +87,7 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
         if (!(["command", "dynamic"] as readonly string[]).includes(executor)) {
             throw new Error(`${name}: gateExecutor "${executor as string}" must be "command" or "dynamic"`);
         }
+        assertDerivedNamesFit(name, DERIVED_NAMES.blueGreenRelease, { name, app: args.app });
         super("cicd:release:BlueGreenRelease", name, {}, opts);
 
         const common = { ...resolveWorkload(name, args), trackLabel: "color" };

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { CANARY_DEFAULTS } from "../shared/defaults";
+import { assertDerivedNamesFit, DERIVED_NAMES, NAME_SUFFIXES } from "../shared/names";
 import { assertPercent, canaryReplicas } from "../traffic/traffic-split";
 import type { UpstreamTuning } from "../traffic/upstream-tuning";
 import { WeightedUpstream } from "../traffic/weighted-upstream";
@@ -44,6 +45,7 @@ export class CanaryRelease extends pulumi.ComponentResource {
             throw new Error(`${name}: canaryVersion is required when canaryPercent is ${canaryPercent}`);
         }
         const canaryCount = canaryReplicas(args.replicas, canaryPercent);
+        assertDerivedNamesFit(name, DERIVED_NAMES.canaryRelease, { name, app: args.app });
         super("cicd:release:CanaryRelease", name, {}, opts);
 
         this.replicas = { stable: args.replicas, canary: canaryCount };
@@ -71,10 +73,10 @@ export class CanaryRelease extends pulumi.ComponentResource {
                 : fallback;
         const stableBackend = backend(this.stable, `${app}-stable:${servicePort}`);
         this.router = new WeightedUpstream(
-            `${name}-router`,
+            `${name}${NAME_SUFFIXES.router}`,
             {
                 namespace: args.namespace,
-                app: `${app}-router`,
+                app: `${app}${NAME_SUFFIXES.router}`,
                 stableBackend,
                 // Unused at 0%: the renderer leaves the canary server out.
                 canaryBackend: this.canary ? backend(this.canary, "") : stableBackend,

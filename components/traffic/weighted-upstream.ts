@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { ROUTER_DEFAULTS, WORKLOAD_DEFAULTS } from "../shared/defaults";
+import { assertDerivedNamesFit, DERIVED_NAMES, NAME_SUFFIXES } from "../shared/names";
 import { renderNginxConfig } from "./nginx-config";
 import type { UpstreamTuning } from "./upstream-tuning";
 import { trackWeights, type TrackWeights } from "./traffic-split";
@@ -56,6 +57,7 @@ export class WeightedUpstream extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
 
     constructor(name: string, args: WeightedUpstreamArgs, opts?: pulumi.ComponentResourceOptions) {
+        assertDerivedNamesFit(name, DERIVED_NAMES.weightedUpstream, { name, app: args.app });
         super("cicd:traffic:WeightedUpstream", name, {}, opts);
 
         const app = args.app ?? name;
@@ -88,7 +90,7 @@ export class WeightedUpstream extends pulumi.ComponentResource {
 
         // No metadata.name: Pulumi auto-names it, so new data means a new ConfigMap and a rollout.
         const configMap = new k8s.core.v1.ConfigMap(
-            `${name}-conf`,
+            `${name}${NAME_SUFFIXES.routerConfig}`,
             {
                 metadata: { namespace: args.namespace, labels },
                 data: { "nginx.conf": this.nginxConfig },

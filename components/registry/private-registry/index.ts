@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { PRIVATE_REGISTRY_DEFAULTS as DEFAULTS } from "../../shared/defaults";
+import { NAME_SUFFIXES } from "../../shared/names";
 import { commonLabels, resourceRequirements } from "../../shared/workload";
 import type { PrivateRegistryArgs } from "./args";
 import { garbageCollectionCronJobArgs } from "./gc";
@@ -87,7 +88,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
 
         // No metadata.name: new config means a new ConfigMap, a new pod template and a restart.
         this.configMap = new k8s.core.v1.ConfigMap(
-            `${name}-config`,
+            `${name}${NAME_SUFFIXES.registryConfig}`,
             {
                 metadata: { namespace: args.namespace, labels },
                 data: { "config.yml": configs.push, "pull.yml": configs.pull },
@@ -98,7 +99,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         // Auto-named too: Distribution 2.8 reads htpasswd once at start, so a rotated password must
         // roll the pod; a changed Secret is replaced under a new name, which does exactly that.
         this.secret = new k8s.core.v1.Secret(
-            `${name}-auth`,
+            `${name}${NAME_SUFFIXES.registryAuth}`,
             {
                 metadata: { namespace: args.namespace, labels },
                 type: "Opaque",
@@ -115,9 +116,9 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             // A fixed name, unlike the ConfigMap: after a `destroy` kept it, an operator finds it
             // by name and passes it back as existingClaimName.
             this.claim = new k8s.core.v1.PersistentVolumeClaim(
-                `${name}-data`,
+                `${name}${NAME_SUFFIXES.registryData}`,
                 {
-                    metadata: { name: `${name}-data`, namespace: args.namespace, labels },
+                    metadata: { name: `${name}${NAME_SUFFIXES.registryData}`, namespace: args.namespace, labels },
                     spec: {
                         accessModes: ["ReadWriteOnce"],
                         storageClassName: args.storageClassName,
@@ -150,7 +151,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         };
         this.deployment = new k8s.apps.v1.Deployment(name, registryDeploymentArgs(ctx), { parent: this });
 
-        const pushServiceName = `${name}-push`;
+        const pushServiceName = `${name}${NAME_SUFFIXES.registryPush}`;
         this.pullService = new k8s.core.v1.Service(name, registryServiceArgs(ctx, name, "pull", servicePort), {
             parent: this,
         });
@@ -178,9 +179,13 @@ export class PrivateRegistry extends pulumi.ComponentResource {
                 schedule: args.garbageCollectSchedule,
                 deleteUntagged: args.garbageCollectDeleteUntagged ?? DEFAULTS.garbageCollectDeleteUntagged,
             };
-            this.garbageCollection = new k8s.batch.v1.CronJob(`${name}-gc`, garbageCollectionCronJobArgs(ctx, gc), {
-                parent: this,
-            });
+            this.garbageCollection = new k8s.batch.v1.CronJob(
+                `${name}${NAME_SUFFIXES.registryGarbageCollection}`,
+                garbageCollectionCronJobArgs(ctx, gc),
+                {
+                    parent: this,
+                },
+            );
         }
 
         this.registerOutputs({

@@ -1,16 +1,23 @@
 import { PRIVATE_REGISTRY_DEFAULTS } from "../../shared/defaults";
-import { isCidr, isCron, isDnsLabel, isQuantity, isRegistryUser, REGISTRY_USER_PATTERN } from "../../shared/validators";
+import { DERIVED_NAMES, derivedNameProblem, NAME_RULES } from "../../shared/names";
+import { isCidr, isCron, isQuantity, isRegistryUser, REGISTRY_USER_PATTERN } from "../../shared/validators";
 import { BCRYPT_COST_RANGE, isBcryptCost } from "../htpasswd";
 import type { PrivateRegistryArgs } from "./args";
 
-/** `<name>-push` must still be a DNS label of 63 characters. */
-const MAX_NAME_LENGTH = 58;
-
 type Fail = (field: string, message: string) => never;
 
-function checkName(name: string, fail: Fail): void {
-    if (!isDnsLabel(name) || name.length > MAX_NAME_LENGTH) {
-        fail("name", `"${name}" must be a DNS-1123 label of at most 58 characters (it names the Services)`);
+/** The Services are named after the component, and the collector's CronJob too when there is one. */
+function checkName(name: string, args: PrivateRegistryArgs, fail: Fail): void {
+    if (!NAME_RULES.dns1123Label.pattern.test(name)) {
+        fail("name", `"${name}" must be a DNS-1123 label (it names the Services)`);
+    }
+    const derived = [
+        ...DERIVED_NAMES.privateRegistry,
+        ...(args.garbageCollectSchedule === undefined ? [] : DERIVED_NAMES.privateRegistryGarbageCollection),
+    ];
+    const problem = derivedNameProblem(derived, "name", name);
+    if (problem !== undefined) {
+        fail("name", problem);
     }
 }
 
@@ -90,7 +97,7 @@ export function validatePrivateRegistry(name: string, args: PrivateRegistryArgs)
     const fail: Fail = (field, message) => {
         throw new Error(`${name}: ${field}: ${message}`);
     };
-    checkName(name, fail);
+    checkName(name, args, fail);
     checkUsers(args, fail);
     checkNetwork(args, fail);
     checkStorage(args, fail);
