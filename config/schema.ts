@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
     ANALYSIS_DEFAULTS,
     BLUE_GREEN_DEFAULTS,
+    BLUE_GREEN_WATCH_DEFAULTS,
     CANARY_DEFAULTS,
     GITHUB_DEFAULTS,
     NAMESPACE_DEFAULTS,
@@ -175,11 +176,29 @@ export const canarySchema = strict({
             }
         }),
     analysis: analysisSchema.default(analysisSchema.parse({})),
+    /** At 100%, one more analysis window of this length before stable is replaced; 0 for none. */
+    bakeSeconds: integer(0, 86_400).default(CANARY_DEFAULTS.bakeSeconds),
     routerImage: imageReference.default(ROUTER_DEFAULTS.image),
     routerReplicas: integer(1, 20).default(ROUTER_DEFAULTS.replicas),
     maxFails: integer(0, 100).default(UPSTREAM_TUNING_DEFAULTS.maxFails),
     failTimeoutSeconds: integer(0, 3600).default(UPSTREAM_TUNING_DEFAULTS.failTimeoutSeconds),
     keepalive: integer(0, 10_000).default(UPSTREAM_TUNING_DEFAULTS.keepalive),
+});
+
+/** What `canary switch` watches after moving traffic, and how long it drains before scaling down. */
+export const blueGreenWatchSchema = strict({
+    /** Length of one watch window after the switch, in seconds. */
+    seconds: integer(1, 3600).default(BLUE_GREEN_WATCH_DEFAULTS.seconds),
+    /** Highest 5xx ratio of the new colour that still passes. */
+    maxErrorRatio: ratio("a ratio").default(BLUE_GREEN_WATCH_DEFAULTS.maxErrorRatio),
+    /** p95 latency limit of the new colour, in seconds. */
+    maxP95Seconds: z.number().positive({ error: "must be above 0" }).default(BLUE_GREEN_WATCH_DEFAULTS.maxP95Seconds),
+    /** Fewest requests the new colour must serve in a window for it to count. */
+    minRequests: integer(1, 1_000_000).default(BLUE_GREEN_WATCH_DEFAULTS.minRequests),
+    /** Windows without data tolerated (each one more window) before switching back. */
+    maxNoDataIntervals: integer(0, 100).default(BLUE_GREEN_WATCH_DEFAULTS.maxNoDataIntervals),
+    /** Wait after a passing watch before the idle colour is scaled down, so its connections finish. */
+    drainSeconds: integer(0, 3600).default(BLUE_GREEN_WATCH_DEFAULTS.drainSeconds),
 });
 
 export const blueGreenSchema = strict({
@@ -201,6 +220,7 @@ export const blueGreenSchema = strict({
         .enum(["command", "dynamic"], { error: (i) => `${describe(i.input)} is not "command" or "dynamic"` })
         .default(BLUE_GREEN_DEFAULTS.gateExecutor),
     resources: resourcesSchema.optional(),
+    watch: blueGreenWatchSchema.default(blueGreenWatchSchema.parse({})),
 });
 
 export const registrySchema = strict({
@@ -404,6 +424,7 @@ export type AppConfig = z.output<typeof appSchema>;
 export type CanaryConfig = z.output<typeof canarySchema>;
 export type AnalysisConfig = z.output<typeof analysisSchema>;
 export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
+export type BlueGreenWatchConfig = z.output<typeof blueGreenWatchSchema>;
 
 /** Keys whose values are secrets; they must be stored encrypted (`pulumi config set --secret`). */
 export const SECRET_KEYS = {

@@ -113,7 +113,7 @@ export class GitHubRepositorySettings extends pulumi.ComponentResource {
                     } else {
                         new github.ActionsEnvironmentSecret(
                             `${name}-${environment}-secret-${key}`,
-                            { ...common, secretName: key, value: pulumi.secret(value) },
+                            { ...common, secretName: key, plaintextValue: pulumi.secret(value) },
                             { parent: this },
                         );
                     }

@@ -97,7 +97,7 @@ export class RegistryCredentials extends pulumi.ComponentResource {
             );
             new github.ActionsEnvironmentSecret(
                 `${name}-${environment}-password`,
-                { ...common, secretName: `${prefix}_PASSWORD`, value: this.password },
+                { ...common, secretName: `${prefix}_PASSWORD`, plaintextValue: this.password },
                 { parent: this },
             );
         }

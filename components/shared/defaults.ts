@@ -38,6 +38,8 @@ export const ROUTER_DEFAULTS = {
 export const CANARY_DEFAULTS = {
     canaryPercent: 0,
     steps: [10, 25, 50, 75, 100] as readonly number[],
+    /** No bake window unless a stack asks for one: it lengthens every rollout by that much. */
+    bakeSeconds: 0,
 } as const;
 
 /** Thresholds of one canary analysis window. */
@@ -55,6 +57,19 @@ export const BLUE_GREEN_DEFAULTS = {
     gateAttempts: 30,
     gateIntervalSeconds: 2,
     gateExecutor: "command",
+} as const;
+
+/**
+ * The watch after a blue-green switch (`canary switch`): the seed watched for 60 s and switched back
+ * above 1% errors, then waited 10 s for connections to finish before stopping the old colour.
+ */
+export const BLUE_GREEN_WATCH_DEFAULTS = {
+    seconds: 60,
+    maxErrorRatio: 0.01,
+    maxP95Seconds: 0.5,
+    minRequests: 50,
+    maxNoDataIntervals: 1,
+    drainSeconds: 10,
 } as const;
 
 export const NAMESPACE_DEFAULTS = {
@@ -108,4 +123,16 @@ export const RUNNER_DEFAULTS = {
     podmanConfigPath: "~/.gitlab-runner/config.toml",
     sshPort: 22,
     jobResources: { cpuRequest: "250m", cpuLimit: "2", memoryRequest: "512Mi", memoryLimit: "4Gi" },
+    /** Off unless a stack asks: a runner needs a token the operator creates in GitLab first. */
+    kubernetesEnabled: false,
+    namespace: "ci-runners",
+    tags: [] as readonly string[],
+} as const;
+
+/** The runner namespace: its ceiling, so one pipeline cannot starve the cluster. */
+export const RUNNER_NAMESPACE_DEFAULTS = {
+    quota: { cpu: "16", memory: "64Gi", pods: 20 },
+    /** The API server as the runner manager reaches it: the Service port and the usual endpoint port. */
+    apiServerPorts: [443, 6443] as readonly number[],
+    podSecurityVersion: "latest",
 } as const;

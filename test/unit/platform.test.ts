@@ -108,7 +108,7 @@ describe("RegistryCredentials", () => {
         );
         assert.equal(ghSecret.inputs.secretName, "REGISTRY_PASSWORD");
         assert.equal(ghSecret.inputs.environment, "staging");
-        assert.ok(isSecretValue(rawAt(ghSecret, "value")), "GitHub secret value must be a Pulumi secret");
+        assert.ok(isSecretValue(rawAt(ghSecret, "plaintextValue")), "GitHub secret value must be a Pulumi secret");
         const vars = ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable");
         assert.deepEqual(
             vars.map((v) => [v.inputs.variableName, v.inputs.value]),
@@ -174,7 +174,7 @@ describe("GitHubRepositorySettings", () => {
             "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
             "gh-staging-secret-API_KEY",
         );
-        assert.ok(isSecretValue(rawAt(secret, "value")));
+        assert.ok(isSecretValue(rawAt(secret, "plaintextValue")));
     });
 
     it("manages only the environments it is given, and no branch protection unless asked", async () => {
