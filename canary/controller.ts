@@ -1,6 +1,7 @@
 /**
- * The canary loop: step the stack's canary percentage, wait an analysis window, analyse, then go on,
- * hold, or roll back; promote after the last step passes.
+ * The canary loop: step the stack's canary percentage, judge windows until one passes (holding on
+ * no data or a misrouted split), then go on; at 100% optionally bake one more window; promote after
+ * that, roll back on a fail or too many holds.
  *
  * It knows neither the Automation API nor Prometheus: it talks to a {@link Rollout} (the stack
  * driver) and a {@link CanaryMetrics} (Prometheus), so unit tests drive it with in-memory fakes.
@@ -9,110 +10,25 @@
  * has finished, the controller rolls back (or, with `onInterrupt: "hold"`, stays at the last
  * completed step) and says which.
  */
-import type { AnalysisConfig } from "../config/schema";
-import { analyseWindow, type Action, formatRatio, formatSeconds, nextAction, type Verdict } from "./analysis";
+import type { Action } from "./analysis";
+import { type Clock, formatDuration, realClock } from "./clock";
 import type { CanaryMetrics } from "./prometheus";
+import {
+    type CanaryResult,
+    type ConfigChange,
+    EXIT_CODES,
+    type InterruptPolicy,
+    type Outcome,
+    type RolloutPlan,
+    type Rollout,
+} from "./rollout-types";
+import { progressLine } from "./progress-line";
+import { judgeWindows, type WindowRecord } from "./window-loop";
 
-/** What the stack driver found and will do. */
-export interface RolloutPlan {
-    readonly stack: string;
-    readonly app: string;
-    /** The version stable runs now. */
-    readonly stableVersion: string;
-    /** The version being rolled out. */
-    readonly canaryVersion: string;
-    /** Percentages still to walk, in order; the last is 100. */
-    readonly steps: readonly number[];
-    /** Every configured step, for progress ("step 2/5"). */
-    readonly allSteps: readonly number[];
-    readonly analysis: AnalysisConfig;
-    /** Set when a canary of the same version was already running at this percentage. */
-    readonly resumedFrom?: number;
-}
-
-/** The lines of `Pulumi.<stack>.yaml` that changed, as a line diff (`-old`, `+new`). */
-export interface ConfigChange {
-    readonly file: string;
-    readonly diff: readonly string[];
-}
-
-/** The stack operations the controller needs; every method that deploys runs exactly one `up`. */
-export interface Rollout {
-    /** Reads and validates the stack config and writes the canary version (no deployment). */
-    prepare(): Promise<RolloutPlan>;
-    /** Writes `canaryPercent` and runs one `up`. */
-    setCanaryPercent(percent: number): Promise<void>;
-    /** `canaryPercent: 0`, canary version removed, one `up`: the canary workload is gone. */
-    rollBack(): Promise<ConfigChange>;
-    /** `stableVersion := canaryVersion`, `canaryPercent: 0`, canary version removed, one `up`. */
-    promote(): Promise<ConfigChange>;
-}
-
-export interface Clock {
-    now(): number;
-    /** Resolves after `ms`, or as soon as `signal` aborts. */
-    sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const realClock: Clock = {
-    now: () => Date.now(),
-    sleep: (ms, signal) =>
-        new Promise((resolve) => {
-            if (signal?.aborted) {
-                resolve();
-                return;
-            }
-            const timer = setTimeout(done, ms);
-            function done(): void {
-                clearTimeout(timer);
-                signal?.removeEventListener("abort", done);
-                resolve();
-            }
-            signal?.addEventListener("abort", done, { once: true });
-        }),
-};
-
-export type InterruptPolicy = "rollback" | "hold";
-
-export type Outcome = "promoted" | "rolled-back" | "error" | "interrupted";
-
-/** Process exit codes of the `canary` command, one per outcome (2 is a usage error). */
-export const EXIT_CODES = {
-    promoted: 0,
-    error: 1,
-    usage: 2,
-    "rolled-back": 3,
-    interrupted: 4,
-} as const;
-
-/** One analysis window, as the report shows it. */
-export interface WindowRecord {
-    readonly step: number;
-    readonly percent: number;
-    /** 1 for the first window at this percentage, 2+ after holds. */
-    readonly attempt: number;
-    readonly verdict: Verdict;
-    readonly action: Action;
-    /** Time of the `up` that set this percentage (first window of a step only). */
-    readonly upMs: number;
-    readonly waitMs: number;
-    readonly queryMs: number;
-    readonly startedAt: number;
-    readonly finishedAt: number;
-}
-
-export interface CanaryResult {
-    readonly outcome: Outcome;
-    readonly exitCode: number;
-    /** One sentence: what runs now. */
-    readonly state: string;
-    readonly message: string;
-    readonly plan?: RolloutPlan;
-    readonly windows: readonly WindowRecord[];
-    readonly configChange?: ConfigChange;
-    readonly startedAt: number;
-    readonly finishedAt: number;
-}
+export { type Clock, realClock } from "./clock";
+export { progressLine } from "./progress-line";
+export * from "./rollout-types";
+export type { WindowPhase, WindowRecord } from "./window-loop";
 
 export interface ControllerOptions {
     readonly rollout: Rollout;
@@ -129,13 +45,8 @@ export interface ControllerOptions {
     readonly settleMs?: number;
 }
 
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
-}
-
-function formatDuration(ms: number): string {
-    const seconds = Math.max(0, Math.round(ms / 1000));
-    return seconds < 120 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
 }
 
 export async function runCanary(options: ControllerOptions): Promise<CanaryResult> {
@@ -178,10 +89,12 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
     } catch (error) {
         return finish("error", "unchanged (nothing was written)", describeError(error));
     }
+    const bakeSeconds = plan.bakeSeconds ?? 0;
     const stableState = `stable ${plan.stableVersion} only, no canary`;
     log(
         `[canary] ${plan.stack}: ${plan.app} ${plan.stableVersion} -> ${plan.canaryVersion}, steps ${plan.allSteps.join(", ")}%` +
             `, window ${plan.analysis.intervalSeconds}s` +
+            (bakeSeconds > 0 ? `, bake ${bakeSeconds}s at 100%` : "") +
             (plan.resumedFrom === undefined ? "" : `, resuming at ${plan.resumedFrom}%`),
     );
 
@@ -227,14 +140,79 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
     const timeLeft = (stepIndex: number): number => {
         const averageUp = upTimes.length === 0 ? 0 : upTimes.reduce((a, b) => a + b, 0) / upTimes.length;
         const remainingSteps = plan.steps.length - stepIndex - 1;
-        return remainingSteps * (plan.analysis.intervalSeconds * 1000 + averageUp) + averageUp;
+        return remainingSteps * (plan.analysis.intervalSeconds * 1000 + averageUp) + bakeSeconds * 1000 + averageUp;
     };
-
     /** Until the end of the run if it goes on: a hold adds a window, a rollback ends it now. */
-    const remaining = (action: Action, stepIndex: number): number =>
-        action === "rollback"
-            ? 0
-            : timeLeft(stepIndex) + (action === "hold" ? plan.analysis.intervalSeconds * 1000 : 0);
+    const remaining = (action: Action, stepIndex: number, windowMs: number): number =>
+        action === "rollback" ? 0 : timeLeft(stepIndex) + (action === "hold" ? windowMs : 0);
+
+    /** Judges windows at one percentage; undefined when it passed, a result when the run ends here. */
+    const judge = async (
+        phase: "step" | "bake",
+        stepNumber: number,
+        percent: number,
+        upMs: number,
+        stepIndex: number,
+    ): Promise<CanaryResult | undefined> => {
+        const windowSeconds = phase === "bake" ? bakeSeconds : plan.analysis.intervalSeconds;
+        const label =
+            phase === "bake"
+                ? `[canary] bake 100% (${bakeSeconds}s)`
+                : `[canary] step ${stepNumber}/${plan.allSteps.length} ${percent}%`;
+        const judged = await judgeWindows({
+            metrics: options.metrics,
+            thresholds: plan.analysis,
+            windowSeconds,
+            targetShare: percent / 100,
+            clock,
+            ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
+            settleMs: options.settleMs ?? 0,
+            phase,
+            step: stepNumber,
+            percent,
+            upMs,
+            onWindow: (record, heldBefore) => {
+                windows.push(record);
+                const next =
+                    record.action === "advance"
+                        ? percent === 100 && (phase === "bake" || bakeSeconds === 0)
+                            ? "promote"
+                            : percent === 100
+                              ? "bake"
+                              : "next step"
+                        : record.action === "hold"
+                          ? `hold (${heldBefore + 1}/${plan.analysis.maxNoDataIntervals} windows held)`
+                          : "roll back";
+                const left = formatDuration(remaining(record.action, stepIndex, windowSeconds * 1000));
+                log(progressLine(label, record, next, phase === "bake" ? "" : left));
+            },
+        });
+        if (judged.kind === "interrupted") {
+            return onInterrupted(percent);
+        }
+        if (judged.kind === "advance") {
+            return undefined;
+        }
+        const verdict = judged.last.verdict;
+        const why = verdict.reasons.join("; ");
+        const where = phase === "bake" ? "in the bake at 100%" : `at ${percent}%`;
+        const result = await rollBack(
+            verdict.decision === "fail"
+                ? "analysis failed"
+                : verdict.decision === "misrouted"
+                  ? "the split stayed wrong"
+                  : "no data for too long",
+        );
+        if (!result.ok) {
+            return finish(
+                "error",
+                "unknown: the rollback up failed; inspect the stack and run pulumi up",
+                `analysis ${where} said roll back (${why}), and the rollback failed: ${result.error}`,
+                plan,
+            );
+        }
+        return finish("rolled-back", stableState, `rolled back ${where}: ${why}`, plan, result.change);
+    };
 
     let lastCompleted: number | undefined;
     for (const [stepIndex, percent] of plan.steps.entries()) {
@@ -242,8 +220,7 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
             return onInterrupted(lastCompleted);
         }
         const stepNumber = plan.allSteps.indexOf(percent) + 1;
-        const label = `step ${stepNumber}/${plan.allSteps.length} ${percent}%`;
-        log(`[canary] ${label}: setting canaryPercent ${percent}, up`);
+        log(`[canary] step ${stepNumber}/${plan.allSteps.length} ${percent}%: setting canaryPercent ${percent}, up`);
         const upStarted = clock.now();
         try {
             await options.rollout.setCanaryPercent(percent);
@@ -259,70 +236,19 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
                       plan,
                   );
         }
-        let upMs = clock.now() - upStarted;
+        const upMs = clock.now() - upStarted;
         upTimes.push(upMs);
         lastCompleted = percent;
-
-        let noDataBefore = 0;
-        for (let attempt = 1; ; attempt++) {
-            if (interrupted()) {
-                return onInterrupted(lastCompleted);
-            }
-            const windowStarted = clock.now();
-            await clock.sleep(plan.analysis.intervalSeconds * 1000 + (options.settleMs ?? 0), options.interrupt);
-            if (interrupted()) {
-                return onInterrupted(lastCompleted);
-            }
-            const waitMs = clock.now() - windowStarted;
-            const measured = await options.metrics.measure(plan.analysis.intervalSeconds);
-            const verdict = analyseWindow(measured, plan.analysis);
-            const action = nextAction(verdict.decision, noDataBefore, plan.analysis);
-            windows.push({
-                step: stepNumber,
-                percent,
-                attempt,
-                verdict,
-                action,
-                upMs,
-                waitMs,
-                queryMs: measured.queryMs,
-                startedAt: windowStarted - upMs,
-                finishedAt: clock.now(),
-            });
-            upMs = 0;
-            const next =
-                action === "advance"
-                    ? percent === 100
-                        ? "promote"
-                        : "next step"
-                    : action === "hold"
-                      ? `hold (${noDataBefore + 1}/${plan.analysis.maxNoDataIntervals} windows without data)`
-                      : "roll back";
-            log(
-                `[canary] ${label} | canary 5xx ${formatRatio(verdict.canaryRatio)} ` +
-                    `(${verdict.canaryRequests === null ? "?" : verdict.canaryRequests.toFixed(0)} req) | ` +
-                    `stable 5xx ${formatRatio(verdict.stableRatio)} | p95 ${formatSeconds(verdict.p95Seconds)} | ` +
-                    `${verdict.decision} -> ${next} | ~${formatDuration(remaining(action, stepIndex))} left` +
-                    (verdict.decision === "pass" ? "" : ` | ${verdict.reasons.join("; ")}`),
-            );
-            if (action === "advance") {
-                break;
-            }
-            if (action === "hold") {
-                noDataBefore++;
-                continue;
-            }
-            const why = verdict.reasons.join("; ");
-            const result = await rollBack(verdict.decision === "fail" ? "analysis failed" : "no data for too long");
-            if (!result.ok) {
-                return finish(
-                    "error",
-                    "unknown: the rollback up failed; inspect the stack and run pulumi up",
-                    `analysis at ${percent}% said roll back (${why}), and the rollback failed: ${result.error}`,
-                    plan,
-                );
-            }
-            return finish("rolled-back", stableState, `rolled back at ${percent}%: ${why}`, plan, result.change);
+        const ended = await judge("step", stepNumber, percent, upMs, stepIndex);
+        if (ended !== undefined) {
+            return ended;
+        }
+    }
+    if (bakeSeconds > 0) {
+        log(`[canary] baking ${plan.canaryVersion} at 100% for ${bakeSeconds}s before stable is replaced`);
+        const ended = await judge("bake", plan.allSteps.length, 100, 0, plan.steps.length - 1);
+        if (ended !== undefined) {
+            return ended;
         }
     }
 
@@ -335,7 +261,8 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
         return finish(
             "promoted",
             `stable ${plan.canaryVersion} only, no canary`,
-            `${plan.app} ${plan.canaryVersion} promoted after ${plan.steps.length} steps`,
+            `${plan.app} ${plan.canaryVersion} promoted after ${plan.steps.length} steps` +
+                (bakeSeconds > 0 ? ` and a ${bakeSeconds}s bake` : ""),
             plan,
             change,
         );

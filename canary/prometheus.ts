@@ -51,21 +51,33 @@ function range(windowSeconds: number): string {
     return `[${windowSeconds}s]`;
 }
 
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function labelName(name: string): string {
+    if (!LABEL_NAME.test(name)) {
+        throw new RangeError(`track label "${name}" is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)`);
+    }
+    return name;
+}
+
 /** Requests per track of an app over the window: `sum by (track) (increase(...))`. */
-export function requestsQuery(app: string, windowSeconds: number): string {
-    return `sum by (track) (increase(${selector(REQUESTS_METRIC, { app })}${range(windowSeconds)}))`;
+export function requestsQuery(app: string, windowSeconds: number, trackLabel = "track"): string {
+    return `sum by (${labelName(trackLabel)}) (increase(${selector(REQUESTS_METRIC, { app })}${range(windowSeconds)}))`;
 }
 
 /** 5xx requests per track of an app over the window. */
-export function errorsQuery(app: string, windowSeconds: number): string {
-    return `sum by (track) (increase(${selector(REQUESTS_METRIC, { app }, 'status=~"5.."')}${range(windowSeconds)}))`;
+export function errorsQuery(app: string, windowSeconds: number, trackLabel = "track"): string {
+    return (
+        `sum by (${labelName(trackLabel)}) ` +
+        `(increase(${selector(REQUESTS_METRIC, { app }, 'status=~"5.."')}${range(windowSeconds)}))`
+    );
 }
 
 /** p95 latency of one track over the window, from the histogram buckets. */
-export function p95Query(app: string, track: string, windowSeconds: number): string {
+export function p95Query(app: string, track: string, windowSeconds: number, trackLabel = "track"): string {
     return (
         `histogram_quantile(0.95, sum by (le) (rate(` +
-        `${selector(DURATION_BUCKET_METRIC, { app, track })}${range(windowSeconds)})))`
+        `${selector(DURATION_BUCKET_METRIC, { app, [labelName(trackLabel)]: track })}${range(windowSeconds)})))`
     );
 }
 
@@ -164,39 +176,60 @@ export interface CanaryMetrics {
     measure(windowSeconds: number): Promise<Measurement>;
 }
 
-function byTrack(samples: readonly Sample[], track: string): number | undefined {
-    return samples.find((sample) => sample.labels.track === track)?.value;
+/**
+ * Which label tells the tracks apart and which values are "canary" (the one judged) and "stable"
+ * (its comparison). The blue-green watch judges the new colour against the old one.
+ */
+export interface TrackSelection {
+    readonly label: string;
+    readonly canary: string;
+    readonly stable: string;
 }
+
+export const CANARY_TRACKS: TrackSelection = { label: "track", canary: "canary", stable: "stable" };
 
 /** The canary analysis queries of one app, against one Prometheus. */
 export class PrometheusCanaryMetrics implements CanaryMetrics {
     constructor(
         readonly client: PrometheusClient,
         readonly app: string,
+        readonly tracks: TrackSelection = CANARY_TRACKS,
     ) {}
+
+    private byTrack(samples: readonly Sample[], track: string): number | undefined {
+        return samples.find((sample) => sample.labels[this.tracks.label] === track)?.value;
+    }
 
     async measure(windowSeconds: number): Promise<Measurement> {
         const started = performance.now();
+        const { label, canary: canaryTrack, stable: stableTrack } = this.tracks;
+        const queries = {
+            requests: requestsQuery(this.app, windowSeconds, label),
+            errors: errorsQuery(this.app, windowSeconds, label),
+            p95: p95Query(this.app, canaryTrack, windowSeconds, label),
+        };
         const [requests, errors, p95] = await Promise.all([
-            this.client.query(requestsQuery(this.app, windowSeconds)),
-            this.client.query(errorsQuery(this.app, windowSeconds)),
-            this.client.query(p95Query(this.app, "canary", windowSeconds)),
+            this.client.query(queries.requests),
+            this.client.query(queries.errors),
+            this.client.query(queries.p95),
         ]);
-        const queryMs = performance.now() - started;
+        const source = { queries, windowSeconds, queryMs: performance.now() - started };
         if (!requests.ok) {
-            return { noData: requests.reason, queryMs };
+            return { noData: requests.reason, ...source };
         }
         if (!errors.ok) {
-            return { noData: errors.reason, queryMs };
+            return { noData: errors.reason, ...source };
         }
         if (!p95.ok) {
-            return { noData: p95.reason, queryMs };
+            return { noData: p95.reason, ...source };
         }
-        const canaryRequests = byTrack(requests.samples, "canary");
+        const canaryRequests = this.byTrack(requests.samples, canaryTrack);
         if (canaryRequests === undefined) {
             return {
-                noData: `no ${REQUESTS_METRIC} series for app="${this.app}",track="canary" in the last ${windowSeconds}s (is the canary scraped?)`,
-                queryMs,
+                noData:
+                    `no ${REQUESTS_METRIC} series for app="${this.app}",${label}="${canaryTrack}" ` +
+                    `in the last ${windowSeconds}s (is it scraped?)`,
+                ...source,
             };
         }
         const p95Value = p95.samples[0]?.value;
@@ -204,14 +237,14 @@ export class PrometheusCanaryMetrics implements CanaryMetrics {
             canary: {
                 requests: canaryRequests,
                 // No 5xx series in the window means no 5xx requests.
-                errors: byTrack(errors.samples, "canary") ?? 0,
+                errors: this.byTrack(errors.samples, canaryTrack) ?? 0,
                 p95Seconds: p95Value === undefined || Number.isNaN(p95Value) ? null : p95Value,
             },
             stable: {
-                requests: byTrack(requests.samples, "stable") ?? 0,
-                errors: byTrack(errors.samples, "stable") ?? 0,
+                requests: this.byTrack(requests.samples, stableTrack) ?? 0,
+                errors: this.byTrack(errors.samples, stableTrack) ?? 0,
             },
-            queryMs,
+            ...source,
         };
     }
 }

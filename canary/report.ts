@@ -1,25 +1,25 @@
 /**
- * The report of one canary run: a Markdown file (steps table, outcome, the stack-file lines that
- * changed) and an SVG chart of the canary's and stable's 5xx ratios per analysis window, written by
- * hand (no chart library). CI appends the Markdown to `$GITHUB_STEP_SUMMARY`.
+ * The report of one canary run: a Markdown file (steps table with target and observed share, the
+ * outcome, the decision record, the stack-file lines that changed), an SVG chart beside it, and on
+ * request the same as JSON. The Markdown's first line is a hidden marker, so `npm run
+ * preview:comment` / `preview:note` post it to the pull/merge request as one comment per stack and
+ * app, updated in place. CI also appends it to `$GITHUB_STEP_SUMMARY`.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 
+import { markerLine } from "../preview-summary/comment-marker";
 import { formatRatio, formatSeconds } from "./analysis";
-import type { CanaryResult, WindowRecord } from "./controller";
+import { decisionRecordLines, escapeMarkdown, seconds, windowTitle } from "./decision-record";
+import { renderChart } from "./report-chart";
+import type { CanaryResult } from "./rollout-types";
+import { formatShare, formatTarget } from "./traffic-split";
+import type { WindowRecord } from "./window-loop";
 
-function seconds(ms: number): string {
-    return `${(ms / 1000).toFixed(1)}s`;
-}
+export { type ChartOptions, renderChart } from "./report-chart";
 
-function escapeMarkdown(text: string): string {
-    return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-}
-
-function escapeXml(text: string): string {
-    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
+/** Prefix of the canary report's marker: `<!-- cicd-platform-canary:<stack>:<app> -->`. */
+export const CANARY_MARKER_PREFIX = "cicd-platform-canary";
 
 const OUTCOME_TITLE: Record<CanaryResult["outcome"], string> = {
     promoted: "promoted",
@@ -28,25 +28,36 @@ const OUTCOME_TITLE: Record<CanaryResult["outcome"], string> = {
     interrupted: "interrupted",
 };
 
-function windowLabel(window: WindowRecord): string {
-    return window.attempt === 1 ? `${window.percent}%` : `${window.percent}% (${window.attempt})`;
+function stepCell(window: WindowRecord): string {
+    const title = windowTitle(window);
+    return window.phase === "bake" ? title : `${window.step}${window.attempt > 1 ? ` (window ${window.attempt})` : ""}`;
+}
+
+function shareCells(window: WindowRecord): string {
+    const split = window.verdict.split;
+    return split === undefined ? `${window.percent}% | n/a` : `${formatTarget(split)} | ${formatShare(split.observed)}`;
 }
 
 /** The Markdown text; `chartFile` is referenced relative to the Markdown file. */
 export function renderMarkdown(result: CanaryResult, chartFile?: string): string {
     const plan = result.plan;
     const lines: string[] = [];
+    if (plan) {
+        lines.push(markerLine(CANARY_MARKER_PREFIX, plan.stack, plan.app));
+    }
     lines.push(
         `# Canary ${plan ? `${plan.app} ${plan.stableVersion} → ${plan.canaryVersion}` : ""}: ${OUTCOME_TITLE[result.outcome]}`,
     );
     lines.push("");
     if (plan) {
+        const bake = plan.bakeSeconds ?? 0;
         lines.push(
             `Stack \`${plan.stack}\`, steps ${plan.allSteps.map((s) => `${s}%`).join(" → ")}, window ` +
-                `${plan.analysis.intervalSeconds}s; limits: 5xx ratio ≤ ${formatRatio(plan.analysis.maxErrorRatio)}, ` +
-                `≤ ${plan.analysis.maxRatioVsStable}× stable (floor ${formatRatio(plan.analysis.ratioFloor)}), ` +
-                `p95 ≤ ${formatSeconds(plan.analysis.maxP95Seconds)}, ≥ ${plan.analysis.minRequests} canary requests, ` +
-                `≤ ${plan.analysis.maxNoDataIntervals} windows without data.`,
+                `${plan.analysis.intervalSeconds}s${bake > 0 ? `, bake ${bake}s at 100%` : ""}; limits: 5xx ratio ≤ ` +
+                `${formatRatio(plan.analysis.maxErrorRatio)}, ≤ ${plan.analysis.maxRatioVsStable}× stable (floor ` +
+                `${formatRatio(plan.analysis.ratioFloor)}), p95 ≤ ${formatSeconds(plan.analysis.maxP95Seconds)}, ` +
+                `≥ ${plan.analysis.minRequests} canary requests, ≤ ${plan.analysis.maxNoDataIntervals} windows held ` +
+                `(no data or a split outside its binomial 99.9% tolerance).`,
         );
         lines.push("");
     }
@@ -60,13 +71,13 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
         lines.push("## Steps");
         lines.push("");
         lines.push(
-            "| step | canary % | canary requests | canary 5xx ratio | stable requests | stable 5xx ratio | canary p95 | decision | next | duration | queries |",
+            "| step | target share | observed share | canary requests | canary 5xx ratio | stable requests | stable 5xx ratio | canary p95 | decision | next | duration | queries |",
         );
-        lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |");
+        lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |");
         for (const window of result.windows) {
             const v = window.verdict;
             lines.push(
-                `| ${window.step}${window.attempt > 1 ? ` (window ${window.attempt})` : ""} | ${window.percent} | ` +
+                `| ${stepCell(window)} | ${shareCells(window)} | ` +
                     `${v.canaryRequests === null ? "n/a" : v.canaryRequests.toFixed(0)} | ${formatRatio(v.canaryRatio)} | ` +
                     `${v.stableRequests === null ? "n/a" : v.stableRequests.toFixed(0)} | ${formatRatio(v.stableRatio)} | ` +
                     `${formatSeconds(v.p95Seconds)} | ${v.decision}${v.decision === "pass" ? "" : `: ${escapeMarkdown(v.reasons.join("; "))}`} | ` +
@@ -78,6 +89,7 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
             lines.push(`![5xx ratio per analysis window](${chartFile})`);
             lines.push("");
         }
+        lines.push(...decisionRecordLines(result.windows));
     }
     lines.push("## Stack config changed");
     lines.push("");
@@ -102,138 +114,27 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
     return lines.join("\n");
 }
 
-export interface ChartOptions {
-    readonly width?: number;
-    readonly height?: number;
+/** The JSON report: the whole result, every check with its full query text. */
+export function renderJson(kind: "canary" | "switch", result: object): string {
+    return `${JSON.stringify({ kind, ...result }, null, 2)}\n`;
 }
 
-/** An SVG line chart: canary and stable 5xx ratio per window, the maximum as a dashed line. */
-export function renderChart(result: CanaryResult, options: ChartOptions = {}): string {
-    const width = options.width ?? 720;
-    const height = options.height ?? 320;
-    const margin = { left: 64, right: 200, top: 52, bottom: 48 };
-    const plotW = width - margin.left - margin.right;
-    const plotH = height - margin.top - margin.bottom;
-    const windows = result.windows;
-    const limit = result.plan?.analysis.maxErrorRatio;
-    const values = windows.flatMap((w) => [w.verdict.canaryRatio ?? 0, w.verdict.stableRatio ?? 0]);
-    const top = niceMax(Math.max(limit ?? 0, ...values, 0.001) * 1.15);
-    const x = (index: number): number =>
-        margin.left + (windows.length <= 1 ? plotW / 2 : (plotW * index) / (windows.length - 1));
-    const y = (value: number): number => margin.top + plotH - (plotH * Math.min(value, top)) / top;
-
-    const parts: string[] = [];
-    parts.push(
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
-            `font-family="sans-serif" font-size="12">`,
-    );
-    parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-    parts.push(
-        `<text x="${margin.left}" y="20" font-size="14" font-weight="bold">${escapeXml(
-            `5xx ratio per analysis window: ${OUTCOME_TITLE[result.outcome]}`,
-        )}</text>`,
-    );
-    // Axes and grid.
-    for (let tick = 0; tick <= 4; tick++) {
-        const value = (top * tick) / 4;
-        const ty = y(value);
-        parts.push(
-            `<line x1="${margin.left}" y1="${ty.toFixed(1)}" x2="${margin.left + plotW}" y2="${ty.toFixed(1)}" stroke="#e5e5e5"/>`,
-        );
-        parts.push(
-            `<text x="${margin.left - 6}" y="${(ty + 4).toFixed(1)}" text-anchor="end">${escapeXml(formatRatio(value))}</text>`,
-        );
-    }
-    parts.push(
-        `<line x1="${margin.left}" y1="${margin.top + plotH}" x2="${margin.left + plotW}" y2="${margin.top + plotH}" stroke="#333"/>`,
-    );
-    parts.push(
-        `<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${margin.top + plotH}" stroke="#333"/>`,
-    );
-    windows.forEach((window, index) => {
-        parts.push(
-            `<text x="${x(index).toFixed(1)}" y="${margin.top + plotH + 18}" text-anchor="middle">${escapeXml(windowLabel(window))}</text>`,
-        );
-    });
-    parts.push(
-        `<text x="${margin.left + plotW / 2}" y="${height - 8}" text-anchor="middle">canary share of traffic (window)</text>`,
-    );
-    if (limit !== undefined) {
-        parts.push(
-            `<line x1="${margin.left}" y1="${y(limit).toFixed(1)}" x2="${margin.left + plotW}" y2="${y(limit).toFixed(1)}" ` +
-                `stroke="#d62728" stroke-dasharray="6 4"/>`,
-        );
-    }
-    const series = [
-        { name: "canary", color: "#ff7f0e", pick: (w: WindowRecord) => w.verdict.canaryRatio },
-        { name: "stable", color: "#1f77b4", pick: (w: WindowRecord) => w.verdict.stableRatio },
-    ];
-    for (const s of series) {
-        const points = windows
-            .map((w, index) => ({ index, value: s.pick(w) }))
-            .filter((p): p is { index: number; value: number } => p.value !== null);
-        if (points.length > 1) {
-            parts.push(
-                `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${points
-                    .map((p) => `${x(p.index).toFixed(1)},${y(p.value).toFixed(1)}`)
-                    .join(" ")}"/>`,
-            );
-        }
-        for (const p of points) {
-            parts.push(
-                `<circle class="${s.name}" cx="${x(p.index).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="4" fill="${s.color}">` +
-                    `<title>${escapeXml(`${s.name} ${formatRatio(p.value)}`)}</title></circle>`,
-            );
-        }
-    }
-    // Decisions above the points.
-    windows.forEach((window, index) => {
-        const mark = { pass: "✓", fail: "✗", "no-data": "?" }[window.verdict.decision];
-        parts.push(
-            `<text x="${x(index).toFixed(1)}" y="${margin.top - 10}" text-anchor="middle" class="decision">${mark}</text>`,
-        );
-    });
-    // Legend.
-    const legendX = margin.left + plotW + 16;
-    const legend = [
-        ...series.map((s) => ({ label: `${s.name} 5xx ratio`, color: s.color, dashed: false })),
-        ...(limit === undefined ? [] : [{ label: `maximum ${formatRatio(limit)}`, color: "#d62728", dashed: true }]),
-    ];
-    legend.forEach((entry, index) => {
-        const ly = margin.top + 12 + index * 20;
-        parts.push(
-            `<line x1="${legendX}" y1="${ly}" x2="${legendX + 20}" y2="${ly}" stroke="${entry.color}" stroke-width="2"` +
-                `${entry.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
-        );
-        parts.push(`<text x="${legendX + 26}" y="${ly + 4}">${escapeXml(entry.label)}</text>`);
-    });
-    parts.push(
-        `<text x="${legendX}" y="${margin.top + 12 + legend.length * 20 + 8}" fill="#555">✓ pass ✗ fail ? no data</text>`,
-    );
-    parts.push("</svg>");
-    return parts.join("\n") + "\n";
-}
-
-function niceMax(value: number): number {
-    const exponent = Math.floor(Math.log10(value));
-    const base = 10 ** exponent;
-    for (const step of [1, 2, 2.5, 5, 10]) {
-        if (step * base >= value) {
-            return step * base;
-        }
-    }
-    return 10 * base;
-}
-
-/** Writes `<report>.md` and `<report>.svg` beside it; returns both absolute paths. */
+/** Writes `<report>.md` and `<report>.svg` beside it, and the JSON when asked; returns the paths. */
 export async function writeReport(
     result: CanaryResult,
     reportPath: string,
-): Promise<{ markdown: string; chart: string }> {
+    jsonOut?: string,
+): Promise<{ markdown: string; chart: string; json?: string }> {
     const markdown = resolve(reportPath);
     const chart = join(dirname(markdown), `${basename(markdown, extname(markdown))}.svg`);
     await mkdir(dirname(markdown), { recursive: true });
     await writeFile(chart, renderChart(result));
     await writeFile(markdown, renderMarkdown(result, basename(chart)));
-    return { markdown, chart };
+    if (jsonOut === undefined) {
+        return { markdown, chart };
+    }
+    const json = resolve(jsonOut);
+    await mkdir(dirname(json), { recursive: true });
+    await writeFile(json, renderJson("canary", result));
+    return { markdown, chart, json };
 }

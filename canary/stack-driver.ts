@@ -15,7 +15,7 @@ import type { ConfigMap, ConfigValue, Stack } from "@pulumi/pulumi/automation";
 import { shellQuote } from "../components/shared/shell";
 import { parsePlainConfig } from "../config/schema";
 import { PROJECT, stackValues } from "../config/stack-values";
-import type { ConfigChange, Rollout, RolloutPlan } from "./controller";
+import type { ConfigChange, Rollout, RolloutPlan } from "./rollout-types";
 import { lineDiff } from "./line-diff";
 
 export { PROJECT } from "../config/stack-values";
@@ -135,6 +135,7 @@ export class StackDriver implements Rollout {
             steps,
             allSteps,
             analysis,
+            bakeSeconds: config.canary.bakeSeconds,
             ...(resumedFrom === undefined ? {} : { resumedFrom }),
         };
         // The canary version alone deploys nothing (no canary workload at 0%): no `up` yet.

@@ -23,8 +23,8 @@ export interface ReleaseTarget {
 
 function canaryRelease(app: AppConfig, config: StackConfig, target: ReleaseTarget): CanaryRelease {
     const { name, port, ...workload } = app;
-    // steps and analysis drive the canary command, not the resources.
-    const { steps, analysis, ...router } = config.canary;
+    // steps, analysis and the bake drive the canary command, not the resources.
+    const { steps, analysis, bakeSeconds, ...router } = config.canary;
     return new CanaryRelease(
         name,
         {
@@ -46,7 +46,8 @@ export function createBlueGreenRelease(config: StackConfig, target: ReleaseTarge
     if (config.blueGreen === undefined) {
         return undefined;
     }
-    const { name, port, active, ...release } = config.blueGreen;
+    // The watch drives `canary switch`, not the resources.
+    const { name, port, active, watch, ...release } = config.blueGreen;
     return new BlueGreenRelease(
         name,
         {

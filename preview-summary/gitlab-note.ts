@@ -11,6 +11,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
+import { MARKER_LINE } from "./comment-marker";
+
 export interface NoteTarget {
     /** e.g. https://gitlab.example.com/api/v4 */
     readonly apiUrl: string;
@@ -35,8 +37,6 @@ interface GitLabNote {
     readonly system?: boolean;
     readonly author?: { readonly username?: string };
 }
-
-const MARKER = /^<!-- [A-Za-z0-9:._/-]+ -->$/;
 
 export class NoteError extends Error {
     override readonly name = "NoteError";
@@ -64,7 +64,7 @@ async function request(
 /** Finds our earlier note by the marker and updates it, or creates one. */
 export async function upsertNote(target: NoteTarget, body: string, fetchFn: FetchLike = fetch): Promise<NoteResult> {
     const marker = body.split("\n", 1)[0] ?? "";
-    if (!MARKER.test(marker)) {
+    if (!MARKER_LINE.test(marker)) {
         throw new NoteError("the body's first line is not a marker comment (<!-- name:stack -->): refusing to post");
     }
     const base =

@@ -1,3 +1,4 @@
+import { markerLine } from "./comment-marker";
 import { code, formatCount, plural } from "./markdown";
 import { changedCount, type OpCounts, type OpKind } from "./op-kind";
 
@@ -5,7 +6,7 @@ export const MARKER_PREFIX = "cicd-platform-preview";
 
 /** The hidden first line the pipelines find the previous comment by. */
 export function commentMarker(stack: string): string {
-    return `<!-- ${MARKER_PREFIX}:${stack} -->`;
+    return markerLine(MARKER_PREFIX, stack);
 }
 
 const OP_SYMBOL: Record<OpKind, string> = {

@@ -39,6 +39,8 @@ const CHANGE: ConfigChange = { file: "Pulumi.staging.yaml", diff: ["-x", "+y"] }
 
 class FakeRollout implements Rollout {
     readonly calls: string[] = [];
+    /** What the fake router sends the canary now, as the last up set it. */
+    percent = 0;
     constructor(
         private readonly options: {
             plan?: RolloutPlan;
@@ -56,6 +58,7 @@ class FakeRollout implements Rollout {
     }
     async setCanaryPercent(percent: number): Promise<void> {
         this.calls.push(`up ${percent}%`);
+        this.percent = percent;
         this.options.duringUp?.(percent);
         // The up takes a moment; an interrupt meanwhile must not cut it short.
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -74,18 +77,30 @@ class FakeRollout implements Rollout {
     }
 }
 
-function measurementFor(decision: Decision): Measurement {
+/** 500 canary requests, and as many for stable as a router at `percent` sends it. */
+function stableRequests(percent: number): number {
+    return Math.round((500 * (100 - percent)) / percent);
+}
+
+function measurementFor(decision: Decision, percent: number): Measurement {
     switch (decision) {
         case "pass":
             return {
                 canary: { requests: 500, errors: 0, p95Seconds: 0.02 },
-                stable: { requests: 4500, errors: 1 },
+                stable: { requests: stableRequests(percent), errors: 1 },
                 queryMs: 3,
             };
         case "fail":
             return {
                 canary: { requests: 500, errors: 25, p95Seconds: 0.02 },
-                stable: { requests: 4500, errors: 0 },
+                stable: { requests: stableRequests(percent), errors: 0 },
+                queryMs: 3,
+            };
+        case "misrouted":
+            // A router 30 points away from the step's share: healthy numbers, wrong evidence.
+            return {
+                canary: { requests: 500, errors: 0, p95Seconds: 0.02 },
+                stable: { requests: stableRequests(percent >= 50 ? percent - 30 : percent + 30), errors: 0 },
                 queryMs: 3,
             };
         case "no-data":
@@ -96,11 +111,14 @@ function measurementFor(decision: Decision): Measurement {
 class FakeMetrics implements CanaryMetrics {
     readonly windows: number[] = [];
     private index = 0;
-    constructor(private readonly decisions: readonly Decision[]) {}
+    constructor(
+        private readonly decisions: readonly Decision[],
+        private readonly percent: () => number,
+    ) {}
     measure(windowSeconds: number): Promise<Measurement> {
         this.windows.push(windowSeconds);
         const decision = this.decisions[Math.min(this.index++, this.decisions.length - 1)] ?? "pass";
-        return Promise.resolve(measurementFor(decision));
+        return Promise.resolve(measurementFor(decision, this.percent()));
     }
 }
 
@@ -132,7 +150,7 @@ async function run(
     } = {},
 ) {
     const rollout = options.rollout ?? new FakeRollout();
-    const metrics = new FakeMetrics(decisions);
+    const metrics = new FakeMetrics(decisions, () => rollout.percent);
     const lines: string[] = [];
     const result = await runCanary({
         rollout,
@@ -162,7 +180,7 @@ describe("canary controller", () => {
         assert.equal(progress.length, 5);
         assert.match(
             progress[1] ?? "",
-            /step 2\/5 25% \| canary 5xx 0\.00% \(500 req\) \| stable 5xx 0\.02% \| p95 20ms \| pass -> next step \| ~\d+s left/,
+            /step 2\/5 25% \| canary 5xx 0\.00% \(500 req\) \| stable 5xx 0\.07% \| p95 20ms \| share 25\.0% of 25\.0% ± [\d.]+ pp \| pass -> next step \| ~\d+s left/,
         );
         assert.match(progress[4] ?? "", /pass -> promote \| ~0s left/);
     });
@@ -284,10 +302,57 @@ describe("canary controller", () => {
         );
     });
 
+    it("GIVEN the router sends the wrong share THEN the step holds, never promotes, and rolls back after maxNoDataIntervals", async () => {
+        const { result, rollout, lines } = await run(["pass", "misrouted"]);
+        assert.equal(result.outcome, "rolled-back");
+        assert.deepEqual(
+            result.windows.map((w) => [w.percent, w.verdict.decision, w.action]),
+            [
+                [10, "pass", "advance"],
+                [25, "misrouted", "hold"],
+                [25, "misrouted", "hold"],
+                [25, "misrouted", "rollback"],
+            ],
+        );
+        assert.ok(!rollout.calls.includes("promote"));
+        assert.match(result.message, /rolled back at 25%: canary got 55\.0% of 909 requests, outside 25\.0% ± 4\.8 pp/);
+        assert.ok(lines.some((line) => /misrouted -> hold \(1\/2 windows held\)/.test(line)));
+        const split = result.windows[1]?.verdict.split;
+        assert.equal(split?.target, 0.25);
+        assert.equal(split.withinTolerance, false);
+    });
+
+    it("GIVEN bakeSeconds THEN one more window at 100% of that length passes before the promotion", async () => {
+        const rollout = new FakeRollout({ plan: plan({ bakeSeconds: 30 }) });
+        const { result, metrics, lines } = await run(["pass"], { rollout });
+        assert.equal(result.outcome, "promoted");
+        assert.deepEqual(metrics.windows, [10, 10, 10, 10, 10, 30]);
+        assert.deepEqual(
+            result.windows.map((w) => `${w.phase ?? "?"}:${w.percent}`),
+            ["step:10", "step:25", "step:50", "step:75", "step:100", "bake:100"],
+        );
+        assert.ok(lines.some((line) => /step 5\/5 100% .* pass -> bake/.test(line)));
+        assert.ok(lines.some((line) => /bake 100% \(30s\) .* pass -> promote/.test(line)));
+        assert.deepEqual(rollout.calls.filter((c) => !c.endsWith("done")).slice(-2), ["up 100%", "promote"]);
+    });
+
+    it("GIVEN the canary fails only in the bake THEN it rolls back, stable never replaced (exit 3)", async () => {
+        const rollout = new FakeRollout({ plan: plan({ bakeSeconds: 30 }) });
+        const { result } = await run(["pass", "pass", "pass", "pass", "pass", "fail"], { rollout });
+        assert.equal(result.outcome, "rolled-back");
+        assert.equal(result.exitCode, EXIT_CODES["rolled-back"]);
+        assert.ok(!rollout.calls.includes("promote"));
+        assert.equal(rollout.calls.at(-1), "rollback");
+        assert.match(result.message, /rolled back in the bake at 100%: canary 5xx ratio 5\.00%/);
+    });
+
     it("PROPERTY: promotes only when every step had a passing window, and never without data", async () => {
         await fc.assert(
             fc.asyncProperty(
-                fc.array(fc.constantFrom<Decision>("pass", "fail", "no-data"), { minLength: 1, maxLength: 25 }),
+                fc.array(fc.constantFrom<Decision>("pass", "fail", "no-data", "misrouted"), {
+                    minLength: 1,
+                    maxLength: 25,
+                }),
                 async (decisions) => {
                     const { result, rollout } = await run([...decisions, "no-data"]);
                     const passes = result.windows.filter((w) => w.verdict.decision === "pass").map((w) => w.percent);

@@ -8,14 +8,22 @@ import { analyseWindow } from "../../canary/analysis";
 import type { CanaryResult, WindowRecord } from "../../canary/controller";
 import { lineDiff } from "../../canary/line-diff";
 import { renderChart, renderMarkdown, writeReport } from "../../canary/report";
+import { MARKER_LINE } from "../../preview-summary/comment-marker";
 import { analysisSchema } from "../../config/schema";
 
 const analysis = { ...analysisSchema.parse({}), intervalSeconds: 5 };
 
 function record(percent: number, requests: number, errors: number, stableErrors: number): WindowRecord {
     const verdict = analyseWindow(
-        { canary: { requests, errors, p95Seconds: 0.04 }, stable: { requests: requests * 9, errors: stableErrors } },
+        {
+            canary: { requests, errors, p95Seconds: 0.04 },
+            stable: { requests: requests * 9, errors: stableErrors },
+            queries: { requests: 'sum by (track) (increase(http_requests_total{app="shop"}[5s]))' },
+            windowSeconds: 5,
+        },
         analysis,
+        // The second window's router sent 10% where the step asked 25%.
+        { targetShare: percent / 100 },
     );
     return {
         step: percent === 10 ? 1 : 2,
@@ -61,15 +69,33 @@ describe("canary report", () => {
         assert.match(md, /\*\*Outcome:\*\* rolled back \(exit code 3\): rolled back at 25%/);
         assert.match(
             md,
-            /^\| 1 \| 10 \| 400 \| 0\.00% \| 3600 \| 0\.06% \| 40ms \| pass \| advance \| 9\.1s \| 12ms \|$/m,
+            /^\| 1 \| 10\.0% ± 1\.6 pp \| 10\.0% \| 400 \| 0\.00% \| 3600 \| 0\.06% \| 40ms \| pass \| advance \| 9\.1s \| 12ms \|$/m,
         );
         assert.match(
             md,
-            /^\| 2 \| 25 \| 1000 \| 5\.00% \| 9000 \| 0\.03% \| 40ms \| fail: canary 5xx ratio 5\.00% is above/m,
+            /^\| 2 \| 25\.0% ± 1\.4 pp \| 10\.0% \| 1000 \| 5\.00% \| 9000 \| 0\.03% \| 40ms \| fail: canary 5xx ratio 5\.00% is above/m,
         );
         assert.match(md, /!\[5xx ratio per analysis window\]\(report\.svg\)/);
         assert.match(md, /```diff\n@@ -10,2 \+10,2 @@\n-      canaryPercent: 25\n\+      canaryPercent: 0\n```/);
         assert.match(md, /`Pulumi\.staging\.yaml` now describes exactly what runs\. Commit it/);
+    });
+
+    it("starts with the marker the comment scripts update in place, one per stack and app", () => {
+        const md = renderMarkdown(RESULT);
+        assert.equal(md.split("\n")[0], "<!-- cicd-platform-canary:staging:shop -->");
+        assert.match(md.split("\n")[0] ?? "", MARKER_LINE);
+    });
+
+    it("keeps the decision record: every check with query, window, sample, value, threshold and verdict", () => {
+        const md = renderMarkdown(RESULT);
+        assert.match(md, /^## Decision record$/m);
+        assert.match(md, /^\| canary requests \| Q1 \| 5s \| 400 \| 400 \| ≥ 50 \| pass \|$/m);
+        assert.match(md, /^\| canary 5xx ratio \| Q1 \| 5s \| 1000 \| 5\.00% \| ≤ 1\.00% \| fail \|$/m);
+        assert.match(
+            md,
+            /^\| traffic split \| Q1 \| 5s \| 10000 \| canary 10\.0% \| 25\.0% ± 1\.4 pp \(binomial, 99\.9%\) \| misrouted \|$/m,
+        );
+        assert.match(md, /^- Q1: `sum by \(track\) \(increase\(http_requests_total\{app="shop"\}\[5s\]\)\)`$/m);
     });
 
     it("charts both ratios per window and the maximum", () => {
@@ -92,6 +118,11 @@ describe("canary report", () => {
             assert.equal(written.chart, join(dir, "out", "canary.svg"));
             assert.match(await readFile(written.markdown, "utf8"), /\(canary\.svg\)/);
             assert.match(await readFile(written.chart, "utf8"), /<\/svg>\n$/);
+            const withJson = await writeReport(RESULT, join(dir, "out", "canary.md"), join(dir, "out", "canary.json"));
+            const json = JSON.parse(await readFile(withJson.json ?? "", "utf8")) as typeof RESULT & { kind: string };
+            assert.equal(json.kind, "canary");
+            assert.equal(json.windows[1]?.verdict.checks.find((c) => c.name === "traffic split")?.verdict, "misrouted");
+            assert.match(json.windows[0]?.verdict.checks[0]?.query ?? "", /^sum by \(track\)/);
         } finally {
             await rm(dir, { recursive: true, force: true });
         }
