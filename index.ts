@@ -11,3 +11,4 @@ export const canaryReleases = platform.canaryReleases;
 export const blueGreenRelease = platform.blueGreenRelease;
 export const privateRegistryEndpoints = platform.privateRegistryEndpoints;
 export const githubEnvironments = platform.githubEnvironments;
+export const runners = platform.runners;

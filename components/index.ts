@@ -40,6 +40,9 @@ export {
     renderKubernetesRunnerConfig,
     renderPodmanRunnerConfig,
     type RunnerCacheOptions,
+    RunnerNamespace,
+    type RunnerNamespaceArgs,
+    type RunnerQuota,
 } from "./runners";
 export {
     type ContainerResources,

@@ -9,6 +9,7 @@ import {
     type SecretKey,
     StackConfigError,
 } from "./schema";
+import { runnerSecretProblems } from "./runner-secrets";
 import { PROJECT, stackValues } from "./stack-values";
 
 export { PROJECT } from "./stack-values";
@@ -24,6 +25,46 @@ export interface StackConfig extends PlainStackConfig {
             readonly pullPassword: pulumi.Output<string>;
             readonly httpSecret: pulumi.Output<string>;
         };
+        readonly runners: RunnerSecrets;
+    };
+}
+
+/** The runners' credentials, each present when the runner that needs it is configured. */
+export interface RunnerSecrets {
+    /** runners.kubernetes' token, when it is enabled. */
+    readonly kubernetesToken?: pulumi.Output<string>;
+    /** runners.kubernetes.cache's S3 keys, when it has a cache. */
+    readonly cache?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
+    /** The SSH key of runners.podmanHosts, when there are any. */
+    readonly podmanSshPrivateKey?: pulumi.Output<string>;
+    /** Each Podman host's token, by its name. */
+    readonly podmanTokens: Readonly<Record<string, pulumi.Output<string>>>;
+}
+
+function runnerSecrets(config: pulumi.Config, plain: PlainStackConfig): RunnerSecrets {
+    const { kubernetes, podmanHosts } = plain.runners;
+    const tokens = podmanHosts.length > 0 ? config.requireSecret("podmanRunnerTokens") : undefined;
+    return {
+        kubernetesToken: kubernetes.enabled ? config.requireSecret("runnerToken") : undefined,
+        cache:
+            kubernetes.enabled && kubernetes.cache !== undefined
+                ? {
+                      accessKey: config.requireSecret("runnerCacheAccessKey"),
+                      secretKey: config.requireSecret("runnerCacheSecretKey"),
+                  }
+                : undefined,
+        podmanSshPrivateKey: tokens === undefined ? undefined : config.requireSecret("podmanSshPrivateKey"),
+        podmanTokens: Object.fromEntries(
+            podmanHosts.map((host) => [
+                host.name,
+                // Validated above: the JSON parses and names every host.
+                pulumi.secret(
+                    (tokens as pulumi.Output<string>).apply(
+                        (json) => (JSON.parse(json) as Record<string, string>)[host.name] ?? "",
+                    ),
+                ),
+            ]),
+        ),
     };
 }
 
@@ -69,6 +110,9 @@ export function loadStackConfig(): StackConfig {
         }
     }
 
+    if (parsed.ok) {
+        problems.push(...runnerSecretProblems(parsed.config, values));
+    }
     if (!parsed.ok || problems.length > 0) {
         throw new StackConfigError(problems, PROJECT);
     }
@@ -88,6 +132,7 @@ export function loadStackConfig(): StackConfig {
                       httpSecret: config.requireSecret("registryHttpSecret"),
                   }
                 : undefined,
+            runners: runnerSecrets(config, parsed.config),
         },
     };
 }

@@ -10,6 +10,8 @@ import {
     PRIVATE_REGISTRY_DEFAULTS,
     REGISTRY_CREDENTIAL_DEFAULTS,
     ROUTER_DEFAULTS,
+    RUNNER_DEFAULTS,
+    RUNNER_NAMESPACE_DEFAULTS,
     UPSTREAM_TUNING_DEFAULTS,
     WORKLOAD_DEFAULTS,
 } from "../components/shared/defaults";
@@ -306,6 +308,163 @@ export const kubernetesSchema = strict({
     context: z.string().min(1).optional(),
 });
 
+function isHttpUrl(value: string): boolean {
+    try {
+        const url = new URL(value);
+        return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === "";
+    } catch {
+        return false;
+    }
+}
+
+const gitlabUrl = z.string({ error: (i) => `${describe(i.input)} is not a string` }).refine(isHttpUrl, {
+    error: (i) => `${describe(i.input)} is not an http(s) URL without credentials (e.g. https://gitlab.example.com)`,
+});
+
+/** GitLab's runner tags, kept to characters that need no quoting anywhere they travel. */
+const runnerTag = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/, {
+    error: (i) => `${describe(i.input)} is not a runner tag (letters, digits, '_', '.', ':', '-'; at most 63)`,
+});
+const runnerTags = z.array(runnerTag, { error: "must be a list of tags" });
+
+/** The runner namespace's ceiling; the README's table shows these defaults. */
+export const runnerQuotaSchema = strict({
+    cpu: quantity.default(RUNNER_NAMESPACE_DEFAULTS.quota.cpu),
+    memory: quantity.default(RUNNER_NAMESPACE_DEFAULTS.quota.memory),
+    pods: integer(2, 1000).default(RUNNER_NAMESPACE_DEFAULTS.quota.pods),
+});
+
+export const runnerCacheSchema = strict({
+    /** S3 endpoint, host[:port]. Its keys are the secrets runnerCacheAccessKey and runnerCacheSecretKey. */
+    serverAddress: registryHost,
+    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        error: (i) => `${describe(i.input)} is not an S3 bucket name`,
+    }),
+});
+
+export const kubernetesRunnerSchema = strict({
+    enabled: z.boolean({ error: "must be true or false" }).default(RUNNER_DEFAULTS.kubernetesEnabled),
+    namespace: dnsLabel.default(RUNNER_DEFAULTS.namespace),
+    tags: runnerTags.default([...RUNNER_DEFAULTS.tags]),
+    concurrent: integer(1, 100).default(RUNNER_DEFAULTS.concurrent),
+    jobImage: imageReference.default(RUNNER_DEFAULTS.jobImage),
+    runnerImage: imageReference.default(RUNNER_DEFAULTS.runnerImage),
+    jobResources: resourcesSchema.optional(),
+    cache: runnerCacheSchema.optional(),
+    quota: runnerQuotaSchema.default(runnerQuotaSchema.parse({})),
+});
+
+const SSH_HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+const SSH_HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
+
+export const podmanHostSchema = strict({
+    /** Names the host in resource names, messages and podmanRunnerTokens. */
+    name: dnsLabel,
+    host: z.string().regex(SSH_HOST, { error: (i) => `${describe(i.input)} is not a host name or IPv4 address` }),
+    port: integer(1, 65535, "a port (1-65535)").default(RUNNER_DEFAULTS.sshPort),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, {
+        error: (i) => `${describe(i.input)} is not a Unix user name`,
+    }),
+    /** Checked instead of trusting whatever key answers first. */
+    hostKey: z.string().regex(SSH_HOST_KEY, {
+        error: "is not an SSH public host key line (e.g. ssh-ed25519 AAAA…, from ssh-keyscan or /etc/ssh/*.pub)",
+    }),
+    podmanUid: integer(1, 2_147_483_647, "a non-root uid").default(RUNNER_DEFAULTS.podmanUid),
+    tags: runnerTags.default([...RUNNER_DEFAULTS.tags]),
+    concurrent: integer(1, 100).default(RUNNER_DEFAULTS.concurrent),
+    jobImage: imageReference.default(RUNNER_DEFAULTS.jobImage),
+    configPath: z
+        .string()
+        .regex(/^(~\/|\/)[^\0\n]+$/, { error: "must be an absolute path or start with ~/" })
+        .default(RUNNER_DEFAULTS.podmanConfigPath),
+});
+
+/** The parts of a stack config the runner rules read. */
+interface RunnerRuleInput {
+    readonly environment: Environment;
+    readonly namespaces: z.output<typeof namespacesSchema>;
+    readonly privateRegistry: z.output<typeof privateRegistrySchema>;
+    readonly runners: z.output<typeof runnersSchema>;
+}
+
+/**
+ * Jobs pick runners by tag: a runner carrying its own environment's tag and no other's is what keeps
+ * a production job off a staging runner and the other way round.
+ */
+function environmentTagProblem(tags: readonly string[], environment: Environment): string | undefined {
+    const others = ENVIRONMENTS.filter((e) => e !== environment && tags.includes(e));
+    if (others.length > 0) {
+        return `must not include ${others.map((e) => `"${e}"`).join(", ")}: that is another environment's tag, and its jobs would run here`;
+    }
+    if (!tags.includes(environment)) {
+        return `must include "${environment}", so this environment's jobs pick this runner and no other environment's (got [${tags.join(", ")}])`;
+    }
+    return undefined;
+}
+
+function runnerRules(config: RunnerRuleInput, ctx: z.RefinementCtx): void {
+    const { kubernetes, podmanHosts, gitlabUrl: url } = config.runners;
+    const issue = (path: (string | number)[], message: string): void => {
+        ctx.addIssue({ code: "custom", path: ["runners", ...path], message });
+    };
+    if (url === undefined && (kubernetes.enabled || podmanHosts.length > 0)) {
+        issue(
+            ["gitlabUrl"],
+            "is required when a runner is configured (runners.kubernetes.enabled or runners.podmanHosts)",
+        );
+    }
+    if (kubernetes.enabled) {
+        const tagProblem = environmentTagProblem(kubernetes.tags, config.environment);
+        if (tagProblem !== undefined) {
+            issue(["kubernetes", "tags"], tagProblem);
+        }
+        const taken = new Map<string, string>([
+            [config.namespaces.apps, "namespaces.apps"],
+            [config.namespaces.monitoring, "namespaces.monitoring"],
+        ]);
+        if (config.privateRegistry.enabled) {
+            taken.set(config.privateRegistry.namespace, "privateRegistry.namespace");
+        }
+        const clash = taken.get(kubernetes.namespace);
+        if (clash !== undefined) {
+            issue(
+                ["kubernetes", "namespace"],
+                `"${kubernetes.namespace}" is already ${clash}; job pods get a namespace of their own`,
+            );
+        }
+        if (config.privateRegistry.enabled && !config.privateRegistry.pushNamespaces.includes(kubernetes.namespace)) {
+            issue(
+                ["kubernetes", "namespace"],
+                `"${kubernetes.namespace}" is not in privateRegistry.pushNamespaces, so its jobs could not push to the platform registry`,
+            );
+        }
+        if (kubernetes.quota.pods <= kubernetes.concurrent) {
+            issue(
+                ["kubernetes", "quota", "pods"],
+                `${kubernetes.quota.pods} leaves no room for ${kubernetes.concurrent} concurrent jobs and the runner manager; make it at least ${kubernetes.concurrent + 1}`,
+            );
+        }
+    }
+    const seen = new Set<string>();
+    podmanHosts.forEach((host, index) => {
+        if (seen.has(host.name)) {
+            issue(["podmanHosts", index, "name"], `"${host.name}" is used twice`);
+        }
+        seen.add(host.name);
+        const tagProblem = environmentTagProblem(host.tags, config.environment);
+        if (tagProblem !== undefined) {
+            issue(["podmanHosts", index, "tags"], tagProblem);
+        }
+    });
+}
+
+export const runnersSchema = strict({
+    /** The GitLab every runner of the stack serves. */
+    gitlabUrl: gitlabUrl.optional(),
+    kubernetes: kubernetesRunnerSchema.default(kubernetesRunnerSchema.parse({})),
+    podmanHosts: z.array(podmanHostSchema).default([]),
+});
+
 /** Every non-secret key of the project namespace. */
 export const stackConfigSchema = z
     .object({
@@ -346,8 +505,10 @@ export const stackConfigSchema = z
         github: githubSchema.default(githubSchema.parse({})),
         privateRegistry: privateRegistrySchema.default(privateRegistrySchema.parse({})),
         kubernetes: kubernetesSchema.default({}),
+        runners: runnersSchema.default(runnersSchema.parse({})),
     })
     .superRefine((config, ctx) => {
+        runnerRules(config, ctx);
         if (config.environment === "production") {
             config.apps.forEach((app, index) => {
                 if (app.replicas < 2) {
@@ -424,6 +585,8 @@ export type AppConfig = z.output<typeof appSchema>;
 export type CanaryConfig = z.output<typeof canarySchema>;
 export type AnalysisConfig = z.output<typeof analysisSchema>;
 export type BlueGreenConfig = z.output<typeof blueGreenSchema>;
+export type RunnersConfig = z.output<typeof runnersSchema>;
+export type PodmanHostConfig = z.output<typeof podmanHostSchema>;
 export type BlueGreenWatchConfig = z.output<typeof blueGreenWatchSchema>;
 
 /** Keys whose values are secrets; they must be stored encrypted (`pulumi config set --secret`). */
@@ -433,6 +596,12 @@ export const SECRET_KEYS = {
     registryPushPassword: "password of privateRegistry.pushUsername (16+ random characters)",
     registryPullPassword: "password of privateRegistry.pullUsername (16+ random characters)",
     registryHttpSecret: "http.secret and htpasswd salt key of the private registry (32+ random characters)",
+    runnerToken: "runner authentication token (glrt-…) of runners.kubernetes, created in GitLab",
+    runnerCacheAccessKey: "S3 access key of runners.kubernetes.cache",
+    runnerCacheSecretKey: "S3 secret key of runners.kubernetes.cache",
+    podmanRunnerTokens:
+        'JSON object of runners.podmanHosts[].name to that host\'s runner authentication token, {"<name>": "glrt-…"}',
+    podmanSshPrivateKey: "SSH private key (OpenSSH or PEM) of the runners.podmanHosts users",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 
@@ -441,6 +610,15 @@ export function requiredSecrets(config: PlainStackConfig | undefined): SecretKey
     const needed: SecretKey[] = ["registryPassword"];
     if (config?.privateRegistry.enabled) {
         needed.push("registryPushPassword", "registryPullPassword", "registryHttpSecret");
+    }
+    if (config?.runners.kubernetes.enabled) {
+        needed.push("runnerToken");
+        if (config.runners.kubernetes.cache !== undefined) {
+            needed.push("runnerCacheAccessKey", "runnerCacheSecretKey");
+        }
+    }
+    if ((config?.runners.podmanHosts.length ?? 0) > 0) {
+        needed.push("podmanRunnerTokens", "podmanSshPrivateKey");
     }
     return needed;
 }

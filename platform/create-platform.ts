@@ -6,6 +6,7 @@ import type { StackConfig } from "../config/load";
 import { createGitHub } from "./github";
 import { createRegistries } from "./registry";
 import { createBlueGreenRelease, createCanaryReleases } from "./releases";
+import { createRunners, type RunnerOutputs } from "./runners";
 
 /** What a stack exports: names and endpoints, never a secret. */
 export interface PlatformOutputs {
@@ -16,6 +17,7 @@ export interface PlatformOutputs {
     readonly blueGreenRelease?: { readonly activeColor: string; readonly service: pulumi.Output<string> };
     readonly privateRegistryEndpoints?: { readonly pull: pulumi.Output<string>; readonly push: pulumi.Output<string> };
     readonly githubEnvironments: pulumi.Output<string>[];
+    readonly runners: RunnerOutputs;
 }
 
 export interface CanaryReleaseOutputs {
@@ -50,6 +52,7 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
     };
     const canaries = createCanaryReleases(config, target);
     const blueGreen = createBlueGreenRelease(config, target);
+    const runners = createRunners(config, kubernetes);
 
     return {
         environment: config.environment,
@@ -75,5 +78,6 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
             push: registries.privateRegistry.pushEndpoint,
         },
         githubEnvironments: gh ? Object.values(gh.settings.environments).map((e) => e.environment) : [],
+        runners,
     };
 }

@@ -6,6 +6,7 @@ import { RUNNER_DEFAULTS } from "../shared/defaults";
 import { renderKubernetesRunnerConfig } from "./runner-config";
 import {
     commonLabels,
+    type ContainerResources,
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
@@ -24,6 +25,13 @@ export interface GitLabRunnerArgs {
     readonly jobImage?: pulumi.Input<string>;
     /** The runner manager image. @default "gitlab/gitlab-runner:alpine-v17.11.1" */
     readonly runnerImage?: pulumi.Input<string>;
+    /**
+     * Tags the runner was created with in GitLab. A runner authentication token carries its tags
+     * (config.toml has no field for them): they are recorded on the Deployment for operators. @default []
+     */
+    readonly tags?: pulumi.Input<string[]>;
+    /** Requests and limits of each job's build container. @default 250m/2 CPU, 512Mi/4Gi memory */
+    readonly jobResources?: ContainerResources;
     /** S3 cache server (host:port); no distributed cache when unset. */
     readonly cacheS3ServerAddress?: pulumi.Input<string>;
     /** S3 cache bucket. Required with cacheS3ServerAddress. */
@@ -127,6 +135,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
                         namespace: ns,
                         image: jobImage ?? RUNNER_DEFAULTS.jobImage,
                         cache: cacheOptions,
+                        ...args.jobResources,
                     }),
                 ),
         );
@@ -138,12 +147,15 @@ export class GitLabRunner extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const tags = pulumi.output(args.tags ?? [...RUNNER_DEFAULTS.tags]).apply((list) => list.join(","));
         this.deployment = new k8s.apps.v1.Deployment(
             name,
             {
-                metadata: { namespace, labels },
+                metadata: { namespace, labels, annotations: { "cicd.platform/runner-tags": tags } },
                 spec: {
-                    // One manager per token: two would both poll and double-count concurrency.
+                    // One manager per token, ever: two would both poll GitLab with it and run jobs
+                    // beyond `concurrent`. Recreate stops the old pod before the new one starts, so a
+                    // token or config change never has two managers running, not even during the roll.
                     replicas: 1,
                     strategy: { type: "Recreate" },
                     selector: { matchLabels: { app: name } },
@@ -215,6 +227,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
             serviceAccountName: this.serviceAccount.metadata.name,
             configSecretName: this.configSecret.metadata.name,
             deploymentName: this.deployment.metadata.name,
+            tags,
         });
     }
 }

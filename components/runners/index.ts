@@ -1,5 +1,6 @@
 export { GitLabRunner, type GitLabRunnerArgs } from "./gitlab-runner";
 export { PodmanRunnerHost, type PodmanRunnerHostArgs } from "./podman-runner-host";
+export { RunnerNamespace, type RunnerNamespaceArgs, type RunnerQuota } from "./runner-namespace";
 export {
     type KubernetesRunnerOptions,
     type PodmanRunnerOptions,

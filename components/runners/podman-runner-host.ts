@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RUNNER_DEFAULTS } from "../shared/defaults";
 
 import { shellQuote } from "../shared/shell";
-import { renderPodmanRunnerConfig } from "./runner-config";
+import { podmanSocketPath, renderPodmanRunnerConfig } from "./runner-config";
 
 export interface PodmanRunnerHostArgs {
     /** SSH host of the VM that runs gitlab-runner next to rootless Podman. */
@@ -29,6 +29,30 @@ export interface PodmanRunnerHostArgs {
     readonly jobImage?: pulumi.Input<string>;
     /** Where gitlab-runner reads its config (a rootless runner's own). @default "~/.gitlab-runner/config.toml" */
     readonly configPath?: string;
+    /**
+     * Tags the runner was created with in GitLab (a runner authentication token carries them;
+     * config.toml has no field for them). Recorded in the outputs. @default []
+     */
+    readonly tags?: pulumi.Input<string[]>;
+}
+
+/**
+ * Succeeds when the rootless Podman socket of the SSH user exists, and otherwise fails naming the
+ * host and how to enable the socket: gitlab-runner would start, but every job would fail on it.
+ * @internal
+ */
+export function podmanSocketCheckScript(hostLabel: string, uid: number): string {
+    const socket = podmanSocketPath(uid);
+    return [
+        "set -eu",
+        `host=${shellQuote(hostLabel)}`,
+        `socket=${shellQuote(socket)}`,
+        'if [ -S "$socket" ]; then echo "rootless Podman socket: $socket"; exit 0; fi',
+        "user=$(id -un)",
+        'echo "Podman runner host $host: no rootless Podman socket at $socket for user $user; enable it as that user' +
+            ' (systemctl --user enable --now podman.socket) and keep it up without a login (loginctl enable-linger $user)" >&2',
+        "exit 1",
+    ].join("\n");
 }
 
 /**
@@ -63,6 +87,8 @@ export function removeFileScript(path: string): string {
  * `privileged = false`, provisioned over SSH. The config travels on stdin, never on a command line.
  */
 export class PodmanRunnerHost extends pulumi.ComponentResource {
+    /** Fails the `up` when the runner user has no rootless Podman socket. */
+    public readonly socketCheck: command.remote.Command;
     public readonly install: command.remote.Command;
     /** Secret output: the rendered config.toml. */
     public readonly configToml: pulumi.Output<string>;
@@ -89,25 +115,35 @@ export class PodmanRunnerHost extends pulumi.ComponentResource {
                 ),
         );
 
+        const connection = {
+            host: args.host,
+            port: args.port ?? RUNNER_DEFAULTS.sshPort,
+            user: args.user,
+            privateKey: pulumi.secret(args.privateKey),
+            hostKey: args.hostKey,
+        };
+        const podmanUid = pulumi.output(args.podmanUid ?? RUNNER_DEFAULTS.podmanUid);
+        const check = podmanUid.apply((uid) => podmanSocketCheckScript(name, uid));
+        // Checked again whenever the config changes, before it is installed.
+        this.socketCheck = new command.remote.Command(
+            `${name}-podman-socket`,
+            { connection, create: check, triggers: [args.host, podmanUid, this.configToml] },
+            { parent: this },
+        );
+
         this.install = new command.remote.Command(
             `${name}-config`,
             {
-                connection: {
-                    host: args.host,
-                    port: args.port ?? RUNNER_DEFAULTS.sshPort,
-                    user: args.user,
-                    privateKey: pulumi.secret(args.privateKey),
-                    hostKey: args.hostKey,
-                },
+                connection,
                 create: installFileScript(path),
                 update: installFileScript(path),
                 delete: removeFileScript(path),
                 stdin: this.configToml,
                 logging: "stdoutAndStderr",
             },
-            { parent: this },
+            { parent: this, dependsOn: [this.socketCheck] },
         );
 
-        this.registerOutputs({ installed: this.install.stdout });
+        this.registerOutputs({ installed: this.install.stdout, tags: args.tags ?? [...RUNNER_DEFAULTS.tags] });
     }
 }

@@ -5,6 +5,7 @@
  */
 
 import { RUNNER_DEFAULTS } from "../shared/defaults";
+import { runnerTokenProblem } from "../shared/validators";
 
 /**
  * A TOML basic string; JSON's escapes are a subset TOML accepts.
@@ -60,15 +61,14 @@ export interface PodmanRunnerOptions extends CommonRunnerOptions {
     readonly podmanUid?: number;
 }
 
-const TOKEN = /^glrt-[A-Za-z0-9_.-]+$/;
-
 function validateCommon(options: CommonRunnerOptions): void {
     if (!/^https?:\/\/[^\s"]+$/.test(options.url)) {
         throw new Error(`url: "${options.url}" is not an http(s) URL`);
     }
     // Registration tokens (GitLab < 16) are gone; only runner authentication tokens work now.
-    if (!TOKEN.test(options.token)) {
-        throw new Error("token: not a runner authentication token (glrt-…); create the runner with gitlab.UserRunner");
+    const tokenProblem = runnerTokenProblem(options.token);
+    if (tokenProblem !== undefined) {
+        throw new Error(`token: ${tokenProblem}`);
     }
     const concurrent = options.concurrent ?? RUNNER_DEFAULTS.concurrent;
     if (!Number.isInteger(concurrent) || concurrent < 1) {
@@ -152,18 +152,29 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
         ...dropAll("helper_container_security_context"),
         ...dropAll("service_container_security_context"),
         // Seccomp and a user namespace per job pod: Buildah's chroot isolation works inside it
-        // while the pod keeps the restricted profile on the node.
+        // while the pod keeps the restricted profile on the node. Jobs get no API token: the
+        // manager talks to the API server, a job's script has no business there.
         "    [[runners.kubernetes.pod_spec]]",
         '      name = "restricted-userns"',
         '      patch_type = "strategic"',
         "      patch = '''",
         "        hostUsers: false",
+        "        automountServiceAccountToken: false",
         "        securityContext:",
         "          seccompProfile:",
         "            type: RuntimeDefault",
         "      '''",
         "",
     ].join("\n");
+}
+
+/**
+ * Where rootless Podman's API socket (`systemctl --user enable --now podman.socket`) listens for the
+ * user with this uid.
+ * @internal
+ */
+export function podmanSocketPath(uid: number): string {
+    return `/run/user/${uid}/podman/podman.sock`;
 }
 
 /**
@@ -183,7 +194,7 @@ export function renderPodmanRunnerConfig(options: PodmanRunnerOptions): string {
         `  environment = ${tomlStrings(ROOTLESS_BUILD_ENV)}`,
         ...cacheSection(options.cache),
         "  [runners.docker]",
-        `    host = ${tomlString(`unix:///run/user/${uid}/podman/podman.sock`)}`,
+        `    host = ${tomlString(`unix://${podmanSocketPath(uid)}`)}`,
         "    tls_verify = false",
         `    image = ${tomlString(options.image)}`,
         "    privileged = false",

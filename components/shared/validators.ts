@@ -178,3 +178,28 @@ export function isCron(value: string): boolean {
         })
     );
 }
+
+/** A runner authentication token as GitLab 16+ issues them when a runner is created. */
+const RUNNER_AUTH_TOKEN = /^glrt-[A-Za-z0-9_.-]{1,200}$/;
+/** The prefix of the runner registration tokens GitLab issued before 16.0. */
+const REGISTRATION_TOKEN_PREFIX = "GR1348941";
+
+/**
+ * Why a value is not a runner authentication token, or undefined when it is one. The answer never
+ * quotes the value: it is a credential, and these messages end up in logs.
+ * @internal
+ */
+export function runnerTokenProblem(value: string): string | undefined {
+    if (RUNNER_AUTH_TOKEN.test(value)) {
+        return undefined;
+    }
+    if (value.startsWith(REGISTRATION_TOKEN_PREFIX)) {
+        return (
+            "not a runner authentication token (glrt-…): this is a registration token (GR1348941…), which GitLab " +
+            "deprecated in 16.0 and removes in 18.0; every registration with it creates another runner. Create the " +
+            "runner in GitLab (Settings > CI/CD > Runners > New project runner, or POST /api/v4/user/runners) and " +
+            "use the glrt-… token it shows once"
+        );
+    }
+    return "not a runner authentication token (glrt-…); create the runner in GitLab and use the token it shows once";
+}

@@ -171,6 +171,7 @@ describe("the npm package", { timeout: 600_000 }, () => {
             "PodmanRunnerHost",
             "PrivateRegistry",
             "RegistryCredentials",
+            "RunnerNamespace",
             "WeightedUpstream",
             "canaryReplicas",
             "renderHtpasswd",
@@ -194,6 +195,9 @@ describe("the npm package", { timeout: 600_000 }, () => {
             "tomlString",
             "hostUpstreamScript",
             "createAppTrack",
+            "podmanSocketCheckScript",
+            "runnerTokenProblem",
+            "RUNNER_MANAGER_SELECTOR",
         ]) {
             assert.doesNotMatch(typings, new RegExp(`\\b${internal}\\b`), `${internal} is in the published typings`);
         }

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram, settle } from "./harness";
+import { demoSecrets } from "./stack-secrets";
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -20,16 +21,18 @@ function stackConfig(stack: string): { values: Record<string, unknown>; secrets:
         config: Record<string, unknown>;
     };
     const values: Record<string, unknown> = {};
-    const secrets: string[] = [];
+    const encrypted: string[] = [];
     for (const [full, value] of Object.entries(doc.config)) {
         const key = full.replace(/^cicd-platform:/, "");
-        const encrypted = value !== null && typeof value === "object" && "secure" in value;
-        values[key] = encrypted ? `made-up-${key}-0123456789abcdef0123456789abcdef` : value;
-        if (encrypted) {
-            secrets.push(key);
+        if (value !== null && typeof value === "object" && "secure" in value) {
+            encrypted.push(key);
+        } else {
+            values[key] = value;
         }
     }
-    return { values, secrets };
+    // The runners' tokens are set by the operator, not committed: made up here like the encrypted keys.
+    const secrets = demoSecrets(values, encrypted);
+    return { values: { ...values, ...secrets }, secrets: Object.keys(secrets) };
 }
 
 /** The mocks' monitor keeps every resource it was asked to register, by URN. */

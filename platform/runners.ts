@@ -1,0 +1,112 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+
+import {
+    GitLabRunner,
+    type GitLabRunnerArgs,
+    PodmanRunnerHost,
+    type PodmanRunnerHostArgs,
+    RunnerNamespace,
+} from "../components";
+import { REGISTRY_PUSH_PORT } from "../components/registry/private-registry/pod";
+import type { StackConfig } from "../config/load";
+import { argsOf } from "./args-of";
+
+/** What a stack's runners are, for its outputs: names and tags, never a token. */
+export interface RunnerOutputs {
+    readonly kubernetes?: {
+        readonly namespace: pulumi.Output<string>;
+        readonly deployment: pulumi.Output<string>;
+        readonly serviceAccount: pulumi.Output<string>;
+        readonly tags: readonly string[];
+    };
+    readonly podmanHosts: Record<string, { readonly host: string; readonly tags: readonly string[] }>;
+}
+
+/** The TCP port a URL's scheme implies when it names none. */
+function portOf(url: string): number {
+    const parsed = new URL(url);
+    return parsed.port === "" ? (parsed.protocol === "http:" ? 80 : 443) : Number(parsed.port);
+}
+
+/** `host[:port]`, as the registry and cache settings are written. */
+function hostPort(server: string): number {
+    const port = /:(\d+)$/.exec(server)?.[1];
+    return port === undefined ? 443 : Number(port);
+}
+
+function kubernetesRunner(config: StackConfig, kubernetes: k8s.Provider): RunnerOutputs["kubernetes"] {
+    const { enabled, namespace, cache, quota, ...runner } = config.runners.kubernetes;
+    const token = config.secrets.runners.kubernetesToken;
+    const gitlabUrl = config.runners.gitlabUrl;
+    if (!enabled || token === undefined || gitlabUrl === undefined) {
+        return undefined;
+    }
+    const privateRegistry = config.privateRegistry.enabled ? config.privateRegistry : undefined;
+    const runnerNamespace = new RunnerNamespace(
+        "runners-ns",
+        {
+            namespace,
+            environment: config.environment,
+            gitlabPort: portOf(gitlabUrl),
+            registryNamespace: privateRegistry?.namespace,
+            registryPort: privateRegistry ? REGISTRY_PUSH_PORT : hostPort(config.registry.server),
+            cachePort: cache && hostPort(cache.serverAddress),
+            quota,
+            jobResources: runner.jobResources,
+        },
+        { provider: kubernetes },
+    );
+    const keys = config.secrets.runners.cache;
+    const gitlabRunner = new GitLabRunner(
+        "gitlab-runner",
+        {
+            ...argsOf<GitLabRunnerArgs>()(runner),
+            namespace: runnerNamespace.namespaceName,
+            gitlabUrl,
+            runnerToken: token,
+            ...(cache && keys
+                ? {
+                      cacheS3ServerAddress: cache.serverAddress,
+                      cacheS3BucketName: cache.bucketName,
+                      cacheS3AccessKey: keys.accessKey,
+                      cacheS3SecretKey: keys.secretKey,
+                  }
+                : {}),
+        },
+        { provider: kubernetes },
+    );
+    return {
+        namespace: runnerNamespace.namespaceName,
+        deployment: gitlabRunner.deployment.metadata.name,
+        serviceAccount: gitlabRunner.serviceAccount.metadata.name,
+        tags: runner.tags,
+    };
+}
+
+function podmanHosts(config: StackConfig): RunnerOutputs["podmanHosts"] {
+    const { gitlabUrl } = config.runners;
+    const privateKey = config.secrets.runners.podmanSshPrivateKey;
+    const outputs: Record<string, { host: string; tags: readonly string[] }> = {};
+    if (gitlabUrl === undefined || privateKey === undefined) {
+        return outputs;
+    }
+    for (const { name, ...host } of config.runners.podmanHosts) {
+        new PodmanRunnerHost(`podman-${name}`, {
+            ...argsOf<PodmanRunnerHostArgs>()(host),
+            gitlabUrl,
+            privateKey,
+            runnerToken: config.secrets.runners.podmanTokens[name] as pulumi.Output<string>,
+        });
+        outputs[name] = { host: host.host, tags: host.tags };
+    }
+    return outputs;
+}
+
+/**
+ * The stack's CI runners: the Kubernetes executor in a namespace of its own, and the Podman hosts
+ * over SSH. Each has its own token, created by the operator in GitLab.
+ */
+export function createRunners(config: StackConfig, kubernetes: k8s.Provider): RunnerOutputs {
+    return { kubernetes: kubernetesRunner(config, kubernetes), podmanHosts: podmanHosts(config) };
+}
