@@ -3,10 +3,15 @@
  * explicit list, so a helper exported for the package's own use never becomes API by accident.
  */
 export {
+    ApplicationRepository,
+    type ApplicationRepositoryArgs,
+    type DeployWorkflowApp,
+    type DeployWorkflowOptions,
     GITHUB_ENVIRONMENTS,
     type GitHubEnvironment,
     GitHubRepositorySettings,
     type GitHubRepositorySettingsArgs,
+    renderDeployWorkflow,
 } from "./github";
 export { EnvironmentNamespace, type EnvironmentNamespaceArgs, restrictedPodSecurityLabels } from "./platform";
 export {

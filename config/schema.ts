@@ -17,6 +17,7 @@ import {
 } from "../components/shared/defaults";
 import { DERIVED_NAMES, NAME_RULES, nameAndAppProblem, type NamedComponent } from "../components/shared/names";
 import { isCidr, isCron, isDnsLabel, isQuantity, isRegistryUser } from "../components/shared/validators";
+import { applicationRules, applicationsSchema } from "./applications";
 
 /**
  * The schema of every stack config key of the `cicd-platform` project. Pure: no Pulumi calls, so
@@ -506,9 +507,11 @@ export const stackConfigSchema = z
         privateRegistry: privateRegistrySchema.default(privateRegistrySchema.parse({})),
         kubernetes: kubernetesSchema.default({}),
         runners: runnersSchema.default(runnersSchema.parse({})),
+        applications: applicationsSchema.default(applicationsSchema.parse({})),
     })
     .superRefine((config, ctx) => {
         runnerRules(config, ctx);
+        applicationRules(config, ctx);
         if (config.environment === "production") {
             config.apps.forEach((app, index) => {
                 if (app.replicas < 2) {

@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 import { EnvironmentNamespace } from "../components";
 import type { StackConfig } from "../config/load";
+import { createApplications } from "./applications";
 import { createGitHub } from "./github";
 import { createRegistries } from "./registry";
 import { createBlueGreenRelease, createCanaryReleases } from "./releases";
@@ -44,6 +45,7 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
     );
     const gh = createGitHub(config);
     const registries = createRegistries(config, kubernetes, apps, gh);
+    createApplications(config, gh, registries);
     const target = {
         kubernetes,
         namespace: apps,

@@ -136,3 +136,16 @@ export const RUNNER_NAMESPACE_DEFAULTS = {
     apiServerPorts: [443, 6443] as readonly number[],
     podSecurityVersion: "latest",
 } as const;
+
+/** Application repositories the platform writes a deploy workflow and environments into. */
+export const APPLICATION_DEFAULTS = {
+    enabled: false,
+    /** Off unless a stack asks: one stack per application repository owns its workflow file. */
+    manageWorkflowFile: false,
+    workflowPath: ".github/workflows/deploy.yml",
+    branch: "main",
+    runnerLabels: ["self-hosted", "podman", "rootless"] as readonly string[],
+    containerfile: "Containerfile",
+    context: ".",
+    testCommand: "npm test",
+} as const;

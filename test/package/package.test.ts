@@ -159,6 +159,7 @@ describe("the npm package", { timeout: 600_000 }, () => {
             dir,
         );
         assert.deepEqual(JSON.parse(exported), [
+            "ApplicationRepository",
             "BlueGreenRelease",
             "CanaryRelease",
             "DEFAULT_UID",
@@ -174,6 +175,7 @@ describe("the npm package", { timeout: 600_000 }, () => {
             "RunnerNamespace",
             "WeightedUpstream",
             "canaryReplicas",
+            "renderDeployWorkflow",
             "renderHtpasswd",
             "renderKubernetesRunnerConfig",
             "renderNginxConfig",
