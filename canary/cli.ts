@@ -1,17 +1,20 @@
 /**
  * `npm run canary -- promote --stack <s> --app <name> --image-version <v2> [options]`
+ * `npm run canary -- switch --stack <s> --release <name> --to <blue|green> [options]` (switch-command.ts)
  *
- * Exit codes: 0 promoted, 3 rolled back, 4 interrupted (rolled back or held, as printed),
- * 1 error, 2 usage error.
+ * Exit codes: 0 promoted (switched), 3 rolled back (switched back), 4 interrupted (rolled back or
+ * held, as printed), 1 error, 2 usage error.
  */
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import { EXIT_CODES, type InterruptPolicy, runCanary } from "./controller";
+import { listenForInterrupt } from "./interrupt";
 import { PrometheusCanaryMetrics, PrometheusClient } from "./prometheus";
 import { writeReport } from "./report";
 import { openStack, StackDriver } from "./stack-driver";
+import { parseSwitchCommandLine, runSwitchCommand, SWITCH_USAGE } from "./switch-command";
 
 export const USAGE = `usage: canary promote --stack <stack> --app <name> --image-version <tag> [options]
 
@@ -24,13 +27,16 @@ the Pulumi Automation API, analysing Prometheus between steps; promotes it or ro
   --image <repo:tag>         instead of --image-version; the repository must be the app's image
   --prometheus <url>         Prometheus base URL (default $PROMETHEUS_URL or http://127.0.0.1:9090)
   --report <file.md>         Markdown report (+ .svg chart beside it); default in the temp dir
+  --json-out <file.json>     the same as JSON: every window, every check with its query
   --work-dir <dir>           directory of Pulumi.yaml (default .)
   --interval-seconds <n>     analysis window, overrides canary.analysis.intervalSeconds (not written)
   --on-interrupt <what>      rollback (default) or hold: what Ctrl-C/SIGTERM leaves behind
   --query-timeout-ms <n>     timeout of one Prometheus query (default 5000)
   -h, --help                 this text
 
-exit codes: 0 promoted, 3 rolled back, 4 interrupted, 1 error, 2 usage error`;
+exit codes: 0 promoted, 3 rolled back, 4 interrupted, 1 error, 2 usage error
+
+${SWITCH_USAGE}`;
 
 export class UsageError extends Error {
     override readonly name = "UsageError";
@@ -44,6 +50,7 @@ export interface PromoteArgs {
     readonly imageRepository?: string;
     readonly prometheus: string;
     readonly report?: string;
+    readonly jsonOut?: string;
     readonly workDir: string;
     readonly intervalSeconds?: number;
     readonly onInterrupt: InterruptPolicy;
@@ -90,6 +97,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
                 image: { type: "string" },
                 prometheus: { type: "string" },
                 report: { type: "string" },
+                "json-out": { type: "string" },
                 "work-dir": { type: "string" },
                 "interval-seconds": { type: "string" },
                 "on-interrupt": { type: "string" },
@@ -105,10 +113,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         return "help";
     }
     if (positionals.length === 0) {
-        throw new UsageError("missing command: promote");
+        throw new UsageError("missing command: promote or switch");
     }
     if (positionals[0] !== "promote" || positionals.length > 1) {
-        throw new UsageError(`unknown command "${positionals.join(" ")}" (the command is: promote)`);
+        throw new UsageError(`unknown command "${positionals.join(" ")}" (the commands are: promote, switch)`);
     }
     for (const flag of ["stack", "app"] as const) {
         if (values[flag] === undefined || values[flag] === "") {
@@ -145,6 +153,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         ...(imageRepository === undefined ? {} : { imageRepository }),
         prometheus,
         ...(values.report === undefined ? {} : { report: values.report }),
+        ...(values["json-out"] === undefined ? {} : { jsonOut: values["json-out"] }),
         workDir: resolve(values["work-dir"] ?? "."),
         ...(values["interval-seconds"] === undefined
             ? {}
@@ -169,6 +178,19 @@ const defaultIO: CliIO = {
 };
 
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+    if (argv[0] === "switch") {
+        let switchArgs;
+        try {
+            switchArgs = parseSwitchCommandLine(argv, io.env, (message) => new UsageError(message));
+        } catch (error) {
+            if (error instanceof UsageError) {
+                io.err(`canary: ${error.message}\n\n${SWITCH_USAGE}`);
+                return EXIT_CODES.usage;
+            }
+            throw error;
+        }
+        return runSwitchCommand(switchArgs, { out: io.out, err: io.err, signals: io.signals ?? process });
+    }
     let args: PromoteArgs | "help";
     try {
         args = parseCommandLine(argv, io.env);
@@ -194,24 +216,11 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         return EXIT_CODES.error;
     }
 
-    const interrupt = new AbortController();
-    const signals = io.signals ?? process;
-    let signalCount = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-        signalCount++;
-        if (signalCount === 1) {
-            io.err(
-                `[canary] ${signal}: letting the running step finish, then ` +
-                    (args.onInterrupt === "hold" ? "holding at the last completed step" : "rolling back") +
-                    " (the stack stays consistent)",
-            );
-            interrupt.abort();
-        } else {
-            io.err(`[canary] ${signal} again: still finishing; stopping now would leave the stack half-way`);
-        }
-    };
-    signals.on("SIGINT", onSignal);
-    signals.on("SIGTERM", onSignal);
+    const interrupt = listenForInterrupt(
+        io.signals ?? process,
+        io.err,
+        args.onInterrupt === "hold" ? "holding at the last completed step" : "rolling back",
+    );
     try {
         const driver = new StackDriver(opened.stack, {
             app: args.app,
@@ -246,13 +255,15 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
         }
         const reportPath =
             args.report ?? join(tmpdir(), `canary-${args.stack.replace(/[^\w.-]/g, "_")}-${args.app}-${Date.now()}.md`);
-        const written = await writeReport(result, reportPath);
-        io.out(`[canary] report: ${written.markdown} (chart ${written.chart})`);
+        const written = await writeReport(result, reportPath, args.jsonOut);
+        io.out(
+            `[canary] report: ${written.markdown} (chart ${written.chart}` +
+                `${written.json === undefined ? "" : `, JSON ${written.json}`})`,
+        );
         io.out(`[canary] CI job summary: cat '${written.markdown}' >> "$GITHUB_STEP_SUMMARY"`);
         return result.exitCode;
     } finally {
-        signals.off("SIGINT", onSignal);
-        signals.off("SIGTERM", onSignal);
+        interrupt.dispose();
         await opened.dispose();
     }
 }

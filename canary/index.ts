@@ -1,8 +1,13 @@
-/** The canary library: analysis, Prometheus, the stack driver, the controller loop and the report. */
+/** The canary library: analysis, Prometheus, the stack drivers, the controllers (canary and blue-green switch) and the reports. */
 export * from "./analysis";
+export * from "./blue-green-driver";
+export * from "./blue-green-switch";
 export * from "./controller";
 export * from "./line-diff";
 export * from "./prometheus";
 export * from "./report";
 export * from "./stack-driver";
+export * from "./switch-report";
+export * from "./switch-types";
+export * from "./traffic-split";
 export { main as runCanaryCli, parseCommandLine, splitImage, USAGE, UsageError } from "./cli";

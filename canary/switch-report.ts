@@ -1,0 +1,106 @@
+/**
+ * The report of one blue-green switch: Markdown (outcome, the watch windows, the timeline of ups,
+ * the decision record, the stack-file lines that changed) and optionally JSON. Its first line is the
+ * hidden marker by which `npm run preview:comment` / `preview:note` update one comment per stack and
+ * release in place.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+
+import { markerLine } from "../preview-summary/comment-marker";
+import { formatRatio, formatSeconds } from "./analysis";
+import { decisionRecordLines, escapeMarkdown, seconds } from "./decision-record";
+import { renderJson } from "./report";
+import type { SwitchResult } from "./switch-types";
+
+export const SWITCH_MARKER_PREFIX = "cicd-platform-switch";
+
+const TITLE: Record<SwitchResult["outcome"], string> = {
+    switched: "switched",
+    "switched-back": "switched back",
+    error: "error",
+    interrupted: "interrupted",
+};
+
+export function renderSwitchMarkdown(result: SwitchResult): string {
+    const plan = result.plan;
+    const lines: string[] = [];
+    if (plan) {
+        lines.push(markerLine(SWITCH_MARKER_PREFIX, plan.stack, plan.release));
+        lines.push(
+            `# Blue-green ${plan.release} ${plan.from} (${plan.fromVersion}) → ${plan.to} (${plan.toVersion}): ${TITLE[result.outcome]}`,
+            "",
+            `Stack \`${plan.stack}\`; watch ${plan.watch.seconds}s: 5xx ratio ≤ ${formatRatio(plan.watch.maxErrorRatio)}, ` +
+                `p95 ≤ ${formatSeconds(plan.watch.maxP95Seconds)}, ≥ ${plan.watch.minRequests} requests, ` +
+                `≤ ${plan.watch.maxNoDataIntervals} windows without data; drain ${plan.watch.drainSeconds}s` +
+                (plan.idleReplicasAfter === undefined
+                    ? "; the idle colour keeps its replicas (idleReplicas unset)."
+                    : `, then the idle colour down to ${plan.idleReplicasAfter} replicas.`),
+        );
+    } else {
+        lines.push(`# Blue-green switch: ${TITLE[result.outcome]}`);
+    }
+    lines.push(
+        "",
+        `**Outcome:** ${TITLE[result.outcome]} (exit code ${result.exitCode}): ${escapeMarkdown(result.message)}`,
+        "",
+        `**Now serving:** ${result.state}`,
+        "",
+        `Duration ${seconds(result.finishedAt - result.startedAt)}.`,
+        "",
+    );
+    if (result.events.length > 0) {
+        lines.push("## Timeline", "", "| at | what |", "| ---: | --- |");
+        lines.push(...result.events.map((e) => `| ${seconds(e.at)} | ${e.what} |`), "");
+    }
+    if (result.windows.length > 0) {
+        lines.push(
+            "## Watch",
+            "",
+            "| window | requests | 5xx ratio | p95 | decision | next |",
+            "| ---: | ---: | ---: | ---: | --- | --- |",
+        );
+        for (const w of result.windows) {
+            const v = w.verdict;
+            lines.push(
+                `| ${w.attempt} | ${v.canaryRequests === null ? "n/a" : v.canaryRequests.toFixed(0)} | ` +
+                    `${formatRatio(v.canaryRatio)} | ${formatSeconds(v.p95Seconds)} | ` +
+                    `${v.decision}${v.decision === "pass" ? "" : `: ${escapeMarkdown(v.reasons.join("; "))}`} | ${w.action} |`,
+            );
+        }
+        lines.push("", ...decisionRecordLines(result.windows));
+    }
+    const change = result.configChange;
+    lines.push("## Stack config changed", "");
+    if (change === undefined || change.diff.length === 0) {
+        lines.push("No lines changed.");
+    } else {
+        lines.push(
+            `\`${basename(change.file)}\` now describes exactly what runs. Commit it, or the next \`pulumi up\` ` +
+                "from the repository would undo it:",
+            "",
+            "```diff",
+            ...change.diff,
+            "```",
+        );
+    }
+    lines.push("");
+    return lines.join("\n");
+}
+
+export async function writeSwitchReport(
+    result: SwitchResult,
+    reportPath: string,
+    jsonOut?: string,
+): Promise<{ markdown: string; json?: string }> {
+    const markdown = resolve(reportPath);
+    await mkdir(dirname(markdown), { recursive: true });
+    await writeFile(markdown, renderSwitchMarkdown(result));
+    if (jsonOut === undefined) {
+        return { markdown };
+    }
+    const json = resolve(jsonOut);
+    await mkdir(dirname(json), { recursive: true });
+    await writeFile(json, renderJson("switch", result));
+    return { markdown, json };
+}
