@@ -5,6 +5,10 @@
  * `glrt-` token, a JSON map of host tokens, a private key block) and is assembled at run time, so
  * secret scanners do not flag the repository.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+
 import { parsePlainConfig, requiredSecrets, type SecretKey } from "../../config/schema";
 
 const KEY_KIND = ["OPENSSH", "PRIVATE", "KEY"].join(" ");
@@ -49,4 +53,29 @@ export function demoSecrets(
         }
     };
     return Object.fromEntries([...keys].map((key) => [key, value(key)]));
+}
+
+/**
+ * A committed stack's config as the program sees it (project prefix stripped), with made-up values
+ * for every secret it needs; `secrets` lists those keys, to be marked secret.
+ */
+export function committedStackConfig(
+    stack: string,
+    tag = "made-up",
+): { values: Record<string, unknown>; secrets: string[] } {
+    const file = join(__dirname, "..", "..", `Pulumi.${stack}.yaml`);
+    const doc = parseYaml(readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+    const values: Record<string, unknown> = {};
+    const encrypted: string[] = [];
+    for (const [full, value] of Object.entries(doc.config)) {
+        const key = full.replace(/^cicd-platform:/, "");
+        if (value !== null && typeof value === "object" && "secure" in value) {
+            encrypted.push(key);
+        } else {
+            values[key] = value;
+        }
+    }
+    // The runners' tokens are set by the operator, not committed: made up here like the encrypted keys.
+    const secrets = demoSecrets(values, encrypted, tag);
+    return { values: { ...values, ...secrets }, secrets: Object.keys(secrets) };
 }

@@ -5,35 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram, settle } from "./harness";
-import { demoSecrets } from "./stack-secrets";
+import { committedStackConfig } from "./stack-secrets";
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { parse as parseYaml } from "yaml";
-
-const ROOT = join(__dirname, "..", "..");
-
-/** The stack file's config as a program sees it, with made-up values for its encrypted keys. */
-function stackConfig(stack: string): { values: Record<string, unknown>; secrets: string[] } {
-    const doc = parseYaml(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-        config: Record<string, unknown>;
-    };
-    const values: Record<string, unknown> = {};
-    const encrypted: string[] = [];
-    for (const [full, value] of Object.entries(doc.config)) {
-        const key = full.replace(/^cicd-platform:/, "");
-        if (value !== null && typeof value === "object" && "secure" in value) {
-            encrypted.push(key);
-        } else {
-            values[key] = value;
-        }
-    }
-    // The runners' tokens are set by the operator, not committed: made up here like the encrypted keys.
-    const secrets = demoSecrets(values, encrypted);
-    return { values: { ...values, ...secrets }, secrets: Object.keys(secrets) };
-}
 
 /** The mocks' monitor keeps every resource it was asked to register, by URN. */
 function monitorResources(): Map<string, unknown> {
