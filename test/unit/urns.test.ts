@@ -24,7 +24,7 @@ describe("URNs of the committed stacks", { concurrency: 1 }, () => {
         it(`${stack}: the same URNs as before, none added, none lost`, async () => {
             await settle();
             monitorResources().clear();
-            const { values, secrets } = stackConfig(stack);
+            const { values, secrets } = committedStackConfig(stack);
             runProgram(values, secrets);
             await settle();
             const created = [...monitorResources().keys()].sort();
