@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 
 import { ROOT, run, type Run } from "./tools";
 
@@ -113,7 +113,7 @@ export interface JobRunner {
  * gitlab-ci-local with a private HOME and a private containers storage, so no host state leaks into
  * a job and no job leaves images in the host's storage.
  */
-export function jobRunner(gitlabCiLocal: string, scratch: string): JobRunner {
+export function jobRunner(gitlabCiLocal: string, scratch: string, extraPath: readonly string[] = []): JobRunner {
     const home = join(scratch, "home");
     const storage = join(scratch, "containers");
     mkdirSync(home, { recursive: true });
@@ -124,7 +124,7 @@ export function jobRunner(gitlabCiLocal: string, scratch: string): JobRunner {
         `[storage]\ndriver = "vfs"\ngraphroot = "${storage}/graph"\nrunroot = "${storage}/run"\n`,
     );
     const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
+        PATH: [...extraPath, process.env.PATH ?? "/usr/bin:/bin"].join(delimiter),
         HOME: home,
         LANG: "C.UTF-8",
         CONTAINERS_STORAGE_CONF: storageConf,
