@@ -121,6 +121,9 @@ export const resourcesSchema = strict({
     memoryRequest: quantity.optional(),
     cpuLimit: quantity.optional(),
     memoryLimit: quantity.optional(),
+    ephemeralStorageRequest: quantity.optional(),
+    ephemeralStorageLimit: quantity.optional(),
+    tmpSizeLimit: quantity.optional(),
 });
 
 export const ENVIRONMENTS = ["local", "staging", "production"] as const;

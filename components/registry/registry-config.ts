@@ -41,6 +41,11 @@ export interface RegistryConfigOptions {
     readonly healthCheckIntervalSeconds?: number;
     /** `health.storagedriver.threshold`: failed checks before the process reports unhealthy. @default 3 */
     readonly healthCheckThreshold?: number;
+    /**
+     * `http.draintimeout`, seconds: on SIGTERM, requests in flight get this long to finish before
+     * the process exits. @default undefined: the process exits at once
+     */
+    readonly drainTimeoutSeconds?: number;
 }
 
 type Yaml = string | number | boolean | readonly Yaml[] | { readonly [key: string]: Yaml | undefined };
@@ -115,6 +120,7 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         http: {
             addr: options.addr,
             secret: options.httpSecret,
+            draintimeout: options.drainTimeoutSeconds === undefined ? undefined : `${options.drainTimeoutSeconds}s`,
             headers: { "X-Content-Type-Options": ["nosniff"] },
             tls:
                 options.tlsCertificatePath !== undefined && options.tlsKeyPath !== undefined
@@ -154,12 +160,19 @@ export interface RegistryPairOptions {
  * which serves the same storage and has no handler for any write method. The push process
  * knows only the push user; the pull process knows only the pull user.
  */
-export function renderRegistryConfigPair(options: RegistryPairOptions): { push: string; pull: string } {
+export function renderRegistryConfigPair(options: RegistryPairOptions): {
+    push: string;
+    pull: string;
+    /** The writer's config in read-only maintenance mode, which it serves while garbage collection runs. */
+    pushReadOnly: string;
+} {
     const deleteEnabled = options.deleteEnabled ?? false;
     // Blobs only ever disappear through API deletes or garbage collection; without both, a
     // descriptor cache can never go stale and saves a storage stat per request.
     const blobDescriptorCache = !deleteEnabled && options.garbageCollection !== true;
     const common = {
+        // The writer is restarted read-only for each collection: let its uploads in flight finish.
+        drainTimeoutSeconds: options.garbageCollection === true ? 10 : undefined,
         rootDirectory: options.rootDirectory,
         httpSecret: options.httpSecret,
         tlsCertificatePath: options.tlsCertificatePath,
@@ -167,14 +180,15 @@ export function renderRegistryConfigPair(options: RegistryPairOptions): { push: 
         logLevel: options.logLevel,
         blobDescriptorCache,
     };
+    const push = {
+        ...common,
+        addr: options.pushAddr,
+        htpasswdPath: options.pushHtpasswdPath,
+        deleteEnabled,
+    };
     return {
-        push: renderRegistryConfig({
-            ...common,
-            addr: options.pushAddr,
-            htpasswdPath: options.pushHtpasswdPath,
-            deleteEnabled,
-            readOnly: false,
-        }),
+        push: renderRegistryConfig({ ...push, readOnly: false }),
+        pushReadOnly: renderRegistryConfig({ ...push, readOnly: true }),
         pull: renderRegistryConfig({
             ...common,
             addr: options.pullAddr,

@@ -6,11 +6,18 @@ import {
     type ContainerResources,
     httpProbes,
     imageRef,
+    type ImagePullPolicy,
+    type ProbeTuning,
     prometheusScrapeAnnotations,
+    pullPolicyFor,
     pullSecretRefs,
+    replicaSpread,
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
+    SPREAD_WAIVER,
+    type SpreadSettings,
+    tmpVolume,
     versionLabel,
 } from "../shared/workload";
 import { type TrackName, trackObjectName } from "../shared/names";
@@ -35,6 +42,10 @@ export interface AppTrackArgs {
     readonly healthPath: pulumi.Input<string>;
     readonly metricsPath: pulumi.Input<string>;
     readonly resources?: ContainerResources;
+    readonly probes?: ProbeTuning;
+    readonly spread?: SpreadSettings;
+    /** @default by reference: IfNotPresent for a digest, Always for a tag */
+    readonly imagePullPolicy?: ImagePullPolicy;
     readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
     /** Create a PodDisruptionBudget allowing one pod down at a time. */
     readonly disruptionBudget: boolean;
@@ -60,11 +71,12 @@ export function createAppTrack(parent: pulumi.Resource, childName: string, args:
     const labels = { ...commonLabels(args.app, "app"), ...selector };
     const podLabels = { ...labels, version: versionLabel(args.version) };
     const fullName = trackObjectName(args.app, args.track);
+    const image = imageRef(args.image, args.version);
 
     const deployment = new k8s.apps.v1.Deployment(
         childName,
         {
-            metadata: { name: fullName, namespace: args.namespace, labels },
+            metadata: { name: fullName, namespace: args.namespace, labels, annotations: SPREAD_WAIVER },
             spec: {
                 replicas: args.replicas,
                 selector: { matchLabels: selector },
@@ -78,10 +90,12 @@ export function createAppTrack(parent: pulumi.Resource, childName: string, args:
                         automountServiceAccountToken: false,
                         securityContext: restrictedPodSecurityContext(),
                         imagePullSecrets: pullSecretRefs(args.imagePullSecrets),
+                        ...replicaSpread(selector, args.replicas, args.spread),
                         containers: [
                             {
                                 name: "app",
-                                image: imageRef(args.image, args.version),
+                                image,
+                                imagePullPolicy: pullPolicyFor(image, args.imagePullPolicy),
                                 ports: [{ name: "http", containerPort: args.containerPort }],
                                 env: [
                                     { name: "APP_TRACK", value: args.track },
@@ -89,11 +103,11 @@ export function createAppTrack(parent: pulumi.Resource, childName: string, args:
                                 ],
                                 securityContext: restrictedContainerSecurityContext(),
                                 resources: resourceRequirements(args.resources),
-                                ...httpProbes(args.containerPort, args.healthPath),
+                                ...httpProbes(args.containerPort, args.healthPath, args.probes),
                                 volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                             },
                         ],
-                        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                        volumes: [tmpVolume(args.resources)],
                     },
                 },
             },

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 import { WORKLOAD_DEFAULTS } from "../shared/defaults";
-import type { ContainerResources } from "../shared/workload";
+import type { ContainerResources, ImagePullPolicy, ProbeTuning, SpreadSettings } from "../shared/workload";
 import type { AppTrackArgs } from "./app-track";
 
 /** What every release of an application needs, whatever its strategy (canary or blue-green). */
@@ -22,8 +22,17 @@ export interface AppWorkloadArgs {
     readonly healthPath?: pulumi.Input<string>;
     /** Path Prometheus scrapes on `containerPort`. @default "/metrics" */
     readonly metricsPath?: pulumi.Input<string>;
-    /** Application container resources. @default requests 100m/128Mi, limits 500m/256Mi */
+    /**
+     * Application container resources.
+     * @default requests 100m/128Mi/64Mi ephemeral, limits 500m/256Mi/512Mi ephemeral, /tmp 64Mi
+     */
     readonly resources?: ContainerResources;
+    /** Probe periods and thresholds (readiness on `healthPath`, liveness a TCP check). @default PROBE_DEFAULTS */
+    readonly probes?: ProbeTuning;
+    /** How replicas are spread over nodes (from two replicas on). @default one node key, skew 1, ScheduleAnyway */
+    readonly spread?: SpreadSettings;
+    /** @default by reference: IfNotPresent for a `sha256:` digest, Always for a tag */
+    readonly imagePullPolicy?: ImagePullPolicy;
     /** Names of `kubernetes.io/dockerconfigjson` Secrets in the namespace. */
     readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -47,6 +56,9 @@ export function resolveWorkload(name: string, args: AppWorkloadArgs): ResolvedWo
         healthPath: args.healthPath ?? WORKLOAD_DEFAULTS.healthPath,
         metricsPath: args.metricsPath ?? WORKLOAD_DEFAULTS.metricsPath,
         resources: args.resources,
+        probes: args.probes,
+        spread: args.spread,
+        imagePullPolicy: args.imagePullPolicy,
         imagePullSecrets: args.imagePullSecrets,
         disruptionBudget: true,
         service: true,

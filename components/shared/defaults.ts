@@ -13,12 +13,39 @@ export const WORKLOAD_DEFAULTS = {
     metricsPath: "/metrics",
 } as const;
 
-/** CPU and memory of an application container. */
+/**
+ * CPU, memory and ephemeral storage of an application container, and the size of its `/tmp`. The
+ * ephemeral-storage limit covers `/tmp` and the container's logs (the kubelet keeps up to 50Mi).
+ */
 export const APP_RESOURCES = {
     cpuRequest: "100m",
     memoryRequest: "128Mi",
     cpuLimit: "500m",
     memoryLimit: "256Mi",
+    ephemeralStorageRequest: "64Mi",
+    ephemeralStorageLimit: "512Mi",
+    tmpSizeLimit: "64Mi",
+} as const;
+
+/**
+ * Readiness decides whether a pod gets traffic and reacts fast; liveness restarts a pod only when
+ * its process stopped accepting connections for a minute, so an overloaded pod that is merely not
+ * ready is left to recover instead of being killed.
+ */
+export const PROBE_DEFAULTS = {
+    readinessPeriodSeconds: 5,
+    readinessFailureThreshold: 3,
+    livenessPeriodSeconds: 10,
+    livenessFailureThreshold: 6,
+    livenessTimeoutSeconds: 5,
+    livenessInitialDelaySeconds: 10,
+} as const;
+
+/** How replicas of one workload are spread: at most one more per node than on any other. */
+export const SPREAD_DEFAULTS = {
+    topologyKey: "kubernetes.io/hostname",
+    maxSkew: 1,
+    whenUnsatisfiable: "ScheduleAnyway",
 } as const;
 
 /** The nginx weighted upstream's per-server tuning. */

@@ -10,10 +10,17 @@ import {
     commonLabels,
     type ContainerResources,
     httpProbes,
+    type ImagePullPolicy,
+    type ProbeTuning,
+    pullPolicyFor,
     pullSecretRefs,
+    replicaSpread,
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
+    SPREAD_WAIVER,
+    type SpreadSettings,
+    tmpVolume,
 } from "../shared/workload";
 
 export interface WeightedUpstreamArgs extends UpstreamTuning<pulumi.Input<number>> {
@@ -35,8 +42,14 @@ export interface WeightedUpstreamArgs extends UpstreamTuning<pulumi.Input<number
     readonly containerPort?: number;
     /** Port of the router Service. @default 80 */
     readonly servicePort?: pulumi.Input<number>;
-    /** Container resources. @default requests 50m/64Mi, limits 250m/128Mi */
+    /** Container resources. @default requests 50m/64Mi/64Mi ephemeral, limits 250m/128Mi/512Mi ephemeral */
     readonly resources?: ContainerResources;
+    /** Probe periods and thresholds (readiness on `/healthz`, liveness a TCP check). @default PROBE_DEFAULTS */
+    readonly probes?: ProbeTuning;
+    /** How the router replicas are spread over nodes. @default one node key, skew 1, ScheduleAnyway */
+    readonly spread?: SpreadSettings;
+    /** @default by reference: IfNotPresent for a digest, Always for a tag */
+    readonly imagePullPolicy?: ImagePullPolicy;
     /** Names of `kubernetes.io/dockerconfigjson` Secrets for pulling the nginx image. */
     readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -98,12 +111,14 @@ export class WeightedUpstream extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const replicas = args.replicas ?? ROUTER_DEFAULTS.replicas;
+        const image = args.image ?? ROUTER_DEFAULTS.image;
         const deployment = new k8s.apps.v1.Deployment(
             name,
             {
-                metadata: { namespace: args.namespace, labels },
+                metadata: { namespace: args.namespace, labels, annotations: SPREAD_WAIVER },
                 spec: {
-                    replicas: args.replicas ?? ROUTER_DEFAULTS.replicas,
+                    replicas,
                     selector: { matchLabels: selector },
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
                     template: {
@@ -113,10 +128,12 @@ export class WeightedUpstream extends pulumi.ComponentResource {
                             securityContext: restrictedPodSecurityContext(),
                             imagePullSecrets: pullSecretRefs(args.imagePullSecrets),
                             terminationGracePeriodSeconds: 30,
+                            ...replicaSpread(selector, replicas, args.spread),
                             containers: [
                                 {
                                     name: "nginx",
-                                    image: args.image ?? ROUTER_DEFAULTS.image,
+                                    image,
+                                    imagePullPolicy: pullPolicyFor(image, args.imagePullPolicy),
                                     command: ["nginx", "-c", "/etc/nginx/weighted/nginx.conf", "-g", "daemon off;"],
                                     ports: [{ name: "http", containerPort }],
                                     securityContext: restrictedContainerSecurityContext(),
@@ -128,7 +145,7 @@ export class WeightedUpstream extends pulumi.ComponentResource {
                                             memoryLimit: "128Mi",
                                         },
                                     ),
-                                    ...httpProbes(containerPort, "/healthz"),
+                                    ...httpProbes(containerPort, "/healthz", args.probes),
                                     // Endpoints lag pod termination; keep serving until removed from them.
                                     lifecycle: { preStop: { exec: { command: ["sleep", "5"] } } },
                                     volumeMounts: [
@@ -139,7 +156,7 @@ export class WeightedUpstream extends pulumi.ComponentResource {
                             ],
                             volumes: [
                                 { name: "config", configMap: { name: configMap.metadata.name } },
-                                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                                tmpVolume(args.resources),
                             ],
                         },
                     },

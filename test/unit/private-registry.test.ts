@@ -8,6 +8,7 @@ import * as bcrypt from "bcryptjs";
 import { parse } from "yaml";
 
 import { PrivateRegistry, type PrivateRegistryArgs } from "../../components/registry/private-registry";
+import { COLLECTOR_SCRIPT, WRITER_SUPERVISOR_SCRIPT } from "../../components/registry/private-registry/gc";
 import { deterministicBcryptSalt, htpasswdEntry } from "../../components/registry/htpasswd";
 import { garbageCollectCommand, renderRegistryConfig } from "../../components/registry/registry-config";
 
@@ -178,7 +179,9 @@ describe("PrivateRegistry", () => {
             assert.deepEqual(c.ports, [{ name: role, containerPort: port, protocol: "TCP" }]);
             assert.deepEqual(c.securityContext, RESTRICTED_CONTAINER);
             assert.deepEqual(get(c, "readinessProbe", "httpGet"), { path: "/", port, scheme: "HTTP" });
-            assert.deepEqual(get(c, "livenessProbe", "httpGet"), { path: "/", port, scheme: "HTTP" });
+            // Liveness only asks whether the process listens: a storage outage must not restart it.
+            assert.deepEqual(get(c, "livenessProbe", "tcpSocket"), { port });
+            assert.equal(c.imagePullPolicy, "Always", "a tag is pulled every start");
             assert.ok(get(c, "resources", "limits", "memory"));
             assert.deepEqual(get(c, "env", 0), {
                 name: "REGISTRY_HTTP_SECRET",
@@ -299,6 +302,26 @@ describe("PrivateRegistry", () => {
         assert.deepEqual(get(pull, "http", "tls"), { certificate: "/certs/tls.crt", key: "/certs/tls.key" });
 
         const spec = podSpec(byName(DEPLOYMENT, "reg"));
+        // With garbage collection the writer runs under its supervisor, which serves the read-only
+        // config while a collection runs; the reader is as before.
+        assert.deepEqual(containerNamed(spec, "push").command, [
+            "sh",
+            "-c",
+            WRITER_SUPERVISOR_SCRIPT,
+            "registry-writer",
+            "registry",
+            "/etc/docker/registry/config.yml",
+            "/etc/docker/registry/push-read-only.yml",
+            "/var/lib/registry/.maintenance",
+            "60",
+        ]);
+        assert.equal(containerNamed(spec, "push").args, undefined);
+        assert.deepEqual(containerNamed(spec, "pull").command, ["registry"]);
+        const configData = get(ofType("kubernetes:core/v1:ConfigMap")[0]?.inputs, "data") as Obj;
+        const readOnlyWriter = parse(configData["push-read-only.yml"] as string) as Obj;
+        assert.equal(get(readOnlyWriter, "storage", "maintenance", "readonly", "enabled"), true);
+        assert.equal(get(readOnlyWriter, "auth", "htpasswd", "path"), "/auth/htpasswd");
+        assert.equal(get(push, "http", "draintimeout"), "10s", "uploads in flight finish before the switch");
         for (const role of ["push", "pull"]) {
             const c = containerNamed(spec, role);
             assert.equal(get(c, "readinessProbe", "httpGet", "scheme"), "HTTPS");
@@ -352,21 +375,28 @@ describe("PrivateRegistry", () => {
         assert.deepEqual(gc.securityContext, RESTRICTED_POD);
         const gcContainer = containerNamed(gc, "garbage-collect");
         assert.deepEqual(gcContainer.command, [
-            "registry",
+            "sh",
+            "-c",
+            COLLECTOR_SCRIPT,
             "garbage-collect",
-            "--delete-untagged",
+            "registry",
             "/etc/docker/registry/config.yml",
+            "/var/lib/registry/.maintenance",
+            "120",
+            "--delete-untagged",
         ]);
         assert.deepEqual(gcContainer.securityContext, RESTRICTED_CONTAINER);
         assert.deepEqual(gc.initContainers, [
             {
                 name: "prepare",
                 image: "registry:2.8.3",
+                imagePullPolicy: "Always",
                 command: [
                     "mkdir",
                     "-p",
                     "/var/lib/registry/docker/registry/v2/repositories",
                     "/var/lib/registry/docker/registry/v2/blobs",
+                    "/var/lib/registry/.maintenance",
                 ],
                 securityContext: RESTRICTED_CONTAINER,
                 resources: gcContainer.resources,

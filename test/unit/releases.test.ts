@@ -39,8 +39,28 @@ function assertRestricted(deployment: { name: string; inputs: Obj }): void {
         assert.ok(get(container, "resources", "limits", "cpu"), `${deployment.name}: cpu limit`);
         assert.ok(get(container, "resources", "limits", "memory"), `${deployment.name}: memory limit`);
         assert.ok(get(container, "resources", "requests", "cpu"), `${deployment.name}: cpu request`);
+        assert.ok(get(container, "resources", "requests", "ephemeral-storage"), `${deployment.name}: disk request`);
+        assert.ok(get(container, "resources", "limits", "ephemeral-storage"), `${deployment.name}: disk limit`);
         assert.ok(get(container, "readinessProbe", "httpGet"), `${deployment.name}: readiness probe`);
-        assert.ok(get(container, "livenessProbe", "httpGet"), `${deployment.name}: liveness probe`);
+        // Liveness is the cheaper, more tolerant check: a TCP connect, with more failures allowed.
+        assert.ok(get(container, "livenessProbe", "tcpSocket"), `${deployment.name}: liveness probe`);
+        assert.notDeepEqual(container.livenessProbe, container.readinessProbe, `${deployment.name}: probes differ`);
+        assert.ok(
+            (get(container, "livenessProbe", "failureThreshold") as number) *
+                (get(container, "livenessProbe", "periodSeconds") as number) >
+                (get(container, "readinessProbe", "failureThreshold") as number) *
+                    (get(container, "readinessProbe", "periodSeconds") as number),
+            `${deployment.name}: liveness tolerates longer than readiness`,
+        );
+        assert.match(String(container.imagePullPolicy), /^(Always|IfNotPresent)$/, `${deployment.name}: pull policy`);
+    }
+    for (const volume of (get(spec, "volumes") as Obj[] | undefined) ?? []) {
+        if ("emptyDir" in volume) {
+            assert.ok(
+                get(volume, "emptyDir", "sizeLimit"),
+                `${deployment.name}: emptyDir ${String(volume.name)} sizeLimit`,
+            );
+        }
     }
     assert.equal(spec.automountServiceAccountToken, false);
 }

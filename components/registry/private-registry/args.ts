@@ -56,7 +56,8 @@ export interface PrivateRegistryArgs {
     readonly deleteEnabled?: boolean;
     /**
      * Cron schedule of `registry garbage-collect`, in the cluster's time zone, e.g. "0 3 * * 0".
-     * Pick a window without pushes: see the class documentation. @default undefined: no garbage collection
+     * Pushes during a run are refused (405) and succeed when retried after it: see the class
+     * documentation. @default undefined: no garbage collection
      */
     readonly garbageCollectSchedule?: string;
     /**

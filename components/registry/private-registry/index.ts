@@ -5,9 +5,9 @@ import { PRIVATE_REGISTRY_DEFAULTS as DEFAULTS } from "../../shared/defaults";
 import { NAME_SUFFIXES } from "../../shared/names";
 import { commonLabels, resourceRequirements } from "../../shared/workload";
 import type { PrivateRegistryArgs } from "./args";
-import { garbageCollectionCronJobArgs } from "./gc";
+import { garbageCollectionCronJobArgs, writerSupervisorCommand } from "./gc";
 import { registryEndpoint, registryNetworkPolicyArgs, registryServiceArgs } from "./network";
-import { htpasswdFile, registryConfigs, registryDeploymentArgs, type RegistrySpecContext } from "./pod";
+import { htpasswdFile, REGISTRY_PATHS, registryConfigs, registryDeploymentArgs, type RegistrySpecContext } from "./pod";
 import { validatePrivateRegistry } from "./validate";
 
 export type { PrivateRegistryArgs } from "./args";
@@ -29,8 +29,12 @@ export type { PrivateRegistryArgs } from "./args";
  *   the registry pod's node (ReadWriteOnce is per node, not per pod; ReadWriteOncePod would block it).
  *   With the registry pod down, the job cannot schedule and fails at its deadline;
  * - Distribution's collector is not safe against concurrent pushes: a layer uploaded during the
- *   mark phase whose manifest arrives later is swept, leaving a broken image. The component cannot
- *   pause CI, so schedule it in a window without pushes; runs never overlap (`Forbid`);
+ *   mark phase whose manifest arrives later is swept, leaving a broken image. So the collection
+ *   never runs while the writer accepts pushes: the writer runs under a supervisor that, on the
+ *   collector's request, restarts it in read-only mode (pushes answer 405 and succeed when
+ *   retried afterwards) and acknowledges only once the writable process has exited; the collector
+ *   withdraws its request when it ends, also on failure, and a request it stops refreshing
+ *   expires after a minute (see `gc.ts`). Runs never overlap (`Forbid`);
  * - with deletes or garbage collection on, the blob descriptor cache is off, so neither process
  *   answers from a stale cache for a blob that is gone;
  * - Distribution 2.8 fails to collect on storage that never held a blob; an init container creates
@@ -78,9 +82,10 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         this.pushPassword = pulumi.secret(args.pushPassword);
         this.pullPassword = pulumi.secret(args.pullPassword);
 
+        const garbageCollection = args.garbageCollectSchedule !== undefined;
         const configs = registryConfigs({
             deleteEnabled: args.deleteEnabled ?? DEFAULTS.deleteEnabled,
-            garbageCollection: args.garbageCollectSchedule !== undefined,
+            garbageCollection,
             tls: args.tlsSecretName !== undefined,
         });
         this.pushConfig = configs.push;
@@ -91,7 +96,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             `${name}${NAME_SUFFIXES.registryConfig}`,
             {
                 metadata: { namespace: args.namespace, labels },
-                data: { "config.yml": configs.push, "pull.yml": configs.pull },
+                data: {
+                    "config.yml": configs.push,
+                    "pull.yml": configs.pull,
+                    ...(garbageCollection ? { "push-read-only.yml": configs.pushReadOnly } : {}),
+                },
             },
             { parent: this },
         );
@@ -148,6 +157,11 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             configMapName: this.configMap.metadata.name,
             authSecretName: this.secret.metadata.name,
             claimName: this.claimName,
+            garbageCollection,
+            // The collector never runs while the writer accepts pushes: see gc.ts.
+            writerCommand: garbageCollection
+                ? writerSupervisorCommand("registry", REGISTRY_PATHS.pushConfig, REGISTRY_PATHS.pushReadOnlyConfig)
+                : undefined,
         };
         this.deployment = new k8s.apps.v1.Deployment(name, registryDeploymentArgs(ctx), { parent: this });
 

@@ -4,7 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderHtpasswd } from "../htpasswd";
 import { renderRegistryConfigPair } from "../registry-config";
 import {
+    livenessProbe,
+    pullPolicyFor,
     pullSecretRefs,
+    readinessTiming,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
 } from "../../shared/workload";
@@ -29,6 +32,8 @@ export const REGISTRY_PATHS = {
     /** The writer's config, also the one garbage collection reads. */
     pushConfig: "/etc/docker/registry/config.yml",
     pullConfig: "/etc/docker/registry/pull.yml",
+    /** The writer's config in read-only maintenance mode, served while garbage collection runs. */
+    pushReadOnlyConfig: "/etc/docker/registry/push-read-only.yml",
     data: "/var/lib/registry",
     authDir: "/auth",
     htpasswd: "/auth/htpasswd",
@@ -60,6 +65,10 @@ export interface RegistrySpecContext {
     readonly configMapName: pulumi.Input<string>;
     readonly authSecretName: pulumi.Input<string>;
     readonly claimName: pulumi.Input<string>;
+    /** Garbage collection is on: the writer runs under its supervisor (`gc.ts`). */
+    readonly garbageCollection: boolean;
+    /** The writer's command when garbage collection is on. */
+    readonly writerCommand?: string[];
 }
 
 /**
@@ -69,6 +78,7 @@ export interface RegistrySpecContext {
 export function registryConfigs(options: { deleteEnabled: boolean; garbageCollection: boolean; tls: boolean }): {
     push: string;
     pull: string;
+    pushReadOnly: string;
 } {
     return renderRegistryConfigPair({
         rootDirectory: REGISTRY_PATHS.data,
@@ -148,22 +158,29 @@ function registryProbes(
     port: number,
     tls: boolean,
 ): Pick<k8s.types.input.core.v1.Container, "readinessProbe" | "livenessProbe"> {
-    // `/` answers 200 without credentials, and 503 while the storage health check fails.
-    const probe = { httpGet: { path: "/", port, scheme: tls ? "HTTPS" : "HTTP" } };
+    // `/` answers 200 without credentials, and 503 while the storage health check fails: a storage
+    // problem takes the endpoint out of the Service; only a process that stopped listening is restarted.
     return {
-        readinessProbe: { ...probe, periodSeconds: 5, failureThreshold: 3 },
-        livenessProbe: { ...probe, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 },
+        readinessProbe: { httpGet: { path: "/", port, scheme: tls ? "HTTPS" : "HTTP" }, ...readinessTiming() },
+        livenessProbe: livenessProbe(port),
     };
 }
 
 function registryContainer(ctx: RegistrySpecContext, role: RegistryRole): k8s.types.input.core.v1.Container {
     const port = role === "push" ? REGISTRY_PUSH_PORT : REGISTRY_PULL_PORT;
     const httpSecret = { secretKeyRef: { name: ctx.authSecretName, key: "http-secret" } };
+    const serve =
+        role === "push" && ctx.writerCommand !== undefined
+            ? { command: ctx.writerCommand }
+            : {
+                  command: ["registry"],
+                  args: ["serve", role === "push" ? REGISTRY_PATHS.pushConfig : REGISTRY_PATHS.pullConfig],
+              };
     return {
         name: role,
         image: ctx.image,
-        command: ["registry"],
-        args: ["serve", role === "push" ? REGISTRY_PATHS.pushConfig : REGISTRY_PATHS.pullConfig],
+        imagePullPolicy: pullPolicyFor(ctx.image),
+        ...serve,
         ports: [{ name: role, containerPort: port, protocol: "TCP" }],
         env: [{ name: "REGISTRY_HTTP_SECRET", valueFrom: httpSecret }],
         securityContext: restrictedContainerSecurityContext(),
