@@ -19,7 +19,12 @@ import {
     kubernetesSchema,
     namespacesSchema,
     privateRegistrySchema,
+    kubernetesRunnerSchema,
+    podmanHostSchema,
     registrySchema,
+    runnerCacheSchema,
+    runnerQuotaSchema,
+    runnersSchema,
 } from "../../config/schema";
 
 interface Declared {
@@ -41,6 +46,11 @@ const SECTIONS: readonly [string, z.ZodObject][] = [
     ["github", githubSchema],
     ["privateRegistry", privateRegistrySchema],
     ["kubernetes", kubernetesSchema],
+    ["runners", runnersSchema],
+    ["runners", kubernetesRunnerSchema],
+    ["runners", runnerCacheSchema],
+    ["runners", runnerQuotaSchema],
+    ["runners", podmanHostSchema],
 ];
 
 describe("Pulumi.yaml descriptions", () => {
