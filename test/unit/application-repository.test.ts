@@ -45,9 +45,10 @@ describe("renderDeployWorkflow", () => {
         assert.deepEqual(doc.on, { push: { branches: ["main"] }, pull_request: { branches: ["main"] } });
         const jobs = doc.jobs as Partial<Record<string, Obj>>;
         assert.deepEqual(Object.keys(jobs), ["api", "worker"]);
-        assert.equal(jobs.api?.uses, `platform/cicd-platform/.github/workflows/container-app.yml@${SHA}`);
-        assert.deepEqual(jobs.api?.permissions, { contents: "read", "security-events": "write" });
-        assert.equal(jobs.api?.secrets, undefined, "environment secrets reach the called jobs; nothing is inherited");
+        const api = jobs.api ?? {};
+        assert.equal(api.uses, `platform/cicd-platform/.github/workflows/container-app.yml@${SHA}`);
+        assert.deepEqual(api.permissions, { contents: "read", "security-events": "write" });
+        assert.equal(api.secrets, undefined, "environment secrets reach the called jobs; nothing is inherited");
         assert.deepEqual(jobs.worker?.with, {
             app: "worker",
             image: "team-a/worker",
