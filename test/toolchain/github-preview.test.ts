@@ -9,12 +9,12 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, it } from "node:test";
 import { promisify } from "node:util";
+
+import { type GitHubApiStandIn, startGitHubApiStandIn } from "./github-api";
 
 const ROOT = resolve(__dirname, "../..");
 const run = promisify(execFile);
@@ -64,24 +64,14 @@ new github.BranchProtection("main", {
 `;
 
 let work: string;
-let api: Server;
-const calls: string[] = [];
+let api: GitHubApiStandIn;
 
 before(async () => {
     work = await mkdtemp(join(tmpdir(), "github-preview-"));
-    api = createServer((req, res) => {
-        calls.push(`${req.method ?? ""} ${req.url ?? ""}`);
-        res.setHeader("content-type", "application/json");
-        if (/\/(orgs|users)\/acme$/.test(req.url ?? "")) {
-            res.end(JSON.stringify({ login: "acme", type: "Organization", id: 1 }));
-        } else {
-            res.writeHead(404).end(JSON.stringify({ message: "Not Found" }));
-        }
-    });
-    await new Promise<void>((done) => api.listen(0, "127.0.0.1", done));
+    api = await startGitHubApiStandIn("acme");
 });
 after(async () => {
-    await new Promise((done) => api.close(done));
+    await api.close();
     await rm(work, { recursive: true, force: true });
 });
 
@@ -124,8 +114,7 @@ it("pulumi preview of the project's GitHub resource types with our plugin", asyn
     };
     const pulumi = (...args: string[]) => run(join(bin, "pulumi"), args, { cwd: dir, env, maxBuffer: 64 << 20 });
     await pulumi("stack", "init", "test", "--non-interactive");
-    const { port } = api.address() as AddressInfo;
-    await pulumi("config", "set", "baseUrl", `http://127.0.0.1:${port}/`);
+    await pulumi("config", "set", "baseUrl", api.baseUrl);
     const { stdout } = await pulumi("preview", "--non-interactive", "--json");
     const preview = JSON.parse(stdout) as { steps: { op: string; urn: string }[] };
     const created = preview.steps
@@ -142,7 +131,7 @@ it("pulumi preview of the project's GitHub resource types with our plugin", asyn
         "pulumi:pulumi:Stack",
     ]);
     assert.ok(
-        calls.some((c) => c.endsWith("/orgs/acme")),
-        `the provider never asked the API for its owner: ${calls.join(", ")}`,
+        api.calls.some((c) => c.endsWith("/orgs/acme")),
+        `the provider never asked the API for its owner: ${api.calls.join(", ")}`,
     );
 });
