@@ -1,24 +1,32 @@
 /**
- * Section `engine`: the real toolchain and control plane.
+ * Section `engine`: the real toolchain and control plane, each local-stack figure beside the engine's
+ * floor (an empty program, same toolchain, same run) and a breakdown of where the rest goes.
  *
  * - toolchain: `scripts/toolchain/bootstrap` on a warm cache (target: under 5 s);
  * - control plane: `cp start` to ready with warm binaries;
- * - local stack: `up` from empty, a no-change `up`, a canary-weight `up` (median of 3 each);
- * - previews: `pulumi preview` of the local stack with and without the policy pack (ratio).
+ * - local stack: `up` from empty, a no-change `up`, a canary-weight `up`, previews with and without
+ *   the policy pack (median of 3 each), and the empty program's no-change `up` and preview;
+ * - breakdown (one run each): the type check the program no longer pays, the TypeScript policy pack
+ *   the pack no longer is, `--refresh`, and the API server's share (the same preview offline).
  *
  * Cold builds (tens of minutes) are not repeated here; their figures are in scripts/toolchain and
  * scripts/control-plane READMEs.
  */
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { isolatedEnv, policyFlags, ROOT, run, toolchainEnv } from "../test/integration/engine";
+import { isolatedEnv, OFFLINE_KUBECONFIG, policyFlags, ROOT, run, toolchainEnv } from "../test/integration/engine";
+import { emptyProgram } from "./empty-program";
+import { typeScriptPolicyPack } from "./policy-pack-copy";
 import { type BenchSection, median, type SectionResult, table } from "./section";
 
 const RUNS = 3;
 const WARM_BOOTSTRAP_TARGET_S = 5;
+const TARGETS = { noChangeVsFloor: 2, policyVsNone: 1.3, weightChangeOverNoChangeS: 3 } as const;
 
-async function timed(label: string, action: () => Promise<{ code: number; stdout: string; stderr: string }>) {
+type Result = { code: number; stdout: string; stderr: string };
+
+async function timed(label: string, action: () => Promise<Result>): Promise<number> {
     const start = performance.now();
     const result = await action();
     const ms = performance.now() - start;
@@ -28,11 +36,21 @@ async function timed(label: string, action: () => Promise<{ code: number; stdout
     return ms;
 }
 
+async function medianOf(label: string, action: () => Promise<Result>): Promise<number> {
+    const runs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        runs.push(await timed(label, action));
+    }
+    return median(runs);
+}
+
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+const verdict = (ok: boolean): string => (ok ? "PASS" : "FAIL");
 
 export const section: BenchSection = {
     name: "engine",
-    title: "real engine: warm toolchain, control-plane start, local stack up/no-change/weight change, preview ± policy",
+    title: "real engine: local stack against an empty program's floor, with a breakdown of the difference",
     unavailable: async () => {
         try {
             await toolchainEnv();
@@ -46,55 +64,116 @@ export const section: BenchSection = {
         const configFile = join(dir, "Pulumi.local.yaml");
         copyFileSync(join(ROOT, "Pulumi.local.yaml"), configFile);
         mkdirSync(join(dir, "state", "backend"), { recursive: true });
-        const pulumi = (args: string[]) =>
-            run("pulumi", [...args, "--stack", "local", "--non-interactive", "--config-file", configFile], env);
+        const offlineKubeconfig = join(dir, "offline.kubeconfig");
+        writeFileSync(offlineKubeconfig, OFFLINE_KUBECONFIG);
+        const pulumi = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+            run("pulumi", [...args, "--stack", "local", "--non-interactive", "--config-file", configFile], {
+                ...env,
+                ...extra,
+            });
+        const floor = await emptyProgram(env);
+        const tsPack = typeScriptPolicyPack(dir);
         try {
             const bootstrap = await timed("bootstrap", () => run("bash", ["scripts/toolchain/bootstrap"], env));
             const cpStart = await timed("cp start", () => run("bash", ["scripts/control-plane/cp", "start"], env));
             await timed("stack init", () => run("pulumi", ["stack", "select", "--create", "local"], env));
             const policy = await policyFlags("local", env);
-            const up = (): Promise<number> => timed("up", () => pulumi(["up", "--yes", "--skip-preview", ...policy]));
+            const up = (more: string[] = []) => pulumi(["up", "--yes", "--skip-preview", ...policy, ...more]);
 
-            const fromEmpty: number[] = [];
-            const noChange: number[] = [];
-            const weightChange: number[] = [];
-            const percents = ["50", "25"];
-            for (let i = 0; i < RUNS; i++) {
-                fromEmpty.push(await up());
-                noChange.push(await up());
+            const fromEmpty = await timed("up from empty", () => up());
+            const noChange = await medianOf("no-change up", () => up());
+            const weightChanges: number[] = [];
+            for (const percent of ["50", "25", "50"]) {
                 await timed("config", () =>
-                    pulumi(["config", "set", "--path", "cicd-platform:apps[0].canaryPercent", percents[i % 2] ?? "50"]),
+                    pulumi(["config", "set", "--path", "cicd-platform:apps[0].canaryPercent", percent]),
                 );
-                weightChange.push(await up());
-                await timed("destroy", () => pulumi(["destroy", "--yes", "--skip-preview"]));
+                weightChanges.push(await timed("weight-change up", () => up()));
             }
-            const withPolicy: number[] = [];
-            const withoutPolicy: number[] = [];
-            for (let i = 0; i < RUNS; i++) {
-                withoutPolicy.push(await timed("preview", () => pulumi(["preview"])));
-                withPolicy.push(await timed("preview+policy", () => pulumi(["preview", ...policy])));
-            }
-            const ratio = median(withPolicy) / median(withoutPolicy);
-            const pass = bootstrap / 1000 < WARM_BOOTSTRAP_TARGET_S;
+            const weightChange = median(weightChanges);
+            const withoutPolicy = await medianOf("preview", () => pulumi(["preview"]));
+            const withPolicy = await medianOf("preview+policy", () => pulumi(["preview", ...policy]));
+
+            await timed("floor up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
+            const floorUp = await medianOf("floor no-change up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
+            const floorPreview = await medianOf("floor preview", () => floor.pulumi(["preview"]));
+
+            // Breakdown: one run each, beside the figure it explains.
+            const typeChecked = await timed("preview, type-checked", () =>
+                pulumi(["preview"], { PULUMI_NODEJS_TRANSPILE_ONLY: "false" }),
+            );
+            const tsPolicy = await timed("preview, TypeScript pack", () =>
+                pulumi(["preview", "--policy-pack", tsPack.dir, ...policy.slice(2)]),
+            );
+            const refreshed = await timed("no-change up --refresh", () => up(["--refresh"]));
+            const offline = await timed("preview offline", () =>
+                pulumi(["preview"], { KUBECONFIG: offlineKubeconfig }),
+            );
+            await timed("destroy", () => pulumi(["destroy", "--yes", "--skip-preview"]));
+
+            const targets = {
+                noChange: noChange <= TARGETS.noChangeVsFloor * floorUp,
+                policy: withPolicy <= TARGETS.policyVsNone * withoutPolicy,
+                weight: weightChange <= noChange + TARGETS.weightChangeOverNoChangeS * 1000,
+            };
+            const pass = bootstrap / 1000 < WARM_BOOTSTRAP_TARGET_S && Object.values(targets).every(Boolean);
             const rows = [
-                ["toolchain bootstrap, warm", seconds(bootstrap)],
-                ["control plane start to ready (warm binaries)", seconds(cpStart)],
-                ["local up from empty (median of 3)", seconds(median(fromEmpty))],
-                ["local up, no change (median of 3)", seconds(median(noChange))],
-                ["local up, canary weight change (median of 3)", seconds(median(weightChange))],
-                ["preview local without policy pack (median of 3)", seconds(median(withoutPolicy))],
-                ["preview local with policy pack (median of 3)", seconds(median(withPolicy))],
+                ["toolchain bootstrap, warm", seconds(bootstrap), ""],
+                ["control plane start to ready (warm binaries)", seconds(cpStart), ""],
+                ["engine floor: empty program, no-change up (median of 3)", seconds(floorUp), "1.00x"],
+                ["engine floor: empty program, preview (median of 3)", seconds(floorPreview), "1.00x"],
+                ["local up from empty", seconds(fromEmpty), ratio(fromEmpty, floorUp)],
+                ["local up, no change (median of 3)", seconds(noChange), ratio(noChange, floorUp)],
+                ["local up, canary weight change (median of 3)", seconds(weightChange), ratio(weightChange, floorUp)],
+                [
+                    "preview local without policy pack (median of 3)",
+                    seconds(withoutPolicy),
+                    ratio(withoutPolicy, floorPreview),
+                ],
+                ["preview local with policy pack (median of 3)", seconds(withPolicy), ratio(withPolicy, floorPreview)],
+            ];
+            const breakdown = [
+                [
+                    "preview, program type-checked at run time (as before)",
+                    seconds(typeChecked),
+                    seconds(typeChecked - withoutPolicy),
+                ],
+                ["preview, policy pack as TypeScript (as before)", seconds(tsPolicy), seconds(tsPolicy - withPolicy)],
+                ["no-change up with --refresh", seconds(refreshed), seconds(refreshed - noChange)],
+                [
+                    "preview against no API server (offline kubeconfig)",
+                    seconds(offline),
+                    seconds(withoutPolicy - offline),
+                ],
             ];
             return {
                 status: pass ? "pass" : "fail",
                 lines: [
-                    ...table(["measure", "seconds"], rows),
-                    `preview with/without policy pack: ${ratio.toFixed(2)}x`,
-                    `warm bootstrap under ${WARM_BOOTSTRAP_TARGET_S} s: ${pass ? "PASS" : "FAIL"}`,
+                    ...table(["measure", "seconds", "vs floor"], rows),
+                    "",
+                    ...table(["breakdown (one run each)", "seconds", "cost of it"], breakdown),
+                    "  (cost: type check = type-checked - transpile-only preview; TS pack = TS - compiled;",
+                    "   refresh = with - without; API server = real - offline preview)",
+                    "",
+                    `no-change up <= ${TARGETS.noChangeVsFloor}x floor: ${ratio(noChange, floorUp)} ${verdict(targets.noChange)}`,
+                    `preview with/without policy pack <= ${TARGETS.policyVsNone}x: ${ratio(withPolicy, withoutPolicy)} ${verdict(targets.policy)}`,
+                    `weight change <= no-change up + ${TARGETS.weightChangeOverNoChangeS} s: +${seconds(weightChange - noChange)} s ${verdict(targets.weight)}`,
+                    `warm bootstrap under ${WARM_BOOTSTRAP_TARGET_S} s: ${verdict(bootstrap / 1000 < WARM_BOOTSTRAP_TARGET_S)}`,
                 ],
-                data: { bootstrap, cpStart, fromEmpty, noChange, weightChange, withPolicy, withoutPolicy, ratio },
+                data: {
+                    bootstrap,
+                    cpStart,
+                    fromEmpty,
+                    noChange,
+                    weightChanges,
+                    withPolicy,
+                    withoutPolicy,
+                    floorUp,
+                    floorPreview,
+                    breakdown: { typeChecked, tsPolicy, refreshed, offline },
+                },
             };
         } finally {
+            floor.dispose();
             await run("bash", ["scripts/control-plane/cp", "stop"], env);
             rmSync(dir, { recursive: true, force: true });
         }
