@@ -319,6 +319,49 @@ describe("production-ci-credentials-protected", () => {
         assert.match(violations[0]!.message, /GitHub Actions secret DEPLOY_KEY .* is repository-wide/);
         assert.match(violations[1]!.message, /organization secret NPM_TOKEN .* visibility all/);
     });
+
+    it("GIVEN a credential environment secret THEN its environment in the stack must have reviewers", async () => {
+        const secret = (environment: string, secretName: string): StackInput => ({
+            type: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+            name: `${environment}-${secretName}`,
+            props: { repository: "shop", environment, secretName },
+        });
+        const reviewed = githubEnvironment("production", [{ users: [1], teams: [] }]);
+        const open = githubEnvironment("production-preview", [{ users: [], teams: [] }]);
+        const violations = await checkStack(
+            "production-ci-credentials-protected",
+            [
+                reviewed,
+                open,
+                secret("production", "REGISTRY_PASSWORD"),
+                secret("production-preview", "REGISTRY_PASSWORD"),
+                secret("production-preview", "DEPLOY_REGION"),
+            ],
+            PRODUCTION,
+        );
+        assert.equal(violations.length, 1, JSON.stringify(violations));
+        assert.match(
+            violations[0]!.message,
+            /GitHub environment secret REGISTRY_PASSWORD \(ActionsEnvironmentSecret "production-preview-REGISTRY_PASSWORD"\) is in environment production-preview, which has no reviewers/,
+        );
+        const unknownReviewers = githubEnvironment("production-preview", [{ users: UNKNOWN_STRING, teams: [] }]);
+        assert.deepEqual(
+            await checkStack(
+                "production-ci-credentials-protected",
+                [unknownReviewers, secret("production-preview", "REGISTRY_PASSWORD")],
+                PRODUCTION,
+            ),
+            [],
+        );
+        assert.deepEqual(
+            await checkStack(
+                "production-ci-credentials-protected",
+                [open, secret("production-preview", "REGISTRY_PASSWORD")],
+                STAGING,
+            ),
+            [],
+        );
+    });
 });
 
 describe("policy-config-matches-stack", () => {

@@ -3,6 +3,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { findCredential, isCredentialName } from "../lib/credentials";
 import { environmentOf, environmentSchema, stackSubjects } from "../lib/policy";
 import { isUnknown, str } from "../lib/values";
+import { GITHUB_ENVIRONMENT_TYPE, reviewerCount } from "./production-github-environment-reviewers";
 
 export const GITLAB_VARIABLE_TYPES: ReadonlySet<string> = new Set([
     "gitlab:index/projectVariable:ProjectVariable",
@@ -11,12 +12,13 @@ export const GITLAB_VARIABLE_TYPES: ReadonlySet<string> = new Set([
 ]);
 const GITHUB_REPOSITORY_SECRET = "github:index/actionsSecret:ActionsSecret";
 const GITHUB_ORGANIZATION_SECRET = "github:index/actionsOrganizationSecret:ActionsOrganizationSecret";
+const GITHUB_ENVIRONMENT_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret";
 
 /** Production CI credentials are masked in job logs and only reach protected refs / approved environments. */
 export const productionCiCredentialsProtected: StackValidationPolicy = {
     name: "production-ci-credentials-protected",
     description:
-        "Production only: GitLab CI variables (project, group, instance) whose key looks like a credential (PASSWORD, TOKEN, SECRET, KEY, AUTH, DOCKER_CONFIG, …) or whose value holds one are masked (or hidden) and protected; GitHub credentials are environment secrets, not repository-wide ActionsSecrets or organization secrets visible to all repositories.",
+        "Production only: GitLab CI variables (project, group, instance) whose key looks like a credential (PASSWORD, TOKEN, SECRET, KEY, AUTH, DOCKER_CONFIG, …) or whose value holds one are masked (or hidden) and protected; GitHub credentials are environment secrets of environments with reviewers, not repository-wide ActionsSecrets or organization secrets visible to all repositories.",
     remediationSteps:
         "GitLab: set masked: true (or hidden: true) and protected: true on the variable. GitHub: store it with github.ActionsEnvironmentSecret in the production environment (RegistryCredentials does), or restrict an organization secret's visibility to selected repositories.",
     enforcementLevel: "mandatory",
@@ -25,7 +27,18 @@ export const productionCiCredentialsProtected: StackValidationPolicy = {
         if (environmentOf(args.getConfig<Record<string, unknown>>()) !== "production") {
             return;
         }
-        for (const subject of stackSubjects(args)) {
+        const subjects = stackSubjects(args);
+        // An environment secret is only as protected as its environment: without reviewers any
+        // workflow run that names the environment reads it. Environments managed elsewhere are not
+        // in the stack and cannot be judged here.
+        const reviewersOf = new Map<string, number | undefined>();
+        for (const subject of subjects) {
+            if (subject.type === GITHUB_ENVIRONMENT_TYPE) {
+                const key = `${str(subject.props.repository) ?? ""}/${str(subject.props.environment) ?? ""}`;
+                reviewersOf.set(key, reviewerCount(subject.props));
+            }
+        }
+        for (const subject of subjects) {
             const props = subject.props;
             if (GITLAB_VARIABLE_TYPES.has(subject.type)) {
                 const key = str(props.key) ?? subject.name;
@@ -55,6 +68,17 @@ export const productionCiCredentialsProtected: StackValidationPolicy = {
                     reportViolation(
                         `GitHub Actions secret ${name} (ActionsSecret "${subject.name}") is repository-wide, so workflows on any branch can read it without the production environment's reviewers. ` +
                             "Fix: store it as a github.ActionsEnvironmentSecret of the production environment.",
+                        subject.urn,
+                    );
+                }
+            } else if (subject.type === GITHUB_ENVIRONMENT_SECRET) {
+                const name = str(props.secretName) ?? subject.name;
+                const environment = str(props.environment);
+                const key = `${str(props.repository) ?? ""}/${environment ?? ""}`;
+                if (isCredentialName(name) && reviewersOf.get(key) === 0) {
+                    reportViolation(
+                        `GitHub environment secret ${name} (ActionsEnvironmentSecret "${subject.name}") is in environment ${environment ?? "(unknown)"}, which has no reviewers, so any workflow run that targets it reads the credential without anyone's approval. ` +
+                            "Fix: give that environment reviewers (github.productionReviewerUserIds or productionReviewerTeamIds), or keep the credential out of it.",
                         subject.urn,
                     );
                 }
