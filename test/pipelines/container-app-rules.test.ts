@@ -169,6 +169,13 @@ describe("application pipeline templates", () => {
         assert.deepEqual(asObject(production.environment).deployment_tier, "production");
         assert.ok(!("when" in production), "the protected environment's approval gates it, not a manual click");
         assert.deepEqual(production.needs, ["container-app:deploy-staging", "container-app:publish"]);
+        // Merge/pull requests build, test and scan; only the default branch pushes and signs.
+        for (const job of ["container-app:publish", "container-app:verify"]) {
+            assert.deepEqual(asObject(gl[job]).rules, [{ if: "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" }], job);
+        }
+        const push = ((asObject(gh.build).steps ?? []) as Yaml[]).find((s) => s.id === "push");
+        assert.equal(push?.if, "github.event_name == 'push'");
+        assert.equal(asObject(gh.verify).if, "github.event_name == 'push'");
         assert.deepEqual(asObject(gl["container-app:publish"]).needs, [
             "container-app:build",
             "container-app:test",
