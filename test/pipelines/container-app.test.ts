@@ -160,6 +160,19 @@ describe("GitLab template container-app.yml, run by gitlab-ci-local", () => {
         assert.ok(existsSync(jobArtifact(repo, "container-app:build", "image.tar")));
     });
 
+    it("build: logs in with the password on stdin when no auth file is given, and never prints it", async () => {
+        const result = await jobs.job(repo, "container-app:build", {
+            REGISTRY_SERVER: registry?.pushEndpoint ?? "",
+            REGISTRY_USERNAME: PUSH.username,
+            REGISTRY_PASSWORD: PUSH.password,
+        });
+        assertJob(result, "container-app:build", true);
+        assert.match(result.stdout, /Login Succeeded/);
+        // The cache pushes need the credential: a failed login would fail them.
+        assert.match(result.stdout, /Pushing cache /);
+        assert.ok(!`${result.stdout}${result.stderr}`.includes(PUSH.password), "the password reached the log");
+    });
+
     it("test, vulnerability scan, SBOM: not run here", (t) => {
         t.skip(
             "not run here: container-app:test needs `podman run`, which fails on this machine (rlimits); " +
