@@ -4,22 +4,18 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     commonLabels,
     type ContainerResources,
-    httpProbes,
     imageRef,
-    type ImagePullPolicy,
-    type ProbeTuning,
     prometheusScrapeAnnotations,
-    pullPolicyFor,
     pullSecretRefs,
-    replicaSpread,
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
-    SPREAD_WAIVER,
-    type SpreadSettings,
     tmpVolume,
     versionLabel,
 } from "../shared/workload";
+import { SPREAD_WAIVER } from "../shared/lint-waivers";
+import { type ImagePullPolicy, pullPolicyFor, replicaSpread, type SpreadSettings } from "../shared/placement";
+import { httpProbes, type ProbeTuning } from "../shared/probes";
 import { type TrackName, trackObjectName } from "../shared/names";
 
 /**

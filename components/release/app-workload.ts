@@ -1,7 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 import { WORKLOAD_DEFAULTS } from "../shared/defaults";
-import type { ContainerResources, ImagePullPolicy, ProbeTuning, SpreadSettings } from "../shared/workload";
+import type { ContainerResources } from "../shared/workload";
+import type { ImagePullPolicy, SpreadSettings } from "../shared/placement";
+import type { ProbeTuning } from "../shared/probes";
 import type { AppTrackArgs } from "./app-track";
 
 /** What every release of an application needs, whatever its strategy (canary or blue-green). */

@@ -9,19 +9,15 @@ import { trackWeights, type TrackWeights } from "./traffic-split";
 import {
     commonLabels,
     type ContainerResources,
-    httpProbes,
-    type ImagePullPolicy,
-    type ProbeTuning,
-    pullPolicyFor,
     pullSecretRefs,
-    replicaSpread,
     resourceRequirements,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
-    SPREAD_WAIVER,
-    type SpreadSettings,
     tmpVolume,
 } from "../shared/workload";
+import { SPREAD_WAIVER } from "../shared/lint-waivers";
+import { type ImagePullPolicy, pullPolicyFor, replicaSpread, type SpreadSettings } from "../shared/placement";
+import { httpProbes, type ProbeTuning } from "../shared/probes";
 
 export interface WeightedUpstreamArgs extends UpstreamTuning<pulumi.Input<number>> {
     /** Namespace of the ConfigMap, Deployment and Service. */

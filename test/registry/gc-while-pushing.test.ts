@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { renderHtpasswd } from "../../components/registry/htpasswd";
-import { COLLECTOR_SCRIPT, WRITER_SUPERVISOR_SCRIPT } from "../../components/registry/private-registry/gc";
+import { COLLECTOR_SCRIPT, WRITER_SUPERVISOR_SCRIPT } from "../../components/registry/private-registry/gc-scripts";
 import { renderRegistryConfigPair } from "../../components/registry/registry-config";
 import {
     blobDataPath,

@@ -8,7 +8,7 @@ import * as bcrypt from "bcryptjs";
 import { parse } from "yaml";
 
 import { PrivateRegistry, type PrivateRegistryArgs } from "../../components/registry/private-registry";
-import { COLLECTOR_SCRIPT, WRITER_SUPERVISOR_SCRIPT } from "../../components/registry/private-registry/gc";
+import { COLLECTOR_SCRIPT, WRITER_SUPERVISOR_SCRIPT } from "../../components/registry/private-registry/gc-scripts";
 import { deterministicBcryptSalt, htpasswdEntry } from "../../components/registry/htpasswd";
 import { garbageCollectCommand, renderRegistryConfig } from "../../components/registry/registry-config";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 
 import { CanaryRelease } from "../../components";
-import { pullPolicyFor, replicaSpread } from "../../components/shared/workload";
+import { pullPolicyFor, replicaSpread } from "../../components/shared/placement";
 
 type Obj = Record<string, unknown>;
 const get = (value: unknown, ...path: (string | number)[]): unknown =>

@@ -4,13 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderHtpasswd } from "../htpasswd";
 import { renderRegistryConfigPair } from "../registry-config";
 import {
-    livenessProbe,
-    pullPolicyFor,
     pullSecretRefs,
-    readinessTiming,
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
 } from "../../shared/workload";
+import { pullPolicyFor } from "../../shared/placement";
+import { livenessProbe, readinessTiming } from "../../shared/probes";
 
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
