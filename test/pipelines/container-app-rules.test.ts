@@ -205,5 +205,6 @@ describe("application pipeline templates", () => {
             secretlint: pins.SECRETLINT_VERSION,
         });
         assert.match(workflowText(), new RegExp(`cosign-release: v${pins.COSIGN_VERSION ?? "?"}\\n`));
+        assert.match(workflowText(), new RegExp(`syft-version: v${pins.SYFT_VERSION ?? "?"}\\n`));
     });
 });
