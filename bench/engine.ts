@@ -60,7 +60,7 @@ export const section: BenchSection = {
         }
     },
     run: async (): Promise<SectionResult> => {
-        const { env, dir } = await isolatedEnv({ apiserver: 27443, etcd: 23379 });
+        const { env, dir } = await isolatedEnv({ apiserver: 30443, etcd: 30379 });
         const configFile = join(dir, "Pulumi.local.yaml");
         copyFileSync(join(ROOT, "Pulumi.local.yaml"), configFile);
         mkdirSync(join(dir, "state", "backend"), { recursive: true });
