@@ -5,29 +5,62 @@
  * scripts/toolchain/env.sh); without them these tests FAIL, they do not skip.
  *
  * Self-contained: the project is copied into a temp dir (its node_modules symlinked), state goes to a
- * file:// backend there, the stacks' secrets are re-encrypted there under a test passphrase, and the
- * Kubernetes provider points at a kubeconfig whose API server does not answer (preview only reads
- * the program's inputs, which is what the policies judge). The repository's files are not touched.
+ * file:// backend there, the stacks' secrets are re-encrypted there under a test passphrase (made-up
+ * values, also for the runner tokens the operator sets), and the Kubernetes provider points at this
+ * file's own local control plane, so every object goes through the API server's dry run (schema,
+ * defaulting, admission) as a real preview's would. GitHub is on: the github plugin's previews of
+ * new resources need no API call beyond the provider's owner lookup, answered by a local stand-in.
+ * The repository's files are not touched.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { PACK_NAME, policies } from "../../policy/src/pack";
 import { EXPECTED_VIOLATIONS } from "./fixture/expected";
-import { OFFLINE_KUBECONFIG, secureKeys, stripSecure } from "../integration/engine";
+import { EXPECTED_VIOLATIONS as GITHUB_VARIANT_VIOLATIONS } from "./github-variant/expected";
+import { isolatedEnv, secureKeys, stripSecure } from "../integration/engine";
+import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
+import { demoSecrets } from "../unit/stack-secrets";
+import { parsePlainConfig } from "../../config/schema";
+import { parse as parseYaml } from "yaml";
 
 const ROOT = resolve(__dirname, "../..");
 const POLICY_DIR = join(ROOT, "policy");
 const STACKS = ["local", "staging", "production"] as const;
 const PASSPHRASE = "policy-preview-test";
-/** Demo value for the stacks' registryPassword secret in the temp copy. */
-const DEMO_PASSWORD = "preview-demo-password";
+/** Marks every made-up secret value of the temp copy, so output and state can be searched for it. */
+const DEMO_PASSWORD = "preview-demo";
 const PREVIEW_TIMEOUT_MS = 15 * 60 * 1000;
+/** This file's control plane: ports no other test file uses. */
+const CONTROL_PLANE = { apiserver: 27443, etcd: 23379 };
+/**
+ * The command plugin cannot be built here (the Go module proxy refuses it), so the staging and
+ * production previews change exactly what needs it, and their test titles say so: the blue-green
+ * gate runs in-process, and the Podman host runners (remote commands over SSH) are left out.
+ */
+const COMMAND_PLUGIN_OVERRIDES = "overridden: blueGreen.gateExecutor=dynamic, runners.podmanHosts removed";
+/** The GitHub resources each stack's preview creates: type token → count. */
+const GITHUB_CREATES: Record<string, Record<string, number>> = {
+    staging: {
+        "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": 2,
+        "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable": 5,
+        "github:index/repositoryEnvironment:RepositoryEnvironment": 2,
+        "pulumi:providers:github": 1,
+    },
+    production: {
+        "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": 2,
+        "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable": 5,
+        "github:index/branchProtection:BranchProtection": 1,
+        "github:index/repositoryEnvironment:RepositoryEnvironment": 2,
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy": 1,
+        "pulumi:providers:github": 1,
+    },
+};
 
 function onPath(binary: string, path: string | undefined): string | undefined {
     for (const dir of (path ?? "").split(delimiter)) {
@@ -98,10 +131,73 @@ function policyHits(output: string): PolicyHit[] {
     return hits;
 }
 
+interface PreviewStep {
+    readonly op: string;
+    readonly urn: string;
+}
+
+/** The steps of the JSON document, or of the streamed events (`resourcePreEvent.metadata`). */
+function previewSteps(output: string): PreviewStep[] {
+    const steps: PreviewStep[] = [];
+    for (const line of output.split("\n")) {
+        if (!line.startsWith("{")) {
+            continue;
+        }
+        try {
+            const event = JSON.parse(line) as { resourcePreEvent?: { metadata?: PreviewStep } };
+            const step = event.resourcePreEvent?.metadata;
+            if (step !== undefined) {
+                steps.push({ op: step.op, urn: step.urn });
+            }
+        } catch {
+            continue;
+        }
+    }
+    return steps;
+}
+
+/** The type token of a URN: urn:pulumi:<stack>::<project>::<parent types $ joined>$<type>::<name>. */
+const typeOf = (urn: string): string => (urn.split("::")[2] ?? "").split("$").at(-1) ?? "";
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const item of items) {
+        counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+    }
+    return counts;
+}
+
+/** The API server's resource name of a kubernetes type token (NetworkPolicy → networkpolicies). */
+function resourceOf(type: string): string {
+    const kind = (type.split(":").at(-1) ?? "").toLowerCase();
+    return kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : kind.endsWith("s") ? `${kind}es` : `${kind}s`;
+}
+
+/** The API server's count of dry-run requests, `<resource> <code>` → requests, from /metrics. */
+function dryRuns(metrics: string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const line of metrics.split("\n")) {
+        if (!line.startsWith("apiserver_request_total{") || !line.includes('dry_run="All"')) {
+            continue;
+        }
+        const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? "";
+        const code = /code="([^"]*)"/.exec(line)?.[1] ?? "";
+        const key = `${resource} ${code}`;
+        counts[key] = (counts[key] ?? 0) + Number(line.split(" ").at(-1));
+    }
+    return counts;
+}
+
 describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_MS }, () => {
     let work = "";
     let env: NodeJS.ProcessEnv = {};
     let pulumi = "";
+    /** isolatedEnv's directory and environment: the control plane's state, ports and kubeconfig. */
+    let controlPlaneDir = "";
+    let controlPlaneEnv: NodeJS.ProcessEnv = {};
+    let github: GitHubApiStandIn | undefined;
+    /** Every made-up secret value, per stack. */
+    const secretValues = new Map<string, string[]>();
     /** A setup failure fails every test below (with this error) instead of cancelling them. */
     let setupError: unknown;
 
@@ -133,31 +229,62 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         work = await mkdtemp(join(tmpdir(), "cicd-policy-preview-"));
         const project = join(work, "project");
         await mkdir(project);
-        for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "config"]) {
+        const entries = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.program.json"];
+        for (const entry of [...entries, "components", "config", "platform"]) {
             await cp(join(ROOT, entry), join(project, entry), { recursive: true });
         }
-        await cp(join(ROOT, "test", "policy", "fixture"), join(project, "test", "policy", "fixture"), {
-            recursive: true,
-        });
+        for (const program of ["fixture", "github-variant"]) {
+            await cp(join(ROOT, "test", "policy", program), join(project, "test", "policy", program), {
+                recursive: true,
+            });
+        }
         await symlink(join(ROOT, "node_modules"), join(project, "node_modules"), "dir");
         // Secrets re-encrypted under the test passphrase: the stacks' own passphrases are not needed.
-        const secretsOf = new Map<string, string[]>();
+        const secretsOf = new Map<string, Record<string, string>>();
+        const namespacesOf = new Map<string, string[]>();
         for (const stack of STACKS) {
             const text = await readFile(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
-            secretsOf.set(stack, secureKeys(text));
             const stripped = stripSecure(text);
             await writeFile(join(project, `Pulumi.${stack}.yaml`), stripped);
+            const plain = Object.fromEntries(
+                Object.entries((parseYaml(stripped) as { config: Record<string, unknown> }).config).map(([k, v]) => [
+                    k.replace(/^cicd-platform:/, ""),
+                    v,
+                ]),
+            );
+            const runners = plain.runners as { podmanHosts?: unknown } | undefined;
+            if (stack !== "local" && runners !== undefined) {
+                delete runners.podmanHosts; // COMMAND_PLUGIN_OVERRIDES
+            }
+            const encrypted = secureKeys(text).map((key) => key.replace(/^cicd-platform:/, ""));
+            const secrets = demoSecrets(plain, encrypted, DEMO_PASSWORD);
+            secretsOf.set(stack, secrets);
+            secretValues.set(stack, Object.values(secrets));
+            const parsed = parsePlainConfig(plain);
+            assert.ok(parsed.ok, `${stack}: ${JSON.stringify(parsed)}`);
+            const { namespaces, privateRegistry, runners: runnerConfig } = parsed.config;
+            namespacesOf.set(stack, [
+                namespaces.apps,
+                ...(privateRegistry.enabled ? [privateRegistry.namespace] : []),
+                ...(runnerConfig.kubernetes.enabled ? [runnerConfig.kubernetes.namespace] : []),
+            ]);
         }
         await mkdir(join(work, "state"));
-        const kubeconfig = join(work, "kubeconfig");
-        await writeFile(kubeconfig, OFFLINE_KUBECONFIG);
         // scripts/toolchain/bootstrap installs the policy-pack launcher next to pulumi.
         assert.ok(
             onPath("pulumi-analyzer-policy", process.env.PATH),
             "pulumi-analyzer-policy is not on PATH: run bash scripts/toolchain/bootstrap",
         );
+        const isolated = await isolatedEnv(CONTROL_PLANE);
+        controlPlaneDir = isolated.dir;
+        controlPlaneEnv = isolated.env;
+        const started = await run("bash", [join(ROOT, "scripts", "control-plane", "cp"), "start"], ROOT, isolated.env);
+        assert.equal(started.code, 0, `control plane start:\n${started.output}`);
+        github = await startGitHubApiStandIn("example-org");
         env = {
             ...process.env,
+            PATH: isolated.env.PATH,
+            PULUMI_HOME: isolated.env.PULUMI_HOME,
             PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
             PULUMI_CONFIG_PASSPHRASE_FILE: "",
@@ -165,30 +292,46 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_SKIP_CONFIRMATIONS: "true",
             PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",
-            KUBECONFIG: kubeconfig,
-            GITHUB_TOKEN: "",
+            KUBECONFIG: isolated.env.KUBECONFIG,
+            // Not a stack secret: the provider only needs some token to configure itself.
+            GITHUB_TOKEN: "preview-test-token",
+            GITHUB_BASE_URL: github.baseUrl,
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             CI: "true",
         };
+        // The stacks' namespaces exist, as on a cluster the platform already runs on: the API server
+        // answers a dry run into a missing namespace with 404, which the provider takes as "nothing
+        // to check", so only then does every object meet validation and admission. Labelled like
+        // the components label them, so Pod Security judges the pod templates too.
+        for (const ns of new Set([...namespacesOf.values()].flat())) {
+            for (const args of [
+                ["create", "namespace", ns],
+                ["label", "namespace", ns, "pod-security.kubernetes.io/enforce=restricted"],
+                ["label", "namespace", ns, "pod-security.kubernetes.io/warn=restricted"],
+            ]) {
+                const result = await run("kubectl", args, ROOT, env);
+                assert.equal(result.code, 0, `kubectl ${args.join(" ")}:\n${result.output}`);
+            }
+        }
         for (const stack of STACKS) {
             const commands = [
                 ["stack", "init", stack, "--non-interactive"],
-                ...(secretsOf.get(stack) ?? []).map((key) => [
+                ...Object.entries(secretsOf.get(stack) ?? {}).map(([key, value]) => [
                     "config",
                     "set",
                     "--secret",
                     "--stack",
                     stack,
-                    key,
-                    `${DEMO_PASSWORD}-${key.replace(/^.*:/, "")}-0123456789abcdef0123456789`,
+                    `cicd-platform:${key}`,
+                    "--",
+                    value,
                 ]),
             ];
             if (stack !== "local") {
-                // The github and command provider plugins cannot be built here (the Go module proxy
-                // refuses them: scripts/toolchain/versions.env). GitHub is left out and the blue-green
-                // gate runs in-process; everything else of the stack is previewed as committed.
+                // COMMAND_PLUGIN_OVERRIDES; everything else of the stack is previewed as committed.
                 commands.push(
-                    ["config", "set", "--path", "--stack", stack, "cicd-platform:github.enabled", "false"],
                     ["config", "set", "--path", "--stack", stack, "cicd-platform:blueGreen.gateExecutor", "dynamic"],
+                    ["config", "rm", "--path", "--stack", stack, "cicd-platform:runners.podmanHosts"],
                 );
             }
             for (const args of commands) {
@@ -199,9 +342,28 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         const fixture = join(project, "test", "policy", "fixture");
         const init = await run(pulumi, ["stack", "init", "production", "--non-interactive"], fixture, env);
         assert.equal(init.code, 0, `fixture stack init:\n${init.output}`);
+        const variant = join(project, "test", "policy", "github-variant");
+        for (const args of [
+            ["stack", "init", "production", "--non-interactive"],
+            ["config", "set", "--secret", "registryPassword", "--", `${DEMO_PASSWORD}-variant-0123456789abcdef`],
+        ]) {
+            const result = await run(pulumi, args, variant, env);
+            assert.equal(result.code, 0, `github variant ${args.join(" ")}:\n${result.output}`);
+        }
     }
 
     after(async () => {
+        await github?.close();
+        if (controlPlaneDir !== "") {
+            const stopped = await run(
+                "bash",
+                [join(ROOT, "scripts", "control-plane", "cp"), "stop"],
+                ROOT,
+                controlPlaneEnv,
+            );
+            assert.equal(stopped.code, 0, `control plane stop:\n${stopped.output}`);
+            await rm(controlPlaneDir, { recursive: true, force: true });
+        }
         if (work !== "") {
             await rm(work, { recursive: true, force: true });
         }
@@ -231,10 +393,34 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         return { result, hits: policyHits(result.output) };
     }
 
+    const metrics = async (): Promise<Record<string, number>> => {
+        const result = await run("kubectl", ["get", "--raw", "/metrics"], ROOT, env);
+        assert.equal(result.code, 0, `kubectl get --raw /metrics:\n${result.output.slice(0, 2000)}`);
+        return dryRuns(result.output);
+    };
+
+    /** Every file of the backend, read as text. */
+    const backendFiles = async (): Promise<Map<string, string>> => {
+        const files = new Map<string, string>();
+        for (const entry of await readdir(join(work, "state"), { recursive: true, withFileTypes: true })) {
+            if (entry.isFile()) {
+                const path = join(entry.parentPath, entry.name);
+                files.set(path, await readFile(path, "utf8"));
+            }
+        }
+        return files;
+    };
+
     for (const stack of STACKS) {
-        it(`passes on the ${stack} stack with policy/config/${stack}.json`, async () => {
+        const title =
+            stack === "local"
+                ? `passes on the ${stack} stack with policy/config/${stack}.json`
+                : `passes on the ${stack} stack with GitHub on, dry-run by the API server, with policy/config/${stack}.json (${COMMAND_PLUGIN_OVERRIDES})`;
+        it(title, async (t) => {
             ready();
+            const before = await metrics();
             const { result, hits } = await preview(join(work, "project"), stack, `${stack}.json`);
+            const after = await metrics();
             const mandatory = hits.filter((h) => h.level === "mandatory");
             assert.deepEqual(
                 mandatory.map((h) => `${h.policy}: ${h.message}`),
@@ -247,8 +433,72 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                 assert.ok(POLICY_NAMES.has(hit.policy), `unknown policy ${hit.policy}`);
                 assert.doesNotMatch(hit.message, /can't run policy/, `${hit.policy} could not run during preview`);
             }
+            assert.doesNotMatch(result.output, /would violate PodSecurity|unknown field|duplicate field/i);
+
+            // Every Kubernetes object went through the API server's dry run, and none was refused.
+            const steps = previewSteps(result.output).filter((step) => step.op === "create");
+            const kubernetes = countBy(
+                steps.filter((step) => typeOf(step.urn).startsWith("kubernetes:")),
+                (step) => resourceOf(typeOf(step.urn)),
+            );
+            assert.ok(Object.keys(kubernetes).length > 5, `kubernetes creates: ${JSON.stringify(kubernetes)}`);
+            const delta = (key: string): number => (after[key] ?? 0) - (before[key] ?? 0);
+            for (const [resource, count] of Object.entries(kubernetes)) {
+                const accepted = delta(`${resource} 200`) + delta(`${resource} 201`);
+                assert.ok(accepted >= count, `${resource}: ${count} to create, ${accepted} dry runs accepted`);
+            }
+            const refused = Object.keys(after).filter((key) => !/ 20[01]$/.test(key) && delta(key) > 0);
+            assert.deepEqual(refused, [], "dry runs the API server did not accept");
+
+            const githubCreates = countBy(
+                steps.filter((step) => /^(github:|pulumi:providers:github$)/.test(typeOf(step.urn))),
+                (step) => typeOf(step.urn),
+            );
+            t.diagnostic(`${stack}: GitHub creates ${JSON.stringify(githubCreates)}`);
+            assert.deepEqual(githubCreates, GITHUB_CREATES[stack] ?? {}, `GitHub resources of ${stack}`);
+            if (stack !== "local") {
+                // Previews of new GitHub resources are the provider's Check/Diff: the only call to the
+                // API is configuring the provider (its owner); nothing is read or written beyond it.
+                const calls = github?.calls ?? [];
+                assert.ok(calls.length > 0, "the provider never configured itself against the stand-in");
+                for (const call of calls) {
+                    assert.match(call, /^GET \/api\/v3\/(orgs|users)\/example-org$/);
+                }
+            }
+
+            // No made-up secret anywhere: not in the preview's output, not in the backend.
+            const values = secretValues.get(stack) ?? [];
+            assert.ok(values.length > 0, `${stack} secrets: ${values.length}`);
+            for (const value of values) {
+                assert.ok(!result.output.includes(value), `a secret of ${stack} appears in the preview output`);
+            }
+            assert.ok(!result.output.includes(DEMO_PASSWORD), `a secret of ${stack} appears in the preview output`);
+            for (const [file, text] of await backendFiles()) {
+                assert.ok(!text.includes(DEMO_PASSWORD), `${file} holds a secret of the stack config`);
+            }
         });
     }
+
+    it("fails on a production stack whose GitHub environment has no reviewers with exactly the reviewer and credential policies", async () => {
+        ready();
+        const { result, hits } = await preview(
+            join(work, "project", "test", "policy", "github-variant"),
+            "production",
+            "production.json",
+        );
+        assert.notEqual(result.code, 0, `the variant's preview passed:\n${result.output}`);
+        const found = [...new Set(hits.map((h) => h.policy))].sort();
+        assert.deepEqual(found, Object.keys(GITHUB_VARIANT_VIOLATIONS).sort(), `policies violated:\n${result.output}`);
+        for (const hit of hits) {
+            assert.equal(hit.level, "mandatory", `${hit.policy} reported as ${hit.level}`);
+            assert.doesNotMatch(hit.message, new RegExp(DEMO_PASSWORD), `${hit.policy} echoes a credential`);
+        }
+        assert.ok(
+            hits.some((h) => /REGISTRY_PASSWORD .* no reviewers/.test(h.message)),
+            hits.map((h) => h.message).join("\n"),
+        );
+        assert.ok(!result.output.includes(DEMO_PASSWORD), "the variant's registry password appears in the output");
+    });
 
     it("fails on the misusing fixture with exactly the expected policies, each mandatory", async () => {
         ready();
