@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { RUNNER_DEFAULTS } from "../shared/defaults";
+import { pullPolicyFor } from "../shared/placement";
 
 import { renderKubernetesRunnerConfig } from "./runner-config";
 import {
@@ -170,6 +171,8 @@ export class GitLabRunner extends pulumi.ComponentResource {
                                 {
                                     name: "gitlab-runner",
                                     image: args.runnerImage ?? RUNNER_DEFAULTS.runnerImage,
+                                    // As every other workload: a tag may move, a digest may not.
+                                    imagePullPolicy: pullPolicyFor(args.runnerImage ?? RUNNER_DEFAULTS.runnerImage),
                                     command: ["gitlab-runner"],
                                     args: [
                                         "run",
