@@ -32,7 +32,15 @@ export async function emptyProgram(env: NodeJS.ProcessEnv): Promise<EmptyProgram
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "empty", private: true, main: "index.ts" }));
     writeFileSync(
         join(dir, "tsconfig.json"),
-        JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "commonjs", noCheck: true } }),
+        JSON.stringify({
+            compilerOptions: {
+                strict: true,
+                target: "es2022",
+                module: "commonjs",
+                moduleResolution: "node",
+                noCheck: true,
+            },
+        }),
     );
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
     mkdirSync(join(dir, "backend"));

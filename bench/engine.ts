@@ -77,6 +77,10 @@ export const section: BenchSection = {
             const bootstrap = await timed("bootstrap", () => run("bash", ["scripts/toolchain/bootstrap"], env));
             const cpStart = await timed("cp start", () => run("bash", ["scripts/control-plane/cp", "start"], env));
             await timed("stack init", () => run("pulumi", ["stack", "select", "--create", "local"], env));
+            // The floor first: a broken floor should fail the section before the long runs.
+            await timed("floor up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
+            const floorUp = await medianOf("floor no-change up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
+            const floorPreview = await medianOf("floor preview", () => floor.pulumi(["preview"]));
             const policy = await policyFlags("local", env);
             const up = (more: string[] = []) => pulumi(["up", "--yes", "--skip-preview", ...policy, ...more]);
 
@@ -92,10 +96,6 @@ export const section: BenchSection = {
             const weightChange = median(weightChanges);
             const withoutPolicy = await medianOf("preview", () => pulumi(["preview"]));
             const withPolicy = await medianOf("preview+policy", () => pulumi(["preview", ...policy]));
-
-            await timed("floor up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
-            const floorUp = await medianOf("floor no-change up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
-            const floorPreview = await medianOf("floor preview", () => floor.pulumi(["preview"]));
 
             // Breakdown: one run each, beside the figure it explains.
             const typeChecked = await timed("preview, type-checked", () =>
