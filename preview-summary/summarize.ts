@@ -7,6 +7,7 @@ import { sortDiagnostics } from "./diagnostics";
 import { headerLines } from "./header";
 import type { OpKind } from "./op-kind";
 import type { PreviewDigest } from "./preview-json";
+import { githubSection } from "./github-section";
 import { policySection } from "./policy-section";
 import { changesByUrn } from "./resource-changes";
 import { SecretGuard, type SecretValue, secretsInPreview } from "./secrets";
@@ -105,6 +106,7 @@ export function summarize(input: SummaryInput): SummaryResult {
         ...replacementSection(changes),
         ...deletionSection(changes),
         canaryPlanSection(input.canaryPlan, input.canaryPlanError),
+        ...githubSection(preview.steps ?? [], redact),
         ...typeSection(byType),
         ...updateSection(changes),
         ...createSection(changes),
