@@ -135,6 +135,7 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
         `    image = ${tomlString(options.image)}`,
         "    privileged = false",
         "    allow_privilege_escalation = false",
+        '    cap_drop = ["ALL"]',
         `    service_account = ${tomlString(options.jobServiceAccount ?? RUNNER_DEFAULTS.jobServiceAccount)}`,
         `    cpu_request = ${tomlString(options.cpuRequest ?? RUNNER_DEFAULTS.jobResources.cpuRequest)}`,
         `    cpu_limit = ${tomlString(options.cpuLimit ?? RUNNER_DEFAULTS.jobResources.cpuLimit)}`,
@@ -148,6 +149,11 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
         `      run_as_user = ${uid}`,
         `      run_as_group = ${uid}`,
         `      fs_group = ${uid}`,
+        // The executor also starts an `init-permissions` container (helper image) in every job
+        // pod. Without its own section it gets only the executor's default `drop = ["NET_RAW"]`,
+        // and Pod Security `restricted` refuses the whole pod; `cap_drop` covers any container
+        // kind a later gitlab-runner adds before it has a section here.
+        ...dropAll("init_permissions_container_security_context"),
         ...dropAll("build_container_security_context"),
         ...dropAll("helper_container_security_context"),
         ...dropAll("service_container_security_context"),
