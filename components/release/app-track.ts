@@ -13,7 +13,7 @@ import {
     tmpVolume,
     versionLabel,
 } from "../shared/workload";
-import { SPREAD_WAIVER } from "../shared/lint-waivers";
+import { CANARY_REPLICAS_WAIVER, SPREAD_WAIVER } from "../shared/lint-waivers";
 import { type ImagePullPolicy, pullPolicyFor, replicaSpread, type SpreadSettings } from "../shared/placement";
 import { httpProbes, type ProbeTuning } from "../shared/probes";
 import { type TrackName, trackObjectName } from "../shared/names";
@@ -72,7 +72,12 @@ export function createAppTrack(parent: pulumi.Resource, childName: string, args:
     const deployment = new k8s.apps.v1.Deployment(
         childName,
         {
-            metadata: { name: fullName, namespace: args.namespace, labels, annotations: SPREAD_WAIVER },
+            metadata: {
+                name: fullName,
+                namespace: args.namespace,
+                labels,
+                annotations: args.track === "canary" ? { ...SPREAD_WAIVER, ...CANARY_REPLICAS_WAIVER } : SPREAD_WAIVER,
+            },
             spec: {
                 replicas: args.replicas,
                 selector: { matchLabels: selector },

@@ -22,3 +22,14 @@ export const SPREAD_WAIVER = lintWaivers({
     "deployment-has-host-podantiaffinity":
         "replicas are spread over nodes by topologySpreadConstraints (maxSkew 1 on kubernetes.io/hostname), which this check does not read",
 });
+
+/**
+ * A canary track is sized to its share of the traffic (`canaryReplicas`), often one pod. The router
+ * reaches it through its Service with `max_fails` and nginx's default `proxy_next_upstream error`,
+ * so while that pod is down its requests are retried on stable: one replica costs no availability.
+ * @internal
+ */
+export const CANARY_REPLICAS_WAIVER = lintWaivers({
+    "deployment-replicas":
+        "the canary is sized to its traffic share; while its pod is down the router retries its requests on stable (max_fails, proxy_next_upstream)",
+});
