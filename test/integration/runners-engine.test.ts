@@ -379,7 +379,7 @@ describe("the local stack's runner on the real engine and a real API server", { 
         assert.ok(toml.includes(tokens.first), "the runner reads the token that was set");
     });
 
-    it("as the runner's service account: exactly the executor's rules in its namespace, none elsewhere", async () => {
+    it("as the runner's service account: exactly the executor's rules in its namespace, none elsewhere", async (t) => {
         // `pods/exec` as a TYPE/NAME argument would mean the pod named "exec": subresources go apart.
         const canI = async (verb: string, resource: string, ...scope: string[]): Promise<string> => {
             const [type = "", sub] = resource.split("/");
@@ -401,6 +401,7 @@ describe("the local stack's runner on the real engine and a real API server", { 
             ]);
             matrix.push(`${verb} ${resource}: ${RUNNER_NS}=${own} ${OTHER_NS}=${other} cluster=${cluster}`);
         }
+        t.diagnostic(matrix.join("\n"));
         assert.deepEqual(
             matrix,
             pairs.map(([verb, resource]) => `${verb} ${resource}: ${RUNNER_NS}=yes ${OTHER_NS}=no cluster=no`),
@@ -427,7 +428,7 @@ describe("the local stack's runner on the real engine and a real API server", { 
         assert.deepEqual(rules, expected);
     });
 
-    it("a job pod built from the runner's config.toml is admitted under its account; a privileged one is refused", async () => {
+    it("a job pod built from the runner's config.toml is admitted under its account; a privileged one is refused", async (t) => {
         const { toml } = await configSecret();
         const image = (await runnerDeployment()).spec as { template: { spec: { containers: { image: string }[] } } };
         const runnerImage = image.template.spec.containers[0]?.image ?? "";
@@ -455,6 +456,7 @@ describe("the local stack's runner on the real engine and a real API server", { 
         const privileged = await create(
             jobPod(toml, runnerImage, { privileged: true, allow_privilege_escalation: true }),
         );
+        t.diagnostic(`admitted: pod/${pod.metadata.name}; privileged: ${privileged.stderr.trim()}`);
         assert.notEqual(privileged.code, 0, "a privileged job pod was admitted");
         assert.match(
             privileged.stderr,
@@ -471,7 +473,7 @@ describe("the local stack's runner on the real engine and a real API server", { 
         );
     });
 
-    it("a token change replaces the config Secret and rolls the runner: the old pod is gone before the new one exists", async () => {
+    it("a token change replaces the config Secret and rolls the runner: the old pod is gone before the new one exists", async (t) => {
         const before = await configSecret();
         const oldReplicaSets = await kubectlJson<K8sList<{ metadata: Meta }>>(
             env,
@@ -556,6 +558,7 @@ describe("the local stack's runner on the real engine and a real API server", { 
             ...podWatch.lines.map((l) => ({ kind: "pod", f: l.split(" ") })),
         ].sort((a, b) => Number(a.f[1]) - Number(b.f[1]));
         const trace = events.map((e) => `${e.kind} ${e.f.join(" ")}`).join("\n");
+        t.diagnostic(`watch events by resourceVersion:\n${trace}`);
         const oldHash = (oldRs[0] ?? "").split("-").at(-1) ?? "";
         const rvOf = (pred: (e: { kind: string; f: string[] }) => boolean): number =>
             Number(events.find(pred)?.f[1] ?? NaN);
