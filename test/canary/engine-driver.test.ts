@@ -17,6 +17,9 @@ import { createStack, type EngineWorkDir, engineWorkDir, requireToolchain } from
 import { platformConfig } from "./lab";
 
 describe("stack driver on the real engine", { timeout: 600_000 }, () => {
+    // One stack for both cases, on purpose: creating it and its first `up` take most of this file's
+    // time. They run in this order: the first starts from stable 1.0.0 without a canary; the second
+    // writes a canary into the config and leaves it there, so it comes last.
     let work: EngineWorkDir;
     let stackFile: string;
 

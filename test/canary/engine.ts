@@ -1,10 +1,12 @@
 /**
  * A temp work directory for the fixture Pulumi program and a stack in a file:// backend with
  * passphrase secrets, for the tests that run the real engine. Offline: no update check, no plugin
- * downloads. A missing CLI or plugin is a failure that says how to get it, never a skip.
+ * downloads. A missing CLI or plugin is a failure that says how to get it; the one exception is a
+ * plugin the toolchain declares unbuildable here (see `unbuildablePlugin`), which its tests skip
+ * with that reason.
  */
-import { execFile } from "node:child_process";
-import { constants } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { constants, readFileSync } from "node:fs";
 import { access, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -71,6 +73,37 @@ export async function requireToolchain(plugins: readonly { name: string; version
         }
     }
     return pulumi;
+}
+
+/**
+ * Why `name` `version` cannot be used here, when the toolchain pins it in UNAVAILABLE_PLUGINS
+ * (scripts/toolchain/versions.env: the Go module proxy refuses its module) and it is not installed;
+ * otherwise undefined, and a missing plugin stays a failure (requireToolchain). Synchronous because
+ * node:test needs a skip reason when the cases are registered, before any hook runs.
+ */
+export function unbuildablePlugin(name: string, version: string): string | undefined {
+    const pins = readFileSync(join(REPO_ROOT, "scripts", "toolchain", "versions.env"), "utf8");
+    const unavailable = /^UNAVAILABLE_PLUGINS="?([^"\n]*)"?$/m.exec(pins)?.[1]?.split(/\s+/) ?? [];
+    if (!unavailable.includes(name)) {
+        return undefined;
+    }
+    const listed = spawnSync("pulumi", ["plugin", "ls", "--json"], {
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    });
+    if (listed.status !== 0) {
+        // No CLI at all is the toolchain's failure, reported by requireToolchain, not a skip.
+        return undefined;
+    }
+    const installed = JSON.parse(listed.stdout || "[]") as { name: string; kind: string; version: string }[];
+    if (installed.some((p) => p.kind === "resource" && p.name === name && p.version === version)) {
+        return undefined;
+    }
+    return (
+        `the ${name} ${version} resource plugin is not installed in PULUMI_HOME ` +
+        `(${process.env.PULUMI_HOME ?? "~/.pulumi"}): the Go module proxy refuses its module ` +
+        "(UNAVAILABLE_PLUGINS in scripts/toolchain/versions.env)"
+    );
 }
 
 /** Pulumi.yaml of the fixture with `main` pointing at `mainFile`, the program and node_modules linked in. */

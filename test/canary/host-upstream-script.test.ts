@@ -75,7 +75,10 @@ describe("HostUpstream's command on real nginx", () => {
     });
 
     it("never puts a config nginx rejects live", async () => {
+        // Its own starting point, a good config at 50%, rather than whatever the case before left.
+        await runScript(script(), {}, render(50));
         const live = await readFile(nginx.confPath, "utf8");
+        assert.equal(live, render(50));
         const master = nginx.pid;
         // The seed's weights at 100%: weight=0, which nginx refuses.
         const invalid = withWeights(render(50), { stable: 0, canary: 10 });

@@ -40,6 +40,8 @@ interface Pod {
 }
 
 describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
+    // The cases are one user's session on one stack and one control plane, on purpose (bringing the
+    // stack up takes minutes): each starts from what the case before left, in the order written.
     let env: NodeJS.ProcessEnv = {};
     let dir = "";
     let configFile = "";

@@ -1,11 +1,29 @@
 /**
- * `nginx -t` on the rendered config: accepted at every percentage, and the seed's `weight=0` refused,
- * which is why the renderer leaves a server at 0% out instead of writing it.
+ * `nginx -t` on the config the product renders: at every percentage its weights are the
+ * percentages themselves, a server at 0% is left out, and nginx accepts it; the seed's `weight=0`
+ * is refused, which is why the renderer leaves a server at 0% out instead of writing it.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 
-import { NginxInstance, seedWeights, useBackends, withWeights } from "./nginx-harness";
+import { type Backend, NginxInstance, useBackends, withWeights } from "./nginx-harness";
+
+/** The `server` lines of a rendered upstream, trimmed. */
+const serverLines = (config: string): string[] =>
+    config
+        .split("\n")
+        .filter((line) => /^\s*server \S+ weight=/.test(line))
+        .map((line) => line.trim());
+
+/** What the renderer must write at `percent`, spelled out with the default max_fails and fail_timeout. */
+function expectedServers(percent: number, stable: Backend, canary: Backend): string[] {
+    const line = (backend: Backend, weight: number, track: string): string =>
+        `server ${backend.address} weight=${weight} max_fails=3 fail_timeout=30s; # ${track}`;
+    return [
+        ...(percent < 100 ? [line(stable, 100 - percent, "stable")] : []),
+        ...(percent > 0 ? [line(canary, percent, "canary")] : []),
+    ];
+}
 
 describe("nginx -t on the rendered config", () => {
     const backends = useBackends();
@@ -21,17 +39,34 @@ describe("nginx -t on the rendered config", () => {
         await instance?.dispose();
     });
 
-    it("accepts the config at every percentage 0-100", async () => {
+    it("renders exact integer weights at every percentage 0-100, a 0% server left out, and nginx accepts each", async () => {
         const nginx = await nginxPrefix();
+        const wrong: string[] = [];
         const rejected: string[] = [];
         for (let percent = 0; percent <= 100; percent++) {
-            await nginx.writeConfig(nginx.render(percent, backends.stable, backends.canary));
+            const config = nginx.render(percent, backends.stable, backends.canary);
+            const servers = serverLines(config);
+            const expected = expectedServers(percent, backends.stable, backends.canary);
+            if (JSON.stringify(servers) !== JSON.stringify(expected)) {
+                wrong.push(`${percent}%: ${servers.join(" | ")}`);
+            }
+            await nginx.writeConfig(config);
             const result = nginx.check();
             if (!result.ok) {
                 rejected.push(`${percent}%: ${result.output}`);
             }
         }
+        assert.deepEqual(wrong, [], "server lines other than the exact percentages");
         assert.deepEqual(rejected, [], "nginx -t rejected the rendered config");
+    });
+
+    it("renders 25% as 75:25 and 75% as 25:75, where the seed's int((1-w)*10) / int(w*10) wrote 7:2 and 2:7", async () => {
+        const nginx = await nginxPrefix();
+        const { stable, canary } = backends;
+        const weights = (percent: number): string[] =>
+            serverLines(nginx.render(percent, stable, canary)).map((line) => /weight=(\d+)/.exec(line)?.[1] ?? "?");
+        assert.deepEqual(weights(25), ["75", "25"]);
+        assert.deepEqual(weights(75), ["25", "75"]);
     });
 
     it("rejects a server line with weight=0", async () => {
@@ -44,18 +79,18 @@ describe("nginx -t on the rendered config", () => {
         assert.match(result.output, /invalid parameter "weight=0"/);
     });
 
-    it("the seed's formula int((1-w)*10) / int(w*10) writes weight=0 at 100%, so its promotion never applies", async () => {
-        const weights = seedWeights(100);
-        assert.deepEqual(weights, { stable: 0, canary: 10 });
+    it("the seed's 0:10 at 100% is refused, so its promotion never applies; the renderer's 100% is accepted", async () => {
         const nginx = await nginxPrefix();
-        await nginx.writeConfig(withWeights(nginx.render(50, backends.stable, backends.canary), weights));
-        const result = nginx.check();
-        assert.equal(result.ok, false);
-        assert.match(result.output, /invalid parameter "weight=0"/);
-    });
+        // int((1 - 1.0) * 10) and int(1.0 * 10): what the seed's controller writes at 100%.
+        const seedAt100 = { stable: 0, canary: 10 };
+        await nginx.writeConfig(withWeights(nginx.render(50, backends.stable, backends.canary), seedAt100));
+        const seed = nginx.check();
+        assert.equal(seed.ok, false);
+        assert.match(seed.output, /invalid parameter "weight=0"/);
 
-    it("the seed's formula turns 25% into 7:2 and 75% into 2:7", () => {
-        assert.deepEqual(seedWeights(25), { stable: 7, canary: 2 });
-        assert.deepEqual(seedWeights(75), { stable: 2, canary: 7 });
+        const rendered = nginx.render(100, backends.stable, backends.canary);
+        assert.deepEqual(serverLines(rendered), expectedServers(100, backends.stable, backends.canary));
+        await nginx.writeConfig(rendered);
+        assert.equal(nginx.check().ok, true);
     });
 });

@@ -68,8 +68,22 @@ const runOf = (step: Yaml): string => (typeof step.run === "string" ? step.run :
 /** A shell line that only calls the project's npm scripts or scripts/ci: the logic is elsewhere. */
 const THIN = /^(npm run (--silent )?[a-z:-]+( -- .*)?|bash scripts\/ci\/[a-z-]+( .*)?)$/s;
 
+/** KEY=value pins of scripts/ci/versions.env, the one place that pins the CI tools. */
+function ciToolPins(): Record<string, string> {
+    const text = readFileSync(join(ROOT, "scripts", "ci", "versions.env"), "utf8");
+    return Object.fromEntries(
+        text
+            .split("\n")
+            .map((line) => /^([A-Z_]+)=(\S+)$/.exec(line))
+            .filter((match) => match !== null)
+            .map((match) => [match[1] as string, match[2] as string]),
+    );
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 describe("pipeline linters", () => {
-    let tools: ReturnType<typeof ciTools>;
+    // The scratch directory is shared on purpose: each case writes its own files into it.
     let scratch = "";
     before(() => {
         scratch = mkdtempSync(join(tmpdir(), "pipeline-lint-"));
@@ -78,16 +92,25 @@ describe("pipeline linters", () => {
         rmSync(scratch, { recursive: true, force: true });
     });
 
-    it("has the pinned tools installed (actionlint, shellcheck, gitlab-ci-local)", () => {
-        tools = ciTools();
+    it("has the pinned tools installed, each at the version scripts/ci/versions.env pins", async () => {
+        const tools = ciTools();
+        const pins = ciToolPins();
+        const actionlint = await run(tools.actionlint, ["-version"]);
+        assert.equal(actionlint.code, 0, actionlint.stderr);
+        assert.match(actionlint.stdout, new RegExp(`^v?${escapeRegExp(pins.ACTIONLINT_VERSION ?? "<unpinned>")}\\s`));
+        const gitlabCiLocal = await run(tools.gitlabCiLocal, ["--version"]);
+        assert.equal(gitlabCiLocal.code, 0, gitlabCiLocal.stderr);
+        assert.equal(gitlabCiLocal.stdout.trim(), pins.GITLAB_CI_LOCAL_VERSION);
+        // ShellCheck comes from the Debian package, whose version the distribution picks.
+        const shellcheck = await run(tools.shellcheck, ["--version"]);
+        assert.equal(shellcheck.code, 0, shellcheck.stderr);
+        assert.match(shellcheck.stdout, /^version: \d+\.\d+\.\d+$/m);
     });
 
     it("every workflow passes actionlint, with shellcheck on PATH checking each run: step", async () => {
-        tools = ciTools();
+        const tools = ciTools();
         const files = workflowFiles();
         assert.ok(files.length >= 3, "pull-request.yml, main.yml and the reusable pulumi-stack.yml");
-        const version = await run(tools.actionlint, ["-version"]);
-        assert.match(version.stdout, /^v?1\.7\.12/);
         const result = await run(
             tools.actionlint,
             ["-color=false", "-verbose", "-shellcheck", tools.shellcheck, ...files],
@@ -98,7 +121,7 @@ describe("pipeline linters", () => {
     });
 
     it("actionlint really reports a shellcheck finding in a run: step (the check is live)", async () => {
-        tools = ciTools();
+        const tools = ciTools();
         const bad = join(scratch, "bad.yml");
         writeFileSync(bad, "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo $FOO\n");
         const result = await run(tools.actionlint, ["-color=false", "-shellcheck", tools.shellcheck, bad]);
@@ -107,7 +130,7 @@ describe("pipeline linters", () => {
     });
 
     it("scripts/ci/* pass shellcheck", async () => {
-        tools = ciTools();
+        const tools = ciTools();
         const scripts = ciShellScripts();
         assert.ok(scripts.length >= 6, scripts.join(", "));
         const result = await run(tools.shellcheck, ["-x", ...scripts]);
@@ -115,7 +138,7 @@ describe("pipeline linters", () => {
     });
 
     it("every script block of .gitlab-ci.yml passes shellcheck", async () => {
-        tools = ciTools();
+        const tools = ciTools();
         const files: string[] = [];
         for (const [name, job] of gitlabJobs(gitlab())) {
             for (const key of ["before_script", "script", "after_script"]) {

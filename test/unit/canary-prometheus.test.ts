@@ -60,10 +60,23 @@ describe("PromQL", () => {
 });
 
 describe("Prometheus client", () => {
-    it("reads a window: canary and stable counts, canary p95", async () => {
+    it("reads a window: canary and stable counts, canary p95, its three queries at once, and their wall time", async () => {
+        // Every answer comes DELAY_MS late, so the window's queries take at least that long, and the
+        // server sees all three before it answers any only if they are sent at the same time.
+        const DELAY_MS = 150;
+        let inFlight = 0;
+        let maxInFlight = 0;
         const server = await serve((_request, response) => {
             response.writeHead(200, { "content-type": "application/json" });
             const query = server.queries.at(-1) ?? "";
+            inFlight++;
+            maxInFlight = Math.max(maxInFlight, inFlight);
+            setTimeout(() => {
+                inFlight--;
+                answer(query, response);
+            }, DELAY_MS);
+        });
+        const answer = (query: string, response: http.ServerResponse): void => {
             if (query.startsWith("histogram_quantile")) {
                 response.end(vector([{ metric: {}, value: [1, "0.0425"] }]));
             } else if (query.includes("5..")) {
@@ -76,16 +89,23 @@ describe("Prometheus client", () => {
                     ]),
                 );
             }
-        });
+        };
         try {
+            const started = performance.now();
             const measured = await new PrometheusCanaryMetrics(
                 new PrometheusClient({ url: server.url }),
                 "shop",
             ).measure(5);
+            const elapsed = performance.now() - started;
             assert.ok(!("noData" in measured), JSON.stringify(measured));
             assert.deepEqual(measured.canary, { requests: 100.5, errors: 2, p95Seconds: 0.0425 });
             assert.deepEqual(measured.stable, { requests: 900, errors: 0 });
-            assert.ok(measured.queryMs >= 0);
+            assert.equal(maxInFlight, 3, "the three queries were not in flight together");
+            // Wall time, not a sum of the three durations (about three times as long): it lies
+            // between the server's delay (timers may fire a millisecond early) and the time around
+            // the call.
+            assert.ok(measured.queryMs >= DELAY_MS - 2, `queryMs ${measured.queryMs} < ${DELAY_MS}`);
+            assert.ok(measured.queryMs <= elapsed, `queryMs ${measured.queryMs} > ${elapsed} around the call`);
             assert.equal(server.queries.length, 3);
         } finally {
             await server.close();

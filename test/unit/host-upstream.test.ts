@@ -1,10 +1,14 @@
 import { byName, isSecretValue, ofType, registered, reset, settle, valueOf } from "./harness";
 
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeEach, describe, it } from "node:test";
 
-import { HostUpstream, hostUpstreamScript } from "../../components/traffic/host-upstream";
+import { HostUpstream } from "../../components/traffic/host-upstream";
 import { renderNginxConfig } from "../../components/traffic/nginx-config";
 
 const LOCAL = "command:local:Command";
@@ -64,14 +68,14 @@ describe("HostUpstream", () => {
         assert.equal(apply.inputs.stdin, config, "stdin is exactly what the shared renderer produces");
         assert.match(config, /server 10\.0\.0\.1:8080 weight=75 .*# stable/);
         assert.match(config, /server 10\.0\.0\.2:8080 weight=25 .*# canary/);
-        assert.equal(apply.inputs.create, hostUpstreamScript(PATHS));
         assert.equal(apply.inputs.update, apply.inputs.create);
         assert.deepEqual(apply.inputs.triggers, [sha256(config)]);
         assert.equal(await valueOf(upstream.configHash), sha256(config));
         assert.deepEqual(await valueOf(upstream.weights), { stable: 75, canary: 25 });
         assert.equal(upstream.configPath, PATHS.configPath);
 
-        const script = apply.inputs.create;
+        const script = apply.inputs.create as string;
+        assert.equal(typeof script, "string");
         // The content never becomes part of the shell text.
         assert.ok(!script.includes("upstream"), script);
         assert.ok(!script.includes("10.0.0.1"), script);
@@ -115,8 +119,12 @@ describe("HostUpstream", () => {
         assert.equal(ofType(LOCAL).length, 0);
         const apply = byName(REMOTE, "edge-apply");
         assert.equal(apply.inputs.stdin, expectedConfig(10));
-        assert.equal(apply.inputs.create, hostUpstreamScript({ ...PATHS, sudo: true }));
-        assert.match(apply.inputs.create, /^sudo -n sh -c '/);
+        const remoteScript = apply.inputs.create as string;
+        reset();
+        new HostUpstream("edge", args(10));
+        await settle();
+        const localScript = byName(LOCAL, "edge-apply").inputs.create as string;
+        assert.equal(remoteScript, `sudo -n ${localScript}`, "the same script, under sudo");
         assert.deepEqual(apply.inputs.connection, {
             host: "edge-1.example.com",
             port: 22,
@@ -127,6 +135,65 @@ describe("HostUpstream", () => {
         });
         assert.ok(isSecretValue(apply.raw.connection), "the whole connection is a secret");
         assert.ok(!JSON.stringify(apply.inputs.create).includes("PRIVATE KEY"));
+    });
+
+    it("GIVEN a stand-in nginx WHEN the registered command runs THEN it checks the candidate, puts it live and reloads; a rejected one never goes live", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "host-upstream-"));
+        try {
+            // Records its arguments; `-t` fails for a config containing REJECT-ME, as nginx would.
+            const stub = join(dir, "nginx");
+            writeFileSync(
+                stub,
+                [
+                    "#!/bin/sh",
+                    `echo "$*" >> ${dir}/calls`,
+                    'case "$*" in *" -t "*) for last in "$@"; do :; done',
+                    '  if grep -q REJECT-ME "$last"; then echo "nginx: [emerg] stand-in rejects $last" >&2; exit 1; fi;;',
+                    "esac",
+                    "",
+                ].join("\n"),
+            );
+            chmodSync(stub, 0o755);
+            const live = join(dir, "nginx.conf");
+            const log = join(dir, "error.log");
+            new HostUpstream("edge", {
+                ...args(25),
+                configPath: live,
+                prefix: `${dir}/`,
+                startupErrorLog: log,
+                nginxBinary: stub,
+            });
+            await settle();
+            const apply = byName(LOCAL, "edge-apply");
+            const calls = (): string[] => readFileSync(join(dir, "calls"), "utf8").trim().split("\n");
+
+            // local.Command runs its create with `sh -c`, the rendered config on stdin.
+            const out = execFileSync("sh", ["-c", apply.inputs.create as string], {
+                input: apply.inputs.stdin as string,
+                encoding: "utf8",
+            });
+            assert.match(out, new RegExp(`nginx reloaded with ${live}`));
+            assert.equal(readFileSync(live, "utf8"), apply.inputs.stdin);
+            assert.equal(existsSync(`${live}.next`), false, "the candidate was renamed");
+            assert.deepEqual(calls(), [
+                `-p ${dir}/ -e ${log} -t -q -c ${live}.next`,
+                `-p ${dir}/ -e ${log} -c ${live} -s reload`,
+            ]);
+
+            writeFileSync(join(dir, "calls"), "");
+            const rejected = spawnSync("sh", ["-c", apply.inputs.create as string], {
+                input: "REJECT-ME\n",
+                encoding: "utf8",
+            });
+            assert.notEqual(rejected.status, 0);
+            assert.match(rejected.stderr, /nginx -t rejected the new config; the live config is unchanged/);
+            assert.match(rejected.stderr, /stand-in rejects/);
+            assert.equal(readFileSync(live, "utf8"), apply.inputs.stdin, "live file untouched");
+            assert.equal(existsSync(`${live}.next`), false, "rejected candidate removed");
+            assert.deepEqual(calls(), [`-p ${dir}/ -e ${log} -t -q -c ${live}.next`], "no reload");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     for (const [what, bad, message] of [

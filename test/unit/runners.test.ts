@@ -2,7 +2,7 @@ import { byName, isSecretOutput, isSecretValue, ofType, rawAt, registered, reset
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, it } from "node:test";
@@ -14,7 +14,6 @@ import {
     renderKubernetesRunnerConfig,
     renderPodmanRunnerConfig,
 } from "../../components";
-import { EXECUTOR_RULES } from "../../components/runners/gitlab-runner";
 import { installFileScript } from "../../components/runners/podman-runner-host";
 
 type Obj = Record<string, unknown>;
@@ -75,11 +74,15 @@ describe("runner config.toml", () => {
         );
         assert.throws(() => renderPodmanRunnerConfig({ ...base, image: "alpine" }), /must be pinned/);
         assert.throws(() => renderPodmanRunnerConfig({ ...base, url: "gitlab" }), /url: "gitlab" is not an http/);
-        try {
-            renderPodmanRunnerConfig({ ...base, token: "secret-registration-token" });
-        } catch (error) {
-            assert.doesNotMatch(String(error), /secret-registration-token/);
-        }
+        assert.throws(
+            () => renderPodmanRunnerConfig({ ...base, token: "secret-registration-token" }),
+            (error: unknown) => {
+                assert.ok(error instanceof Error, String(error));
+                assert.match(error.message, /token: not a runner authentication token/);
+                assert.doesNotMatch(String(error), /secret-registration-token/);
+                return true;
+            },
+        );
     });
 });
 
@@ -97,10 +100,20 @@ describe("GitLabRunner", () => {
         assert.equal(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").length, 0);
         assert.equal(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").length, 0);
         const role = byName("kubernetes:rbac.authorization.k8s.io/v1:Role", "runner");
-        assert.deepEqual(role.inputs.rules, EXECUTOR_RULES);
-        for (const rule of EXECUTOR_RULES) {
+        // Written out: a change to what the executor may do must show up here, on purpose.
+        assert.deepEqual(role.inputs.rules, [
+            { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "delete"] },
+            { apiGroups: [""], resources: ["pods/exec", "pods/attach"], verbs: ["get", "create", "patch", "delete"] },
+            { apiGroups: [""], resources: ["pods/log"], verbs: ["get", "list"] },
+            { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get", "create", "update", "delete"] },
+            { apiGroups: [""], resources: ["services"], verbs: ["get", "create", "delete"] },
+            { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
+            { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get"] },
+        ]);
+        for (const rule of role.inputs.rules as Obj[]) {
             assert.ok(!(rule.verbs as string[]).includes("*"));
             assert.ok(!(rule.resources as string[]).includes("*"));
+            assert.deepEqual(rule.apiGroups, [""], "core API group only");
         }
         const secret = byName("kubernetes:core/v1:Secret", "runner-config");
         assert.equal((secret.inputs.metadata as Obj).name, undefined, "auto-named so a change rolls the runner");
@@ -108,8 +121,13 @@ describe("GitLabRunner", () => {
             isSecretValue(rawAt(secret, "stringData")) || isSecretValue(rawAt(secret, "stringData", "config.toml")),
         );
         const toml = (secret.inputs.stringData as Obj)["config.toml"] as string;
-        assert.match(toml, /concurrent = 3/);
-        assert.match(toml, /privileged = false/);
+        const doc = parseToml(toml) as Obj;
+        assert.equal(doc.concurrent, 3);
+        const runnerConfig = (doc.runners as Obj[])[0] as Obj;
+        assert.equal(runnerConfig.url, "https://gitlab.example.com");
+        assert.equal(runnerConfig.executor, "kubernetes");
+        assert.equal((runnerConfig.kubernetes as Obj).privileged, false);
+        assert.equal((runnerConfig.kubernetes as Obj).namespace, "ci");
         assert.equal(await isSecretOutput(runner.configToml), true);
 
         const deployment = byName("kubernetes:apps/v1:Deployment", "runner");
@@ -153,9 +171,27 @@ describe("PodmanRunnerHost", () => {
         });
         await settle();
         const cmd = byName("command:remote:Command", "vm-config");
-        assert.equal(cmd.inputs.create, installFileScript("~/.gitlab-runner/config.toml"));
-        assert.doesNotMatch(cmd.inputs.create, /glrt-/);
-        assert.match(cmd.inputs.stdin as string, /privileged = false/);
+        const create = cmd.inputs.create as string;
+        assert.equal(typeof create, "string");
+        assert.equal(cmd.inputs.update, create, "an update installs the same way");
+        assert.doesNotMatch(create, /glrt-/);
+        // What the host's shell does with it: the config from stdin lands in ~/.gitlab-runner, mode
+        // 0600, and the delete command removes it again.
+        const home = mkdtempSync(join(tmpdir(), "runner-home-"));
+        try {
+            const sh = (script: string, input = ""): string =>
+                execFileSync("sh", ["-c", script], { input, encoding: "utf8", env: { ...process.env, HOME: home } });
+            const installed = join(home, ".gitlab-runner", "config.toml");
+            assert.match(sh(create, cmd.inputs.stdin as string), /installed: /);
+            assert.equal(readFileSync(installed, "utf8"), cmd.inputs.stdin);
+            assert.equal((statSync(installed).mode & 0o777).toString(8), "600");
+            sh(cmd.inputs.delete as string);
+            assert.equal(existsSync(installed), false, "delete removes the installed config");
+        } finally {
+            rmSync(home, { recursive: true, force: true });
+        }
+        const docker = ((parseToml(cmd.inputs.stdin as string).runners as Obj[])[0] as Obj).docker as Obj;
+        assert.equal(docker.privileged, false);
         assert.ok(isSecretValue(rawAt(cmd, "stdin")), "stdin carries the token: secret");
         const connection = rawAt(cmd, "connection") as Obj;
         assert.ok(isSecretValue(connection.privateKey) || isSecretValue(connection), "private key secret");
