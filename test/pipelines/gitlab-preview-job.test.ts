@@ -35,6 +35,8 @@ import { commentMarker, GITHUB_COMMENT_LIMIT } from "../../preview-summary/summa
 import { syntheticPreview } from "./synthetic-preview";
 import { ciTools, expectedNpmScripts, onPath, ROOT, run } from "./tools";
 import { OFFLINE_KUBECONFIG, secureKeys, stripSecure } from "../integration/engine";
+import { demoSecrets } from "../unit/stack-secrets";
+import { parse as parseYaml } from "yaml";
 
 const PASSPHRASE = "gitlab-job-test-passphrase";
 // Built at run time so secret scanners do not flag a test value as a leaked token.
@@ -106,9 +108,6 @@ function fakeGitLab(): { server: Server; notes: Note[]; requests: string[]; url:
         url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v4`,
     };
 }
-
-/** Demo value of a secret key in the temp copy; must never reach the summary. */
-const demoSecret = (key: string): string => `demo-${key.replace(/\W/g, "-")}-value`;
 
 /** Tracked and untracked-but-not-ignored files of the working tree, as a fresh clone would have them. */
 async function projectFiles(): Promise<string[]> {
@@ -269,7 +268,7 @@ describe(
             }
         });
 
-        it("the real engine: pulumi preview of staging on a file:// backend, and its summary", async (t) => {
+        it("the real engine: pulumi preview of staging on a file:// backend, and its summary (GitHub off, Podman hosts removed, gate in-process: no command plugin here)", async (t) => {
             if (setupError !== undefined) {
                 throw setupError;
             }
@@ -300,15 +299,39 @@ describe(
                 KUBECONFIG: kubeconfig,
                 GITHUB_TOKEN: "",
             };
-            const secrets = secureKeys(readFileSync(join(ROOT, "Pulumi.staging.yaml"), "utf8"));
-            assert.ok(secrets.includes("cicd-platform:registryPassword"), secrets.join(", "));
+            const stackFile = readFileSync(join(ROOT, "Pulumi.staging.yaml"), "utf8");
+            const encrypted = secureKeys(stackFile);
+            assert.ok(encrypted.includes("cicd-platform:registryPassword"), encrypted.join(", "));
+            const plain = Object.fromEntries(
+                Object.entries((parseYaml(stackFile) as { config: Record<string, unknown> }).config)
+                    .filter(([key]) => !encrypted.includes(key))
+                    .map(([key, value]) => [key.replace(/^cicd-platform:/, ""), value]),
+            );
+            // PLUGIN_OVERRIDES: the Podman hosts are remote.Command resources and the gate a
+            // local.Command, whose plugin cannot be built here.
+            delete (plain.runners as { podmanHosts?: unknown }).podmanHosts;
+            const demo = demoSecrets(
+                plain,
+                encrypted.map((key) => key.replace(/^cicd-platform:/, "")),
+                "demo",
+            );
             const repo = await projectCopy("engine", async (dir) => {
                 for (const args of [
                     ["stack", "init", "staging", "--non-interactive"],
-                    ...secrets.map((key) => ["config", "set", "--secret", "--stack", "staging", key, demoSecret(key)]),
-                    // The github and command plugins cannot be built here (the Go module proxy refuses
-                    // them: scripts/toolchain/versions.env): leave GitHub out, run the gate in-process.
+                    ...Object.entries(demo).map(([key, value]) => [
+                        "config",
+                        "set",
+                        "--secret",
+                        "--stack",
+                        "staging",
+                        `cicd-platform:${key}`,
+                        value,
+                    ]),
+                    // The job's plumbing is under test here, and GitHub's API is not reachable from
+                    // the job: leave GitHub out (test/policy/preview.test.ts previews it against a
+                    // local stand-in of the API).
                     ["config", "set", "--path", "--stack", "staging", "cicd-platform:github.enabled", "false"],
+                    ["config", "rm", "--path", "--stack", "staging", "cicd-platform:runners.podmanHosts"],
                     [
                         "config",
                         "set",
@@ -351,7 +374,7 @@ describe(
             );
             assert.match(summary, /\| 1 ◀ now \| 10% \| 2 \| 1 \| stable weight=90, canary weight=10 \|/);
             assert.match(summary, /\| 4 \| 100% \| 2 \| 2 \| canary weight=100 \(stable left out\) \|/);
-            const values = secrets.map(demoSecret);
+            const values = Object.values(demo);
             const base64 = values.map((v) => Buffer.from(v).toString("base64"));
             for (const secret of [...values, ...base64, PASSPHRASE, NOTE_TOKEN]) {
                 assert.ok(!summary.includes(secret), "a secret value reached the summary");
