@@ -225,11 +225,14 @@ describe("registry garbage collection while CI pushes (real docker-registry)", {
     });
 
     it("pushes racing three collections: each completes with every blob present, or is refused and succeeds on retry", async () => {
+        const MAX_RACE_PUSHES = 60;
         const base = await writeOciImage(join(dir, "img", "base"), "v1", { "f.txt": "base image\n" });
         assert.equal((await push(base, "team/base:v1")).code, 0);
 
+        // Enough distinct images (each a new upload) to keep two pushers busy through every
+        // collection: pushes are in flight whenever the writer switches, so the race is exercised.
         const images = await Promise.all(
-            Array.from({ length: 12 }, (_, i) =>
+            Array.from({ length: MAX_RACE_PUSHES }, (_, i) =>
                 writeOciImage(join(dir, "img", `race-${i}`), "v1", { "f.txt": `race image ${i}\n` }),
             ),
         );
@@ -246,10 +249,10 @@ describe("registry garbage collection while CI pushes (real docker-registry)", {
             }
             collecting = false;
         })();
-        // Two CI jobs pushing one image after another while the collections run.
+        // Two CI jobs pushing one image after another for as long as the collections run.
         const outcomes: Outcome[] = [];
         const pusher = async (offset: number): Promise<void> => {
-            for (let i = offset; i < images.length; i += 2) {
+            for (let i = offset; i < images.length && (collecting || i < offset + 4); i += 2) {
                 outcomes.push(await pushWithRetries(images[i] as OciImage, `team/race-${i}:v1`));
             }
         };
