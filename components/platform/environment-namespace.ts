@@ -2,6 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { NAMESPACE_DEFAULTS } from "../shared/defaults";
+import { createClosedNamespace } from "./closed-namespace";
+
+export { restrictedPodSecurityLabels } from "./closed-namespace";
 
 export interface EnvironmentNamespaceArgs {
     /** Name of the Namespace. A plain string: Namespaces are addressed by name, never auto-named. */
@@ -12,18 +15,6 @@ export interface EnvironmentNamespaceArgs {
     readonly monitoringNamespace?: pulumi.Input<string>;
     /** Pod Security Standards version pinned in the labels. @default "latest" */
     readonly podSecurityVersion?: pulumi.Input<string>;
-}
-
-/** Labels that make the API server enforce, audit and warn on the `restricted` profile. */
-export function restrictedPodSecurityLabels(version: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
-    return {
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": version,
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/audit-version": version,
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/warn-version": version,
-    };
 }
 
 /**
@@ -45,49 +36,17 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
     constructor(name: string, args: EnvironmentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cicd:platform:EnvironmentNamespace", name, {}, opts);
 
-        this.namespace = new k8s.core.v1.Namespace(
-            name,
-            {
-                metadata: {
-                    name: args.namespace,
-                    labels: {
-                        ...restrictedPodSecurityLabels(
-                            args.podSecurityVersion ?? NAMESPACE_DEFAULTS.podSecurityVersion,
-                        ),
-                        "cicd.platform/environment": args.environment,
-                        "app.kubernetes.io/managed-by": "pulumi",
-                    },
-                },
-            },
-            { parent: this },
-        );
-        const namespace = this.namespace.metadata.name;
-
-        const policy = (
-            suffix: string,
-            spec: k8s.types.input.networking.v1.NetworkPolicySpec,
-        ): k8s.networking.v1.NetworkPolicy =>
-            new k8s.networking.v1.NetworkPolicy(
-                `${name}-${suffix}`,
-                { metadata: { name: suffix, namespace }, spec },
-                { parent: this },
-            );
+        const closed = createClosedNamespace(this, name, {
+            namespace: args.namespace,
+            environment: args.environment,
+            podSecurityVersion: args.podSecurityVersion ?? NAMESPACE_DEFAULTS.podSecurityVersion,
+        });
+        this.namespace = closed.namespace;
+        const namespace = closed.namespaceName;
+        const policy = closed.policy;
 
         this.networkPolicies = [
-            policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-            policy("allow-dns", {
-                podSelector: {},
-                policyTypes: ["Egress"],
-                egress: [
-                    {
-                        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
-                        ports: [
-                            { protocol: "UDP", port: 53 },
-                            { protocol: "TCP", port: 53 },
-                        ],
-                    },
-                ],
-            }),
+            ...closed.baseline,
             policy("allow-router-to-apps", {
                 podSelector: {},
                 policyTypes: ["Ingress"],

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { restrictedPodSecurityLabels } from "../platform/environment-namespace";
+import { createClosedNamespace } from "../platform/closed-namespace";
 import { RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../shared/defaults";
 import type { ContainerResources } from "../shared/workload";
 
@@ -64,33 +64,14 @@ export class RunnerNamespace extends pulumi.ComponentResource {
     constructor(name: string, args: RunnerNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cicd:runners:RunnerNamespace", name, {}, opts);
 
-        this.namespace = new k8s.core.v1.Namespace(
-            name,
-            {
-                metadata: {
-                    name: args.namespace,
-                    labels: {
-                        ...restrictedPodSecurityLabels(
-                            args.podSecurityVersion ?? RUNNER_NAMESPACE_DEFAULTS.podSecurityVersion,
-                        ),
-                        "cicd.platform/environment": args.environment,
-                        "app.kubernetes.io/managed-by": "pulumi",
-                    },
-                },
-            },
-            { parent: this },
-        );
-        const namespace = this.namespace.metadata.name;
-
-        const policy = (
-            suffix: string,
-            spec: k8s.types.input.networking.v1.NetworkPolicySpec,
-        ): k8s.networking.v1.NetworkPolicy =>
-            new k8s.networking.v1.NetworkPolicy(
-                `${name}-${suffix}`,
-                { metadata: { name: suffix, namespace }, spec },
-                { parent: this },
-            );
+        const closed = createClosedNamespace(this, name, {
+            namespace: args.namespace,
+            environment: args.environment,
+            podSecurityVersion: args.podSecurityVersion ?? RUNNER_NAMESPACE_DEFAULTS.podSecurityVersion,
+        });
+        this.namespace = closed.namespace;
+        const namespace = closed.namespaceName;
+        const policy = closed.policy;
         const tcp = (port: pulumi.Input<number>): k8s.types.input.networking.v1.NetworkPolicyPort => ({
             protocol: "TCP",
             port,
@@ -99,20 +80,7 @@ export class RunnerNamespace extends pulumi.ComponentResource {
         // A NetworkPolicy cannot name a host outside the cluster, so GitLab and an external registry
         // or cache are opened by port; in-cluster peers are opened by namespace as well.
         this.networkPolicies = [
-            policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-            policy("allow-dns", {
-                podSelector: {},
-                policyTypes: ["Egress"],
-                egress: [
-                    {
-                        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
-                        ports: [
-                            { protocol: "UDP", port: 53 },
-                            { protocol: "TCP", port: 53 },
-                        ],
-                    },
-                ],
-            }),
+            ...closed.baseline,
             policy("allow-gitlab", {
                 podSelector: {},
                 policyTypes: ["Egress"],
