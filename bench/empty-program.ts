@@ -3,11 +3,12 @@
  * with the same toolchain, language host and run mode (transpile only) as the platform's program.
  * Every figure of the local stack is read as a ratio to this program's figure from the same run.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { ROOT, run, type Run } from "../test/integration/engine";
+import { run, type Run } from "../test/integration/engine";
+import { writeTsProgram } from "../test/integration/ts-program";
 
 export interface EmptyProgram {
     readonly pulumi: (args: string[]) => Promise<Run>;
@@ -16,33 +17,7 @@ export interface EmptyProgram {
 
 export async function emptyProgram(env: NodeJS.ProcessEnv): Promise<EmptyProgram> {
     const dir = mkdtempSync(join(tmpdir(), "cicd-empty-program-"));
-    writeFileSync(
-        join(dir, "Pulumi.yaml"),
-        [
-            "name: empty",
-            "runtime:",
-            "  name: nodejs",
-            "  options:",
-            "    typescript: true",
-            "    tsconfig: tsconfig.json",
-            "",
-        ].join("\n"),
-    );
-    writeFileSync(join(dir, "index.ts"), 'export const hello = "world";\n');
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "empty", private: true, main: "index.ts" }));
-    writeFileSync(
-        join(dir, "tsconfig.json"),
-        JSON.stringify({
-            compilerOptions: {
-                strict: true,
-                target: "es2022",
-                module: "commonjs",
-                moduleResolution: "node",
-                noCheck: true,
-            },
-        }),
-    );
-    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    writeTsProgram(dir, "empty", 'export const hello = "world";\n', { noCheck: true });
     mkdirSync(join(dir, "backend"));
     const own = { ...env, PULUMI_BACKEND_URL: `file://${join(dir, "backend")}`, PULUMI_CONFIG_PASSPHRASE: "empty" };
     const created = await run("pulumi", ["stack", "init", "floor", "--non-interactive"], own, { cwd: dir });

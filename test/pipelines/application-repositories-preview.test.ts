@@ -8,12 +8,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { promisify } from "node:util";
 
+import { writeTsProgram } from "../integration/ts-program";
 import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
 import { ROOT } from "./tools";
 
@@ -76,26 +77,7 @@ it("pulumi preview of two application repositories shows their deploy.yml and en
     }
     const dir = join(work, "program");
     await mkdir(join(work, "state"), { recursive: true });
-    await mkdir(dir);
-    await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
-    await writeFile(
-        join(dir, "Pulumi.yaml"),
-        "name: app-repos-preview\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
-    );
-    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "app-repos-preview", main: "index.ts" }));
-    await writeFile(
-        join(dir, "tsconfig.json"),
-        JSON.stringify({
-            compilerOptions: {
-                strict: true,
-                target: "es2022",
-                module: "commonjs",
-                moduleResolution: "node",
-                skipLibCheck: true,
-            },
-        }),
-    );
-    await writeFile(join(dir, "index.ts"), program(join(ROOT, "components", "index")));
+    writeTsProgram(dir, "app-repos-preview", program(join(ROOT, "components", "index")));
     const env = {
         ...process.env,
         PATH: `${bin}:${process.env.PATH ?? ""}`,

@@ -8,15 +8,15 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { promisify } from "node:util";
 
+import { writeTsProgram } from "../integration/ts-program";
 import { type GitHubApiStandIn, startGitHubApiStandIn } from "./github-api";
 
-const ROOT = resolve(__dirname, "../..");
 const run = promisify(execFile);
 const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
 const bin = join(toolchain, "bin");
@@ -82,26 +82,7 @@ it("pulumi preview of the project's GitHub resource types with our plugin", asyn
     }
     const dir = join(work, "program");
     await mkdir(join(work, "state"), { recursive: true });
-    await mkdir(dir);
-    await symlink(join(ROOT, "node_modules"), join(dir, "node_modules"));
-    await writeFile(
-        join(dir, "Pulumi.yaml"),
-        "name: github-preview\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
-    );
-    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "github-preview", main: "index.ts" }));
-    await writeFile(
-        join(dir, "tsconfig.json"),
-        JSON.stringify({
-            compilerOptions: {
-                strict: true,
-                target: "es2022",
-                module: "commonjs",
-                moduleResolution: "node",
-                skipLibCheck: true,
-            },
-        }),
-    );
-    await writeFile(join(dir, "index.ts"), PROGRAM);
+    writeTsProgram(dir, "github-preview", PROGRAM);
     const env = {
         ...process.env,
         PATH: `${bin}:${process.env.PATH ?? ""}`,
