@@ -12,9 +12,11 @@
  * `http_request_duration_seconds{app,track,version}`.
  *
  * It writes `<state-dir>/<track>.pid` and then `<track>.ready` once it listens, and on SIGTERM
- * stops accepting, finishes what is in flight and exits.
+ * stops accepting, finishes what is in flight and exits. On SIGUSR2 it reads a new error ratio from
+ * `<state-dir>/<track>.error-ratio` and answers with it from then on: the stand-in for a build that
+ * goes bad only once it carries all the traffic (the bake at 100% must catch it).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,7 +28,7 @@ export interface BackendOptions {
     readonly app: string;
     readonly track: string;
     readonly version: string;
-    /** Share of requests answered 500, 0-1. */
+    /** Share of requests answered 500, 0-1; `errorRatio()` of the server can change it later. */
     readonly errorRatio: number;
     /** Added latency per request. */
     readonly delayMs: number;
@@ -81,7 +83,8 @@ export class Metrics {
     }
 }
 
-export function createBackend(options: BackendOptions): http.Server {
+export function createBackend(options: BackendOptions): http.Server & { setErrorRatio(ratio: number): void } {
+    let errorRatio = options.errorRatio;
     const metrics = new Metrics(`app="${options.app}",track="${options.track}",version="${options.version}"`);
     let served = 0;
     const server = http.createServer((request, response) => {
@@ -98,7 +101,7 @@ export function createBackend(options: BackendOptions): http.Server {
         }
         const started = process.hrtime.bigint();
         served++;
-        const status = isErrorRequest(served, options.errorRatio) ? 500 : 200;
+        const status = isErrorRequest(served, errorRatio) ? 500 : 200;
         const answer = (): void => {
             response.writeHead(status, {
                 "content-type": "text/plain",
@@ -118,7 +121,11 @@ export function createBackend(options: BackendOptions): http.Server {
     });
     // Longer than nginx's upstream keepalive_timeout (60s), so nginx closes idle connections first.
     server.keepAliveTimeout = 120_000;
-    return server;
+    return Object.assign(server, {
+        setErrorRatio(ratio: number): void {
+            errorRatio = ratio;
+        },
+    });
 }
 
 function main(): void {
@@ -159,6 +166,13 @@ function main(): void {
         server.closeIdleConnections();
         setTimeout(() => process.exit(0), 10_000).unref();
     };
+    process.on("SIGUSR2", () => {
+        const ratio = Number(readFileSync(join(stateDir, `${options.track}.error-ratio`), "utf8").trim());
+        if (Number.isFinite(ratio) && ratio >= 0 && ratio <= 1) {
+            server.setErrorRatio(ratio);
+            console.log(`${options.track} ${options.version}: error ratio now ${ratio}`);
+        }
+    });
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
 }

@@ -4,7 +4,9 @@
  * 1. a healthy green passes the watch; blue is stopped only after the watch passed and the drain;
  * 2. a green answering 5% with 5xx is switched back within one watch window plus one up; green is
  *    stopped only after the switch back and the drain;
- * and in both no client request fails because of a switch (proxy-made errors or connection errors),
+ * 3. Prometheus stopped (by its recorded pid) once traffic is on green: the watch gets no data, holds
+ *    one window (`maxNoDataIntervals` 1), then switches back; green stopped only after the drain;
+ * and in all no client request fails because of a switch (proxy-made errors or connection errors),
  * keep-alive resends counted apart, as in the canary cases.
  */
 import assert from "node:assert/strict";
@@ -28,7 +30,7 @@ import {
 } from "./blue-green-lab";
 import { FileConfigStack } from "./file-config-stack";
 import { CanaryLab } from "./lab";
-import { MAX_RESENDS_PER_1000, type RequestRecord, resendsPer1000, sleep, summarize } from "./processes";
+import { MAX_RESENDS_PER_1000, type RequestRecord, resendsPer1000, sleep, summarize, waitFor } from "./processes";
 import { servedBy } from "./scenario";
 
 const WATCH = { seconds: 3, drainSeconds: 2 };
@@ -43,7 +45,11 @@ interface SwitchRun {
     readonly startedAt: number;
 }
 
-async function runBlueGreen(lab: CanaryLab, greenVersion: string): Promise<SwitchRun> {
+async function runBlueGreen(
+    lab: CanaryLab,
+    greenVersion: string,
+    onLine?: (line: string, state: BlueGreenLabState) => void,
+): Promise<SwitchRun> {
     const file = join(lab.settings.stateDir, "Pulumi.bg.yaml");
     await writeBlueGreenStackFile(file, greenVersion, WATCH);
     const state: BlueGreenLabState = { running: {}, stopped: [], routed: [] };
@@ -67,6 +73,7 @@ async function runBlueGreen(lab: CanaryLab, greenVersion: string): Promise<Switc
         settleMs: 1000,
         log: (line) => {
             console.log(line);
+            onLine?.(line, state);
         },
     });
     await sleep(1000);
@@ -157,6 +164,47 @@ describe("blue-green switch with a watch, on real processes", { timeout: 180_000
         assert.equal(run.stackFile.idleReplicas, 0);
         const served500 = run.records.filter((r) => r.kind === "backend-error");
         assert.ok(served500.length > 0 && served500.every((r) => r.track === "green"), "the 500s were green's");
+        assertNoSwitchFailures(run);
+    });
+
+    it("3: Prometheus stopped once traffic is on green: the watch holds one window, then switches back; no request failed by a switch", async () => {
+        let stopping: Promise<void> | undefined;
+        const run = await runBlueGreen(lab, "2.0.0", (line, state) => {
+            // The route moves inside the switch's up, after this line: stop Prometheus once it did,
+            // so the whole watch runs without it.
+            if (stopping === undefined && /^\[switch\] active: green/.test(line)) {
+                stopping = (async () => {
+                    await waitFor("the route on green", () => state.routed.some((r) => r.colour === "green"), 30_000);
+                    await lab.prometheus.stop();
+                })();
+            }
+        });
+        assert.ok(stopping, "the switch never logged its up");
+        await stopping;
+        assert.equal(lab.prometheus.pid, undefined, "Prometheus is still running");
+        assert.equal(run.result.outcome, "switched-back", run.result.message);
+        assert.equal(run.result.exitCode, 3);
+        assert.deepEqual(
+            run.result.windows.map((w) => [w.verdict.decision, w.action]),
+            [
+                ["no-data", "hold"],
+                ["no-data", "rollback"],
+            ],
+            "maxNoDataIntervals 1: one hold, then the switch back",
+        );
+        assert.match(run.result.message, /unreachable/);
+        const toGreen = run.state.routed.find((r) => r.colour === "green")?.at ?? 0;
+        const backToBlue = run.state.routed.filter((r) => r.colour === "blue").at(-1)?.at ?? 0;
+        assert.ok(backToBlue > toGreen, "traffic never went back to blue");
+        console.log(
+            `  traffic back on blue ${backToBlue - toGreen}ms after it moved to green (two windows without data)`,
+        );
+        const greenStopped = run.state.stopped.find((s) => s.colour === "green");
+        assert.ok(greenStopped, "green was scaled down after the switch back");
+        assert.ok(greenStopped.at >= backToBlue + WATCH.drainSeconds * 1000, "green stopped before the drain");
+        assert.ok(!run.state.stopped.some((s) => s.colour === "blue"), "blue was never scaled down");
+        assert.deepEqual(servedBy(run.after), { [`blue ${BLUE}`]: run.after.length });
+        assert.equal(run.stackFile.active, "blue");
         assertNoSwitchFailures(run);
     });
 });
