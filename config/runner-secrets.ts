@@ -106,7 +106,7 @@ export function runnerSecretProblems(config: PlainStackConfig, values: Record<st
             problems.push({
                 path: "podmanSshPrivateKey",
                 message:
-                    "is not a private key block (-----BEGIN OPENSSH PRIVATE KEY----- …): cat ~/.ssh/id_ed25519 | pulumi config set --secret podmanSshPrivateKey",
+                    "is not an OpenSSH or PEM private key (the whole file, from its BEGIN line to its END line): cat ~/.ssh/id_ed25519 | pulumi config set --secret podmanSshPrivateKey",
             });
         }
     }

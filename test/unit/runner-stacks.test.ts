@@ -308,7 +308,7 @@ describe("the runners' config checks", () => {
             {
                 path: "podmanSshPrivateKey",
                 message:
-                    "is not a private key block (-----BEGIN OPENSSH PRIVATE KEY----- …): cat ~/.ssh/id_ed25519 | pulumi config set --secret podmanSshPrivateKey",
+                    "is not an OpenSSH or PEM private key (the whole file, from its BEGIN line to its END line): cat ~/.ssh/id_ed25519 | pulumi config set --secret podmanSshPrivateKey",
             },
         ]);
         assert.deepEqual(
