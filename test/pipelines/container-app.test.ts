@@ -369,10 +369,11 @@ describe("GitLab template container-app.yml, run by gitlab-ci-local", () => {
         });
     });
 
-    it("deploy: not run here", (t) => {
+    it("deploy: run by container-app-deploy.test.ts", (t) => {
         t.skip(
-            "not run here: container-app:deploy-staging fetches the platform repository over the network and " +
-                "runs `npm run canary -- promote` against a live stack; the canary command itself is tested in test/canary",
+            "run elsewhere: container-app:deploy-staging needs the local stack up on a control plane and the canary " +
+                "lab, which test/pipelines/container-app-deploy.test.ts brings up; container-app:deploy-production " +
+                "is the same script behind the protected environment",
         );
     });
 });
