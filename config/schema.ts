@@ -10,124 +10,44 @@ import {
     PRIVATE_REGISTRY_DEFAULTS,
     REGISTRY_CREDENTIAL_DEFAULTS,
     ROUTER_DEFAULTS,
-    RUNNER_DEFAULTS,
-    RUNNER_NAMESPACE_DEFAULTS,
     UPSTREAM_TUNING_DEFAULTS,
     WORKLOAD_DEFAULTS,
 } from "../components/shared/defaults";
-import { DERIVED_NAMES, NAME_RULES, nameAndAppProblem, type NamedComponent } from "../components/shared/names";
-import { isCidr, isCron, isDnsLabel, isQuantity, isRegistryUser } from "../components/shared/validators";
+import { isCidr, isCron, isRegistryUser } from "../components/shared/validators";
 import { applicationRules, applicationsSchema } from "./applications";
+import { type ConfigProblem, formatPath, issueMessage } from "./config-problems";
+import { type podmanHostSchema, runnerRules, runnersSchema } from "./runners-schema";
+import {
+    componentName,
+    describe,
+    dnsLabel,
+    ENVIRONMENTS,
+    imageReference,
+    imageRepository,
+    imageVersion,
+    integer,
+    percentage,
+    quantity,
+    ratio,
+    registryHost,
+    resourcesSchema,
+    strict,
+} from "./schema-fields";
+
+export { type ConfigProblem, formatPath, StackConfigError } from "./config-problems";
+export {
+    kubernetesRunnerSchema,
+    podmanHostSchema,
+    runnerCacheSchema,
+    runnerQuotaSchema,
+    runnersSchema,
+} from "./runners-schema";
+export { type Environment, ENVIRONMENTS, resourcesSchema } from "./schema-fields";
 
 /**
  * The schema of every stack config key of the `cicd-platform` project. Pure: no Pulumi calls, so
  * it is tested directly and reused by the canary command to validate the config it writes.
  */
-
-/** An object that rejects unknown fields and names the allowed ones. */
-function strict<T extends z.ZodRawShape>(shape: T) {
-    const allowed = Object.keys(shape).join(", ");
-    return z.strictObject(shape, {
-        error: (issue) =>
-            issue.code === "unrecognized_keys"
-                ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (allowed: ${allowed})`
-                : undefined,
-    });
-}
-
-const describe = (value: unknown): string => (typeof value === "string" ? `"${value}"` : JSON.stringify(value));
-
-function integer(min: number, max: number, what = `an integer ${min}-${max}`) {
-    return z
-        .number({ error: (i) => `${describe(i.input)} is not a number` })
-        .refine((v) => Number.isInteger(v) && v >= min && v <= max, {
-            error: (i) => `${describe(i.input)} is not ${what}`,
-        });
-}
-
-function ratio(what: string) {
-    return z
-        .number({ error: (i) => `${describe(i.input)} is not a number` })
-        .refine((v) => v > 0 && v <= 1, { error: (i) => `${describe(i.input)} is not ${what} (0 < r <= 1)` });
-}
-
-const percentage = integer(0, 100, "a percentage (0-100)");
-
-const dnsLabel = z.string({ error: (i) => `${describe(i.input)} is not a string` }).refine(isDnsLabel, {
-    error: (i) =>
-        `${describe(i.input)} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)`,
-});
-
-/**
- * A name a component derives its objects' names from (the platform passes it as both the component
- * name and `app`): bounded so that every derived name fits its Kubernetes limit.
- */
-function componentName(component: NamedComponent) {
-    return z.string({ error: (i) => `${describe(i.input)} is not a string` }).superRefine((value, ctx) => {
-        // The length bound is the components', so a name too long for them gets that bound, not 63.
-        const problem = NAME_RULES.dns1123Label.pattern.test(value)
-            ? nameAndAppProblem(DERIVED_NAMES[component], value)
-            : `${describe(value)} is not a DNS-1123 label (lowercase letters, digits and '-', alphanumeric at both ends)`;
-        if (problem !== undefined) {
-            ctx.addIssue({ code: "custom", message: problem });
-        }
-    });
-}
-
-const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
-const imageRepository = z.string().regex(IMAGE_REPOSITORY, {
-    error: (i) =>
-        `${describe(i.input)} is not an image repository without tag (e.g. registry.example.com/team/app); put the tag in the version field`,
-});
-
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const imageVersion = z
-    .string({ error: (i) => `${describe(i.input)} is not a string` })
-    .refine((v) => TAG.test(v) || DIGEST.test(v), {
-        error: (i) => `${describe(i.input)} is not an image tag or a sha256:<64 hex> digest`,
-    })
-    .refine((v) => v !== "latest", { error: () => `"latest" is not allowed: pin a version or a digest` });
-
-/** `repository:tag` or `repository@sha256:…`; `latest` and untagged references are refused. */
-const imageReference = z
-    .string({ error: (i) => `${describe(i.input)} is not a string` })
-    .refine(
-        (v) => {
-            const at = v.indexOf("@");
-            if (at >= 0) {
-                return IMAGE_REPOSITORY.test(v.slice(0, at)) && DIGEST.test(v.slice(at + 1));
-            }
-            const colon = v.lastIndexOf(":");
-            return (
-                colon > v.lastIndexOf("/") && IMAGE_REPOSITORY.test(v.slice(0, colon)) && TAG.test(v.slice(colon + 1))
-            );
-        },
-        { error: (i) => `${describe(i.input)} is not an image reference pinned to a tag or sha256 digest` },
-    )
-    .refine((v) => !v.endsWith(":latest"), { error: () => `"latest" is not allowed: pin a version or a digest` });
-
-const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/;
-const registryHost = z.string().regex(HOST, {
-    error: (i) => `${describe(i.input)} is not a registry host[:port] (no scheme, no path)`,
-});
-
-const quantity = z.string().refine(isQuantity, {
-    error: (i) => `${describe(i.input)} is not a Kubernetes quantity (e.g. 100m, 256Mi)`,
-});
-
-export const resourcesSchema = strict({
-    cpuRequest: quantity.optional(),
-    memoryRequest: quantity.optional(),
-    cpuLimit: quantity.optional(),
-    memoryLimit: quantity.optional(),
-    ephemeralStorageRequest: quantity.optional(),
-    ephemeralStorageLimit: quantity.optional(),
-    tmpSizeLimit: quantity.optional(),
-});
-
-export const ENVIRONMENTS = ["local", "staging", "production"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
 
 export const appSchema = strict({
     name: componentName("canaryRelease"),
@@ -312,163 +232,6 @@ export const kubernetesSchema = strict({
     context: z.string().min(1).optional(),
 });
 
-function isHttpUrl(value: string): boolean {
-    try {
-        const url = new URL(value);
-        return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === "";
-    } catch {
-        return false;
-    }
-}
-
-const gitlabUrl = z.string({ error: (i) => `${describe(i.input)} is not a string` }).refine(isHttpUrl, {
-    error: (i) => `${describe(i.input)} is not an http(s) URL without credentials (e.g. https://gitlab.example.com)`,
-});
-
-/** GitLab's runner tags, kept to characters that need no quoting anywhere they travel. */
-const runnerTag = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/, {
-    error: (i) => `${describe(i.input)} is not a runner tag (letters, digits, '_', '.', ':', '-'; at most 63)`,
-});
-const runnerTags = z.array(runnerTag, { error: "must be a list of tags" });
-
-/** The runner namespace's ceiling; the README's table shows these defaults. */
-export const runnerQuotaSchema = strict({
-    cpu: quantity.default(RUNNER_NAMESPACE_DEFAULTS.quota.cpu),
-    memory: quantity.default(RUNNER_NAMESPACE_DEFAULTS.quota.memory),
-    pods: integer(2, 1000).default(RUNNER_NAMESPACE_DEFAULTS.quota.pods),
-});
-
-export const runnerCacheSchema = strict({
-    /** S3 endpoint, host[:port]. Its keys are the secrets runnerCacheAccessKey and runnerCacheSecretKey. */
-    serverAddress: registryHost,
-    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-        error: (i) => `${describe(i.input)} is not an S3 bucket name`,
-    }),
-});
-
-export const kubernetesRunnerSchema = strict({
-    enabled: z.boolean({ error: "must be true or false" }).default(RUNNER_DEFAULTS.kubernetesEnabled),
-    namespace: dnsLabel.default(RUNNER_DEFAULTS.namespace),
-    tags: runnerTags.default([...RUNNER_DEFAULTS.tags]),
-    concurrent: integer(1, 100).default(RUNNER_DEFAULTS.concurrent),
-    jobImage: imageReference.default(RUNNER_DEFAULTS.jobImage),
-    runnerImage: imageReference.default(RUNNER_DEFAULTS.runnerImage),
-    jobResources: resourcesSchema.optional(),
-    cache: runnerCacheSchema.optional(),
-    quota: runnerQuotaSchema.default(runnerQuotaSchema.parse({})),
-});
-
-const SSH_HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
-const SSH_HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
-
-export const podmanHostSchema = strict({
-    /** Names the host in resource names, messages and podmanRunnerTokens. */
-    name: dnsLabel,
-    host: z.string().regex(SSH_HOST, { error: (i) => `${describe(i.input)} is not a host name or IPv4 address` }),
-    port: integer(1, 65535, "a port (1-65535)").default(RUNNER_DEFAULTS.sshPort),
-    user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, {
-        error: (i) => `${describe(i.input)} is not a Unix user name`,
-    }),
-    /** Checked instead of trusting whatever key answers first. */
-    hostKey: z.string().regex(SSH_HOST_KEY, {
-        error: "is not an SSH public host key line (e.g. ssh-ed25519 AAAA…, from ssh-keyscan or /etc/ssh/*.pub)",
-    }),
-    podmanUid: integer(1, 2_147_483_647, "a non-root uid").default(RUNNER_DEFAULTS.podmanUid),
-    tags: runnerTags.default([...RUNNER_DEFAULTS.tags]),
-    concurrent: integer(1, 100).default(RUNNER_DEFAULTS.concurrent),
-    jobImage: imageReference.default(RUNNER_DEFAULTS.jobImage),
-    configPath: z
-        .string()
-        .regex(/^(~\/|\/)[^\0\n]+$/, { error: "must be an absolute path or start with ~/" })
-        .default(RUNNER_DEFAULTS.podmanConfigPath),
-});
-
-/** The parts of a stack config the runner rules read. */
-interface RunnerRuleInput {
-    readonly environment: Environment;
-    readonly namespaces: z.output<typeof namespacesSchema>;
-    readonly privateRegistry: z.output<typeof privateRegistrySchema>;
-    readonly runners: z.output<typeof runnersSchema>;
-}
-
-/**
- * Jobs pick runners by tag: a runner carrying its own environment's tag and no other's is what keeps
- * a production job off a staging runner and the other way round.
- */
-function environmentTagProblem(tags: readonly string[], environment: Environment): string | undefined {
-    const others = ENVIRONMENTS.filter((e) => e !== environment && tags.includes(e));
-    if (others.length > 0) {
-        return `must not include ${others.map((e) => `"${e}"`).join(", ")}: that is another environment's tag, and its jobs would run here`;
-    }
-    if (!tags.includes(environment)) {
-        return `must include "${environment}", so this environment's jobs pick this runner and no other environment's (got [${tags.join(", ")}])`;
-    }
-    return undefined;
-}
-
-function runnerRules(config: RunnerRuleInput, ctx: z.RefinementCtx): void {
-    const { kubernetes, podmanHosts, gitlabUrl: url } = config.runners;
-    const issue = (path: (string | number)[], message: string): void => {
-        ctx.addIssue({ code: "custom", path: ["runners", ...path], message });
-    };
-    if (url === undefined && (kubernetes.enabled || podmanHosts.length > 0)) {
-        issue(
-            ["gitlabUrl"],
-            "is required when a runner is configured (runners.kubernetes.enabled or runners.podmanHosts)",
-        );
-    }
-    if (kubernetes.enabled) {
-        const tagProblem = environmentTagProblem(kubernetes.tags, config.environment);
-        if (tagProblem !== undefined) {
-            issue(["kubernetes", "tags"], tagProblem);
-        }
-        const taken = new Map<string, string>([
-            [config.namespaces.apps, "namespaces.apps"],
-            [config.namespaces.monitoring, "namespaces.monitoring"],
-        ]);
-        if (config.privateRegistry.enabled) {
-            taken.set(config.privateRegistry.namespace, "privateRegistry.namespace");
-        }
-        const clash = taken.get(kubernetes.namespace);
-        if (clash !== undefined) {
-            issue(
-                ["kubernetes", "namespace"],
-                `"${kubernetes.namespace}" is already ${clash}; job pods get a namespace of their own`,
-            );
-        }
-        if (config.privateRegistry.enabled && !config.privateRegistry.pushNamespaces.includes(kubernetes.namespace)) {
-            issue(
-                ["kubernetes", "namespace"],
-                `"${kubernetes.namespace}" is not in privateRegistry.pushNamespaces, so its jobs could not push to the platform registry`,
-            );
-        }
-        if (kubernetes.quota.pods <= kubernetes.concurrent) {
-            issue(
-                ["kubernetes", "quota", "pods"],
-                `${kubernetes.quota.pods} leaves no room for ${kubernetes.concurrent} concurrent jobs and the runner manager; make it at least ${kubernetes.concurrent + 1}`,
-            );
-        }
-    }
-    const seen = new Set<string>();
-    podmanHosts.forEach((host, index) => {
-        if (seen.has(host.name)) {
-            issue(["podmanHosts", index, "name"], `"${host.name}" is used twice`);
-        }
-        seen.add(host.name);
-        const tagProblem = environmentTagProblem(host.tags, config.environment);
-        if (tagProblem !== undefined) {
-            issue(["podmanHosts", index, "tags"], tagProblem);
-        }
-    });
-}
-
-export const runnersSchema = strict({
-    /** The GitLab every runner of the stack serves. */
-    gitlabUrl: gitlabUrl.optional(),
-    kubernetes: kubernetesRunnerSchema.default(kubernetesRunnerSchema.parse({})),
-    podmanHosts: z.array(podmanHostSchema).default([]),
-});
-
 /** Every non-secret key of the project namespace. */
 export const stackConfigSchema = z
     .object({
@@ -630,41 +393,6 @@ export function requiredSecrets(config: PlainStackConfig | undefined): SecretKey
 }
 
 export const PLAIN_KEYS = Object.keys(stackConfigSchema.shape) as (keyof PlainStackConfig)[];
-
-/** One problem, with the config key path it is about, e.g. `canary.steps[2]`. */
-export interface ConfigProblem {
-    readonly path: string;
-    readonly message: string;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-    return path.reduce<string>(
-        (out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
-        "",
-    );
-}
-
-function issueMessage(issue: z.core.$ZodIssue): string {
-    if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
-        return issue.message.endsWith("received undefined")
-            ? `is required (${issue.expected})`
-            : `expected ${issue.expected}, ${issue.message.replace(/^.*, received /, "got ")}`;
-    }
-    return issue.message;
-}
-
-export class StackConfigError extends Error {
-    constructor(
-        public readonly problems: readonly ConfigProblem[],
-        project = "cicd-platform",
-    ) {
-        super(
-            `invalid stack config for ${project} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
-        );
-        this.name = "StackConfigError";
-    }
-}
 
 /** Parses the plain (non-secret) keys; returns every problem rather than the first. */
 export function parsePlainConfig(

@@ -1,0 +1,175 @@
+import { z } from "zod";
+
+import { RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../components/shared/defaults";
+import type { namespacesSchema, privateRegistrySchema } from "./schema";
+import {
+    describe,
+    dnsLabel,
+    type Environment,
+    ENVIRONMENTS,
+    imageReference,
+    integer,
+    quantity,
+    registryHost,
+    resourcesSchema,
+    strict,
+} from "./schema-fields";
+
+/** The `runners` section: Kubernetes-executor runners, rootless Podman hosts and the rules between them. */
+
+export function isHttpUrl(value: string): boolean {
+    try {
+        const url = new URL(value);
+        return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === "";
+    } catch {
+        return false;
+    }
+}
+
+export const gitlabUrl = z.string({ error: (i) => `${describe(i.input)} is not a string` }).refine(isHttpUrl, {
+    error: (i) => `${describe(i.input)} is not an http(s) URL without credentials (e.g. https://gitlab.example.com)`,
+});
+
+/** GitLab's runner tags, kept to characters that need no quoting anywhere they travel. */
+export const runnerTag = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/, {
+    error: (i) => `${describe(i.input)} is not a runner tag (letters, digits, '_', '.', ':', '-'; at most 63)`,
+});
+export const runnerTags = z.array(runnerTag, { error: "must be a list of tags" });
+
+/** The runner namespace's ceiling; the README's table shows these defaults. */
+export const runnerQuotaSchema = strict({
+    cpu: quantity.default(RUNNER_NAMESPACE_DEFAULTS.quota.cpu),
+    memory: quantity.default(RUNNER_NAMESPACE_DEFAULTS.quota.memory),
+    pods: integer(2, 1000).default(RUNNER_NAMESPACE_DEFAULTS.quota.pods),
+});
+
+export const runnerCacheSchema = strict({
+    /** S3 endpoint, host[:port]. Its keys are the secrets runnerCacheAccessKey and runnerCacheSecretKey. */
+    serverAddress: registryHost,
+    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        error: (i) => `${describe(i.input)} is not an S3 bucket name`,
+    }),
+});
+
+export const kubernetesRunnerSchema = strict({
+    enabled: z.boolean({ error: "must be true or false" }).default(RUNNER_DEFAULTS.kubernetesEnabled),
+    namespace: dnsLabel.default(RUNNER_DEFAULTS.namespace),
+    tags: runnerTags.default([...RUNNER_DEFAULTS.tags]),
+    concurrent: integer(1, 100).default(RUNNER_DEFAULTS.concurrent),
+    jobImage: imageReference.default(RUNNER_DEFAULTS.jobImage),
+    runnerImage: imageReference.default(RUNNER_DEFAULTS.runnerImage),
+    jobResources: resourcesSchema.optional(),
+    cache: runnerCacheSchema.optional(),
+    quota: runnerQuotaSchema.default(runnerQuotaSchema.parse({})),
+});
+
+const SSH_HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+const SSH_HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
+
+export const podmanHostSchema = strict({
+    /** Names the host in resource names, messages and podmanRunnerTokens. */
+    name: dnsLabel,
+    host: z.string().regex(SSH_HOST, { error: (i) => `${describe(i.input)} is not a host name or IPv4 address` }),
+    port: integer(1, 65535, "a port (1-65535)").default(RUNNER_DEFAULTS.sshPort),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, {
+        error: (i) => `${describe(i.input)} is not a Unix user name`,
+    }),
+    /** Checked instead of trusting whatever key answers first. */
+    hostKey: z.string().regex(SSH_HOST_KEY, {
+        error: "is not an SSH public host key line (e.g. ssh-ed25519 AAAA…, from ssh-keyscan or /etc/ssh/*.pub)",
+    }),
+    podmanUid: integer(1, 2_147_483_647, "a non-root uid").default(RUNNER_DEFAULTS.podmanUid),
+    tags: runnerTags.default([...RUNNER_DEFAULTS.tags]),
+    concurrent: integer(1, 100).default(RUNNER_DEFAULTS.concurrent),
+    jobImage: imageReference.default(RUNNER_DEFAULTS.jobImage),
+    configPath: z
+        .string()
+        .regex(/^(~\/|\/)[^\0\n]+$/, { error: "must be an absolute path or start with ~/" })
+        .default(RUNNER_DEFAULTS.podmanConfigPath),
+});
+
+/** The parts of a stack config the runner rules read. */
+export interface RunnerRuleInput {
+    readonly environment: Environment;
+    readonly namespaces: z.output<typeof namespacesSchema>;
+    readonly privateRegistry: z.output<typeof privateRegistrySchema>;
+    readonly runners: z.output<typeof runnersSchema>;
+}
+
+/**
+ * Jobs pick runners by tag: a runner carrying its own environment's tag and no other's is what keeps
+ * a production job off a staging runner and the other way round.
+ */
+export function environmentTagProblem(tags: readonly string[], environment: Environment): string | undefined {
+    const others = ENVIRONMENTS.filter((e) => e !== environment && tags.includes(e));
+    if (others.length > 0) {
+        return `must not include ${others.map((e) => `"${e}"`).join(", ")}: that is another environment's tag, and its jobs would run here`;
+    }
+    if (!tags.includes(environment)) {
+        return `must include "${environment}", so this environment's jobs pick this runner and no other environment's (got [${tags.join(", ")}])`;
+    }
+    return undefined;
+}
+
+export function runnerRules(config: RunnerRuleInput, ctx: z.RefinementCtx): void {
+    const { kubernetes, podmanHosts, gitlabUrl: url } = config.runners;
+    const issue = (path: (string | number)[], message: string): void => {
+        ctx.addIssue({ code: "custom", path: ["runners", ...path], message });
+    };
+    if (url === undefined && (kubernetes.enabled || podmanHosts.length > 0)) {
+        issue(
+            ["gitlabUrl"],
+            "is required when a runner is configured (runners.kubernetes.enabled or runners.podmanHosts)",
+        );
+    }
+    if (kubernetes.enabled) {
+        const tagProblem = environmentTagProblem(kubernetes.tags, config.environment);
+        if (tagProblem !== undefined) {
+            issue(["kubernetes", "tags"], tagProblem);
+        }
+        const taken = new Map<string, string>([
+            [config.namespaces.apps, "namespaces.apps"],
+            [config.namespaces.monitoring, "namespaces.monitoring"],
+        ]);
+        if (config.privateRegistry.enabled) {
+            taken.set(config.privateRegistry.namespace, "privateRegistry.namespace");
+        }
+        const clash = taken.get(kubernetes.namespace);
+        if (clash !== undefined) {
+            issue(
+                ["kubernetes", "namespace"],
+                `"${kubernetes.namespace}" is already ${clash}; job pods get a namespace of their own`,
+            );
+        }
+        if (config.privateRegistry.enabled && !config.privateRegistry.pushNamespaces.includes(kubernetes.namespace)) {
+            issue(
+                ["kubernetes", "namespace"],
+                `"${kubernetes.namespace}" is not in privateRegistry.pushNamespaces, so its jobs could not push to the platform registry`,
+            );
+        }
+        if (kubernetes.quota.pods <= kubernetes.concurrent) {
+            issue(
+                ["kubernetes", "quota", "pods"],
+                `${kubernetes.quota.pods} leaves no room for ${kubernetes.concurrent} concurrent jobs and the runner manager; make it at least ${kubernetes.concurrent + 1}`,
+            );
+        }
+    }
+    const seen = new Set<string>();
+    podmanHosts.forEach((host, index) => {
+        if (seen.has(host.name)) {
+            issue(["podmanHosts", index, "name"], `"${host.name}" is used twice`);
+        }
+        seen.add(host.name);
+        const tagProblem = environmentTagProblem(host.tags, config.environment);
+        if (tagProblem !== undefined) {
+            issue(["podmanHosts", index, "tags"], tagProblem);
+        }
+    });
+}
+
+export const runnersSchema = strict({
+    /** The GitLab every runner of the stack serves. */
+    gitlabUrl: gitlabUrl.optional(),
+    kubernetes: kubernetesRunnerSchema.default(kubernetesRunnerSchema.parse({})),
+    podmanHosts: z.array(podmanHostSchema).default([]),
+});
