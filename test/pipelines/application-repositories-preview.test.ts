@@ -6,19 +6,16 @@
  * Skips, saying why, when the toolchain is not built.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import { promisify } from "node:util";
 
 import { writeTsProgram } from "../integration/ts-program";
-import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
+import { type GitHubApiStandIn, previewAgainstStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
 import { ROOT } from "./tools";
 
-const exec = promisify(execFile);
 const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
 const bin = join(toolchain, "bin");
 const home = join(toolchain, "pulumi-home");
@@ -78,21 +75,8 @@ it("pulumi preview of two application repositories shows their deploy.yml and en
     const dir = join(work, "program");
     await mkdir(join(work, "state"), { recursive: true });
     writeTsProgram(dir, "app-repos-preview", program(join(ROOT, "components", "index")));
-    const env = {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH ?? ""}`,
-        PULUMI_HOME: home,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_CONFIG_PASSPHRASE: "app-repos-preview-test",
-        PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-        GITHUB_TOKEN: "",
-    };
-    const pulumi = (...args: string[]) => exec(join(bin, "pulumi"), args, { cwd: dir, env, maxBuffer: 64 << 20 });
-    await pulumi("stack", "init", "test", "--non-interactive");
-    await pulumi("config", "set", "baseUrl", api.baseUrl);
-    const { stdout } = await pulumi("preview", "--non-interactive", "--json");
-    const steps = (JSON.parse(stdout) as { steps: Step[] }).steps.filter((s) => s.op === "create");
+    const preview = await previewAgainstStandIn(dir, join(work, "state"), { bin, home }, api);
+    const steps = (preview as { steps: Step[] }).steps.filter((s) => s.op === "create");
     const of = (type: string): Step[] => steps.filter((s) => s.urn.split("::")[2]?.endsWith(type));
     const files = of("github:index/repositoryFile:RepositoryFile").map((s) => s.newState?.inputs ?? {});
     assert.deepEqual(files.map((f) => [f.repository, f.file]).sort(), [

@@ -4,8 +4,13 @@
  * as a fallback); a preview of resources that do not exist yet makes no other call, so everything
  * else answers 404 and is recorded, which lets a test show what the provider asked for.
  */
+import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
 
 export interface GitHubApiStandIn {
     /** What to give the provider as `baseUrl` (or GITHUB_BASE_URL): ends with a slash. */
@@ -40,4 +45,32 @@ export async function startGitHubApiStandIn(owner: string): Promise<GitHubApiSta
                 });
             }),
     };
+}
+
+/**
+ * `pulumi preview --json` of a program (already written into `dir`) with the toolchain in `bin` and
+ * `home`, its GitHub provider pointed at the stand-in; returns the parsed preview document.
+ */
+export async function previewAgainstStandIn(
+    dir: string,
+    state: string,
+    toolchain: { readonly bin: string; readonly home: string },
+    api: GitHubApiStandIn,
+): Promise<unknown> {
+    const env = {
+        ...process.env,
+        PATH: `${toolchain.bin}:${process.env.PATH ?? ""}`,
+        PULUMI_HOME: toolchain.home,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_CONFIG_PASSPHRASE: "github-stand-in-preview",
+        PULUMI_BACKEND_URL: `file://${state}`,
+        GITHUB_TOKEN: "",
+    };
+    const pulumi = (...args: string[]) =>
+        exec(join(toolchain.bin, "pulumi"), args, { cwd: dir, env, maxBuffer: 64 << 20 });
+    await pulumi("stack", "init", "test", "--non-interactive");
+    await pulumi("config", "set", "baseUrl", api.baseUrl);
+    const { stdout } = await pulumi("preview", "--non-interactive", "--json");
+    return JSON.parse(stdout) as unknown;
 }

@@ -6,18 +6,15 @@
  * Skips, saying why, when the toolchain is not built.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import { promisify } from "node:util";
 
 import { writeTsProgram } from "../integration/ts-program";
-import { type GitHubApiStandIn, startGitHubApiStandIn } from "./github-api";
+import { type GitHubApiStandIn, previewAgainstStandIn, startGitHubApiStandIn } from "./github-api";
 
-const run = promisify(execFile);
 const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
 const bin = join(toolchain, "bin");
 const home = join(toolchain, "pulumi-home");
@@ -83,22 +80,9 @@ it("pulumi preview of the project's GitHub resource types with our plugin", asyn
     const dir = join(work, "program");
     await mkdir(join(work, "state"), { recursive: true });
     writeTsProgram(dir, "github-preview", PROGRAM);
-    const env = {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH ?? ""}`,
-        PULUMI_HOME: home,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_CONFIG_PASSPHRASE: "github-preview-test",
-        PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-        GITHUB_TOKEN: "",
-    };
-    const pulumi = (...args: string[]) => run(join(bin, "pulumi"), args, { cwd: dir, env, maxBuffer: 64 << 20 });
-    await pulumi("stack", "init", "test", "--non-interactive");
-    await pulumi("config", "set", "baseUrl", api.baseUrl);
-    const { stdout } = await pulumi("preview", "--non-interactive", "--json");
-    const preview = JSON.parse(stdout) as { steps: { op: string; urn: string }[] };
-    const created = preview.steps
+    const preview = await previewAgainstStandIn(dir, join(work, "state"), { bin, home }, api);
+    const { steps } = preview as { steps: { op: string; urn: string }[] };
+    const created = steps
         .filter((s) => s.op === "create")
         .map((s) => s.urn.split("::")[2]!)
         .sort();
