@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { createStack, type EngineWorkDir, engineWorkDir, requireToolchain } from "./engine";
 import { REPO_ROOT } from "./fixture/track-scripts";
 import { platformConfig } from "./lab";
-import { freePort } from "../nginx/nginx-harness";
+import { freePort } from "../support/free-port";
 
 describe("canary command: Ctrl-C during an up", { timeout: 600_000 }, () => {
     let work: EngineWorkDir;

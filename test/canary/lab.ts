@@ -15,7 +15,8 @@ import { stringify } from "yaml";
 
 import { hostUpstreamScript } from "../../components/traffic/host-upstream";
 import { renderNginxConfig } from "../../components/traffic/nginx-config";
-import { freePort, NginxInstance } from "../nginx/nginx-harness";
+import { NginxInstance } from "../nginx/nginx-harness";
+import { freePort } from "../support/free-port";
 import type { VersionBehaviour } from "./fixture/track-scripts";
 import { START_TRACK_SCRIPT, STOP_TRACK_SCRIPT, trackEnvironment } from "./fixture/track-scripts";
 import { type FixtureSettings, fixtureConfig, routerArgs } from "./fixture/settings";

@@ -30,6 +30,7 @@ import { after, before, describe, it } from "node:test";
 import { parse as parseToml } from "smol-toml";
 
 import { PodmanRunnerHost } from "../../components";
+import { freePort } from "../support/free-port";
 import { fakeRunnerToken } from "../unit/stack-secrets";
 
 const SSHD = "/usr/sbin/sshd";
@@ -47,20 +48,6 @@ interface RemoteCommand {
     readonly update?: string;
     readonly delete?: string;
     readonly stdin?: string;
-}
-
-/** A free TCP port on 127.0.0.1 (the kernel picks it; we release it for sshd). */
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            server.close(() => {
-                resolve(typeof address === "object" && address ? address.port : 0);
-            });
-        });
-    });
 }
 
 function waitForPort(port: number, timeoutMs: number): Promise<void> {

@@ -9,11 +9,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { renderNginxConfig } from "../../components/traffic/nginx-config";
+import { freePort } from "../support/free-port";
 import { after, before } from "node:test";
 
 export type Track = "stable" | "canary";
@@ -36,15 +36,6 @@ export function nginxBinary(): string {
         "nginx not found (neither `command -v nginx` nor /usr/sbin/nginx): install Debian's nginx, " +
             "e.g. `apt-get install -y nginx-light`, then stop the service the package may start",
     );
-}
-
-/** A port nobody listens on right now. nginx binds it a moment later; a clash shows as a start error. */
-export async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
 }
 
 export interface Backend {

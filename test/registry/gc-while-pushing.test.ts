@@ -16,10 +16,10 @@ import { after, before, describe, it } from "node:test";
 import { renderHtpasswd } from "../../components/registry/htpasswd";
 import { COLLECTOR_SCRIPT, WRITER_SUPERVISOR_SCRIPT } from "../../components/registry/private-registry/gc-scripts";
 import { renderRegistryConfigPair } from "../../components/registry/registry-config";
+import { freePort } from "../support/free-port";
 import {
     blobDataPath,
     type Credential,
-    freePort,
     httpStatus,
     type OciImage,
     readOciLayer,

@@ -13,15 +13,14 @@ import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_proces
 import { createHash } from "node:crypto";
 import { existsSync, openSync, closeSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import http from "node:http";
 import https from "node:https";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 
 import { renderHtpasswd } from "../../components/registry/htpasswd";
+import { freePort } from "../support/free-port";
 import { renderRegistryConfigPair, type RegistryPairOptions } from "../../components/registry/registry-config";
 
 /** A binary the tests need, and the Debian package that ships it. */
@@ -40,14 +39,6 @@ export function requireBinary(name: string, debianPackage: string): string {
         `${name} not found: install Debian's ${debianPackage} (apt-get install -y --no-install-recommends ${debianPackage}); ` +
             "the package must not start its own service (keep a policy-rc.d that exits 101)",
     );
-}
-
-export async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
 }
 
 const isRoot = process.getuid?.() === 0;
