@@ -1,7 +1,9 @@
 import { loadStackConfig } from "./config/load";
 import { createPlatform } from "./platform";
+import { redactSdkDebugOutput } from "./platform/sdk-debug-redaction";
 
 // The program: validated config in, the platform out, its non-secret outputs exported.
+redactSdkDebugOutput();
 const platform = createPlatform(loadStackConfig());
 
 export const environment = platform.environment;
