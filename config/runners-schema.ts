@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 import { RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../components/shared/defaults";
+import { isQuantity, quantityValue } from "../components/shared/validators";
 import type { namespacesSchema, privateRegistrySchema } from "./schema";
 import {
     describe,
@@ -58,7 +59,7 @@ export const kubernetesRunnerSchema = strict({
     concurrent: integer(1, 100).default(RUNNER_DEFAULTS.concurrent),
     jobImage: imageReference.default(RUNNER_DEFAULTS.jobImage),
     runnerImage: imageReference.default(RUNNER_DEFAULTS.runnerImage),
-    jobResources: resourcesSchema.optional(),
+    jobResources: resourcesSchema(RUNNER_DEFAULTS.jobResources).optional(),
     cache: runnerCacheSchema.optional(),
     quota: runnerQuotaSchema.default(runnerQuotaSchema.parse({})),
 });
@@ -111,6 +112,44 @@ export function environmentTagProblem(tags: readonly string[], environment: Envi
     return undefined;
 }
 
+type KubernetesRunnerConfig = z.output<typeof kubernetesRunnerSchema>;
+
+const QUOTA_RESOURCES = [
+    { resource: "cpu", limit: "cpuLimit", format: (cores: number) => `${Math.ceil(cores * 1000)}m` },
+    { resource: "memory", limit: "memoryLimit", format: (bytes: number) => `${Math.ceil(bytes / 2 ** 20)}Mi` },
+] as const;
+
+/**
+ * The quota caps the namespace's limits, so with fewer than `concurrent` job pods' worth (build and
+ * helper containers, before any services) plus the manager, jobs wait for quota that never frees.
+ */
+function quotaCapacityProblems(kubernetes: KubernetesRunnerConfig): { resource: string; message: string }[] {
+    const job = { ...RUNNER_DEFAULTS.jobResources, ...kubernetes.jobResources };
+    return QUOTA_RESOURCES.flatMap(({ resource, limit, format }) => {
+        const build = job[limit];
+        const helper = RUNNER_DEFAULTS.helperLimits[resource];
+        const manager = RUNNER_DEFAULTS.managerResources[limit];
+        const quota = kubernetes.quota[resource];
+        // A value that is no quantity has a message of its own already.
+        if (![build, quota].every(isQuantity)) {
+            return [];
+        }
+        const needed = kubernetes.concurrent * (quantityValue(build) + quantityValue(helper)) + quantityValue(manager);
+        if (quantityValue(quota) >= needed) {
+            return [];
+        }
+        return [
+            {
+                resource,
+                message:
+                    `"${quota}" cannot hold ${kubernetes.concurrent} concurrent jobs at their limits (build ${build} + ` +
+                    `helper ${helper} each) and the runner manager (${manager}); make it at least ${format(needed)}, ` +
+                    "or lower concurrent or jobResources",
+            },
+        ];
+    });
+}
+
 export function runnerRules(config: RunnerRuleInput, ctx: z.RefinementCtx): void {
     const { kubernetes, podmanHosts, gitlabUrl: url } = config.runners;
     const issue = (path: (string | number)[], message: string): void => {
@@ -146,6 +185,9 @@ export function runnerRules(config: RunnerRuleInput, ctx: z.RefinementCtx): void
                 ["kubernetes", "namespace"],
                 `"${kubernetes.namespace}" is not in privateRegistry.pushNamespaces, so its jobs could not push to the platform registry`,
             );
+        }
+        for (const problem of quotaCapacityProblems(kubernetes)) {
+            issue(["kubernetes", "quota", problem.resource], problem.message);
         }
         if (kubernetes.quota.pods <= kubernetes.concurrent) {
             issue(

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 import { DERIVED_NAMES, NAME_RULES, nameAndAppProblem, type NamedComponent } from "../components/shared/names";
-import { isDnsLabel, isQuantity } from "../components/shared/validators";
+import { isDnsLabel, isQuantity, resourceOrderProblems } from "../components/shared/validators";
 
 /**
  * The building blocks of the stack config schema: strict objects whose errors name the allowed
@@ -101,7 +101,7 @@ export const quantity = z.string().refine(isQuantity, {
     error: (i) => `${describe(i.input)} is not a Kubernetes quantity (e.g. 100m, 256Mi)`,
 });
 
-export const resourcesSchema = strict({
+const resourceFields = strict({
     cpuRequest: quantity.optional(),
     memoryRequest: quantity.optional(),
     cpuLimit: quantity.optional(),
@@ -110,6 +110,18 @@ export const resourcesSchema = strict({
     ephemeralStorageLimit: quantity.optional(),
     tmpSizeLimit: quantity.optional(),
 });
+
+/**
+ * A container's requests and limits, each request at most its limit once the component's
+ * `defaults` fill the fields left out (the API server would refuse the pod only at `up`).
+ */
+export function resourcesSchema(defaults: Readonly<Record<string, string>>) {
+    return resourceFields.superRefine((resources, ctx) => {
+        for (const { field, message } of resourceOrderProblems(resources, defaults)) {
+            ctx.addIssue({ code: "custom", path: [field], message });
+        }
+    });
+}
 
 export const ENVIRONMENTS = ["local", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

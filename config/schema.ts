@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 import {
+    APP_RESOURCES,
     ANALYSIS_DEFAULTS,
     BLUE_GREEN_DEFAULTS,
     BLUE_GREEN_WATCH_DEFAULTS,
@@ -59,7 +60,7 @@ export const appSchema = strict({
     port: integer(1, 65535, "a port (1-65535)").default(WORKLOAD_DEFAULTS.containerPort),
     healthPath: z.string().startsWith("/", { error: "must start with /" }).default(WORKLOAD_DEFAULTS.healthPath),
     metricsPath: z.string().startsWith("/", { error: "must start with /" }).default(WORKLOAD_DEFAULTS.metricsPath),
-    resources: resourcesSchema.optional(),
+    resources: resourcesSchema(APP_RESOURCES).optional(),
 });
 
 export const analysisSchema = strict({
@@ -145,7 +146,7 @@ export const blueGreenSchema = strict({
     gateExecutor: z
         .enum(["command", "dynamic"], { error: (i) => `${describe(i.input)} is not "command" or "dynamic"` })
         .default(BLUE_GREEN_DEFAULTS.gateExecutor),
-    resources: resourcesSchema.optional(),
+    resources: resourcesSchema(APP_RESOURCES).optional(),
     watch: blueGreenWatchSchema.default(blueGreenWatchSchema.parse({})),
 });
 

@@ -183,12 +183,7 @@ export class GitLabRunner extends pulumi.ComponentResource {
                                     ],
                                     env: [{ name: "HOME", value: "/tmp" }],
                                     securityContext: restrictedContainerSecurityContext(),
-                                    resources: resourceRequirements({
-                                        cpuRequest: "50m",
-                                        memoryRequest: "64Mi",
-                                        cpuLimit: "500m",
-                                        memoryLimit: "256Mi",
-                                    }),
+                                    resources: resourceRequirements(RUNNER_DEFAULTS.managerResources),
                                     livenessProbe: {
                                         exec: {
                                             command: [

@@ -150,6 +150,10 @@ export const RUNNER_DEFAULTS = {
     podmanConfigPath: "~/.gitlab-runner/config.toml",
     sshPort: 22,
     jobResources: { cpuRequest: "250m", cpuLimit: "2", memoryRequest: "512Mi", memoryLimit: "4Gi" },
+    /** The helper container beside each job's build container (git, artifacts, cache). */
+    helperLimits: { cpu: "500m", memory: "256Mi" },
+    /** The runner manager itself: it only polls GitLab and creates job pods. */
+    managerResources: { cpuRequest: "50m", memoryRequest: "64Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
     /** Off unless a stack asks: a runner needs a token the operator creates in GitLab first. */
     kubernetesEnabled: false,
     namespace: "ci-runners",

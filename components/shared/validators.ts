@@ -101,6 +101,85 @@ export function isQuantity(value: string): boolean {
     return QUANTITY.test(value);
 }
 
+const SUFFIX_FACTOR: Readonly<Record<string, number>> = {
+    "": 1,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+};
+
+/**
+ * A quantity's value in base units (cores, bytes), close enough to order two of them: it is a
+ * double, where Kubernetes keeps exact decimals, so two quantities within one part in 10^15 of each
+ * other may compare equal here.
+ * @internal
+ */
+export function quantityValue(value: string): number {
+    const match = QUANTITY.exec(value);
+    if (match === null) {
+        throw new Error(`${JSON.stringify(value)} is not a Kubernetes quantity`);
+    }
+    const number = Number(match[1]);
+    const suffix = match[3] ?? "";
+    return /^[eE][+-]?[0-9]+$/.test(suffix) ? Number(`${match[1]}${suffix}`) : number * (SUFFIX_FACTOR[suffix] ?? NaN);
+}
+
+/** A container's requests and limits by field name, as the components and the stack config spell them. */
+type ResourceFields = Readonly<Partial<Record<(typeof RESOURCE_ORDER)[number][0 | 1], string>>>;
+
+/** Each pair is (smaller, larger): Kubernetes refuses a request above its limit; `/tmp` counts toward the disk limit. */
+const RESOURCE_ORDER = [
+    ["cpuRequest", "cpuLimit"],
+    ["memoryRequest", "memoryLimit"],
+    ["ephemeralStorageRequest", "ephemeralStorageLimit"],
+    ["tmpSizeLimit", "ephemeralStorageLimit"],
+] as const;
+
+/**
+ * The pairs of `resources` (a field left out takes its value from `defaults`) where the first
+ * exceeds the second, each as the field to blame (the one set, or the first) and why.
+ * @internal
+ */
+export function resourceOrderProblems(
+    resources: ResourceFields,
+    defaults: ResourceFields,
+): { field: string; message: string }[] {
+    const problems: { field: string; message: string }[] = [];
+    for (const [small, large] of RESOURCE_ORDER) {
+        const smallValue = resources[small] ?? defaults[small];
+        const largeValue = resources[large] ?? defaults[large];
+        if (
+            smallValue === undefined ||
+            largeValue === undefined ||
+            !isQuantity(smallValue) ||
+            !isQuantity(largeValue)
+        ) {
+            continue;
+        }
+        if (quantityValue(smallValue) > quantityValue(largeValue)) {
+            const given = (field: typeof small | typeof large, value: string) =>
+                `${field} ${JSON.stringify(value)}${resources[field] === undefined ? " (the default)" : ""}`;
+            problems.push({
+                field: resources[small] === undefined ? large : small,
+                message: `${given(small, smallValue)} exceeds ${given(large, largeValue)}: raise ${large} or lower ${small}`,
+            });
+        }
+    }
+    return problems;
+}
+
 /** The `@` schedules a Kubernetes CronJob documents (`@every`, which its parser also takes, is not one). */
 const CRON_MACROS: readonly string[] = [
     "@yearly",

@@ -145,6 +145,21 @@ const BAD_INPUTS: [string, Mutation, RegExp][] = [
         /apps\[0\]\.resources\.cpuLimit: "lots" is not a Kubernetes quantity/,
     ],
     [
+        "cpu request above its limit",
+        (c) => (app(c).resources = { cpuRequest: "1500m", cpuLimit: "1" }),
+        /apps\[0\]\.resources\.cpuRequest: cpuRequest "1500m" exceeds cpuLimit "1": raise cpuLimit or lower cpuRequest/,
+    ],
+    [
+        "memory request above the default limit",
+        (c) => (app(c).resources = { memoryRequest: "1Gi" }),
+        /apps\[0\]\.resources\.memoryRequest: memoryRequest "1Gi" exceeds memoryLimit "256Mi" \(the default\)/,
+    ],
+    [
+        "blue-green /tmp above the disk limit",
+        (c) => (section(c, "blueGreen").resources = { tmpSizeLimit: "1Gi" }),
+        /blueGreen\.resources\.tmpSizeLimit: tmpSizeLimit "1Gi" exceeds ephemeralStorageLimit "512Mi" \(the default\)/,
+    ],
+    [
         "namespace not DNS",
         (c) => (section(c, "namespaces").apps = "Shop Staging"),
         /namespaces\.apps: "Shop Staging" is not a DNS-1123 label/,

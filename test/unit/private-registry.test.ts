@@ -436,6 +436,16 @@ describe("PrivateRegistry", () => {
         assert.equal(guarded.options.get(`${PVC}::kept-data`)?.protect, true);
     });
 
+    it("GIVEN some resources THEN the rest keep the registry's defaults, not an application's", async () => {
+        new PrivateRegistry("reg", { ...fast, resources: { cpuRequest: "200m" } });
+        await settle();
+        const registry = containerNamed(podSpec(byName(DEPLOYMENT, "reg")), "push");
+        assert.deepEqual(get(registry, "resources"), {
+            requests: { cpu: "200m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+            limits: { cpu: "1", memory: "512Mi", "ephemeral-storage": "512Mi" },
+        });
+    });
+
     it("GIVEN existingClaimName THEN no claim is created and the pod mounts the given one", async () => {
         const registry = new PrivateRegistry("reg", { ...fast, existingClaimName: "reg-data-old" });
         await settle();
@@ -477,6 +487,11 @@ describe("PrivateRegistry", () => {
         ],
         ["a port out of range", { servicePort: 70000 }, /reg: servicePort: 70000 is not a port/],
         ["a bcrypt cost too high", { bcryptCost: 13 }, /reg: bcryptCost: 13 is not an integer 4-12/],
+        [
+            "a memory request above the registry's default limit",
+            { resources: { memoryRequest: "1Gi" } },
+            /reg: resources\.memoryRequest: memoryRequest "1Gi" exceeds memoryLimit "512Mi" \(the default\)/,
+        ],
     ];
     for (const [what, change, message] of invalid) {
         it(`refuses ${what}, naming the field, and registers nothing`, async () => {

@@ -363,4 +363,39 @@ describe("the runners' config checks", () => {
             },
         ]);
     });
+
+    it("refuses a quota that cannot hold the concurrent jobs at their limits, and a job request above its limit", () => {
+        const values = stagingPlain();
+        const runners = structuredClone(values.runners) as { kubernetes: Obj };
+        // Staging runs 4 jobs: 4 × (2 + 500m) + 500m of CPU and 4 × (4Gi + 256Mi) + 256Mi of memory.
+        runners.kubernetes.quota = { cpu: "10", memory: "17Gi", pods: 12 };
+        let result = parsePlainConfig({ ...values, runners });
+        assert.deepEqual(result.ok ? [] : result.problems, [
+            {
+                path: "runners.kubernetes.quota.cpu",
+                message:
+                    '"10" cannot hold 4 concurrent jobs at their limits (build 2 + helper 500m each) and the runner manager (500m); make it at least 10500m, or lower concurrent or jobResources',
+            },
+            {
+                path: "runners.kubernetes.quota.memory",
+                message:
+                    '"17Gi" cannot hold 4 concurrent jobs at their limits (build 4Gi + helper 256Mi each) and the runner manager (256Mi); make it at least 17664Mi, or lower concurrent or jobResources',
+            },
+        ]);
+        // Exactly enough passes; lower job limits make room.
+        runners.kubernetes.quota = { cpu: "10500m", memory: "17664Mi", pods: 12 };
+        assert.ok(parsePlainConfig({ ...values, runners }).ok);
+        runners.kubernetes.quota = { cpu: "10", memory: "17Gi", pods: 12 };
+        runners.kubernetes.jobResources = { cpuLimit: "1", memoryLimit: "2Gi" };
+        assert.ok(parsePlainConfig({ ...values, runners }).ok);
+
+        runners.kubernetes.jobResources = { cpuLimit: "200m", memoryLimit: "2Gi" };
+        result = parsePlainConfig({ ...values, runners });
+        assert.deepEqual(result.ok ? [] : result.problems, [
+            {
+                path: "runners.kubernetes.jobResources.cpuLimit",
+                message: 'cpuRequest "250m" (the default) exceeds cpuLimit "200m": raise cpuLimit or lower cpuRequest',
+            },
+        ]);
+    });
 });

@@ -3,7 +3,15 @@ import { describe, it } from "node:test";
 
 import type { PrivateRegistryArgs } from "../../components/registry/private-registry";
 import { validatePrivateRegistry } from "../../components/registry/private-registry/validate";
-import { isCidr, isCron, isDnsLabel, isQuantity, isRegistryUser } from "../../components/shared/validators";
+import {
+    isCidr,
+    isCron,
+    isDnsLabel,
+    isQuantity,
+    isRegistryUser,
+    quantityValue,
+    resourceOrderProblems,
+} from "../../components/shared/validators";
 import { privateRegistrySchema } from "../../config/schema";
 
 /** Asserts each value is accepted (or refused), naming the value that was not. */
@@ -136,6 +144,50 @@ describe("isQuantity", () => {
             isQuantity,
             ["", "20 GB", "20GB", "20gi", "1K", "1B", "1Ki1", "1KiB", "1e", "-1", "Gi", ".", "1..2", "1,5"],
             false,
+        );
+    });
+});
+
+describe("quantityValue", () => {
+    it("GIVEN each suffix kind THEN gives the value in base units, so quantities of one resource order", () => {
+        const cases: [string, number][] = [
+            ["250m", 0.25],
+            ["2", 2],
+            [".5", 0.5],
+            ["1.5Gi", 1.5 * 2 ** 30],
+            ["256Mi", 256 * 2 ** 20],
+            ["1k", 1000],
+            ["1M", 1e6],
+            ["1E", 1e18],
+            ["1e3", 1000],
+            ["1E-2", 0.01],
+            ["+4Ki", 4096],
+        ];
+        for (const [text, value] of cases) {
+            assert.equal(quantityValue(text), value, text);
+        }
+        assert.ok(quantityValue("1Gi") > quantityValue("1G"));
+        assert.ok(quantityValue("1500m") > quantityValue("1"));
+        assert.throws(() => quantityValue("1GB"), /"1GB" is not a Kubernetes quantity/);
+    });
+
+    it("GIVEN requests and limits THEN names each request above its limit, defaults filled in and marked", () => {
+        const defaults = { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "128Mi", memoryLimit: "256Mi" };
+        assert.deepEqual(resourceOrderProblems({ cpuRequest: "500m", memoryLimit: "128Mi" }, defaults), []);
+        assert.deepEqual(resourceOrderProblems({ cpuRequest: "1", memoryLimit: "100Mi" }, defaults), [
+            {
+                field: "cpuRequest",
+                message: 'cpuRequest "1" exceeds cpuLimit "500m" (the default): raise cpuLimit or lower cpuRequest',
+            },
+            {
+                field: "memoryLimit",
+                message:
+                    'memoryRequest "128Mi" (the default) exceeds memoryLimit "100Mi": raise memoryLimit or lower memoryRequest',
+            },
+        ]);
+        assert.deepEqual(
+            resourceOrderProblems({ tmpSizeLimit: "2Gi", ephemeralStorageLimit: "1Gi" }, {}).map((p) => p.field),
+            ["tmpSizeLimit"],
         );
     });
 });

@@ -152,7 +152,7 @@ export class PrivateRegistry extends pulumi.ComponentResource {
             image: args.image ?? DEFAULTS.image,
             labels,
             selector: { app: name, "app.kubernetes.io/component": "registry" },
-            resources: resourceRequirements(args.resources ?? DEFAULTS.resources),
+            resources: resourceRequirements({ ...DEFAULTS.resources, ...args.resources }),
             imagePullSecrets: args.imagePullSecrets,
             tlsSecretName: args.tlsSecretName,
             configMapName: this.configMap.metadata.name,

@@ -1,6 +1,13 @@
-import { PRIVATE_REGISTRY_DEFAULTS } from "../../shared/defaults";
+import { APP_RESOURCES, PRIVATE_REGISTRY_DEFAULTS } from "../../shared/defaults";
 import { DERIVED_NAMES, derivedNameProblem, NAME_RULES } from "../../shared/names";
-import { isCidr, isCron, isQuantity, isRegistryUser, REGISTRY_USER_PATTERN } from "../../shared/validators";
+import {
+    isCidr,
+    isCron,
+    isQuantity,
+    isRegistryUser,
+    REGISTRY_USER_PATTERN,
+    resourceOrderProblems,
+} from "../../shared/validators";
 import { BCRYPT_COST_RANGE, isBcryptCost } from "../htpasswd";
 import type { PrivateRegistryArgs } from "./args";
 
@@ -88,6 +95,13 @@ function checkNumbers(args: PrivateRegistryArgs, fail: Fail): void {
     }
 }
 
+function checkResources(args: PrivateRegistryArgs, fail: Fail): void {
+    const defaults = { ...APP_RESOURCES, ...PRIVATE_REGISTRY_DEFAULTS.resources };
+    for (const { field, message } of resourceOrderProblems(args.resources ?? {}, defaults)) {
+        fail(`resources.${field}`, message);
+    }
+}
+
 /**
  * Every check that needs no resolved Output, so a refused component registers nothing. The
  * predicates are the config schema's, so a stack the schema accepts passes here too.
@@ -103,4 +117,5 @@ export function validatePrivateRegistry(name: string, args: PrivateRegistryArgs)
     checkStorage(args, fail);
     checkGarbageCollection(args, fail);
     checkNumbers(args, fail);
+    checkResources(args, fail);
 }
