@@ -127,9 +127,12 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
     return [
         ...header(options),
         '  executor = "kubernetes"',
-        // The pod_spec patch below needs this flag; the rest makes Buildah work without privileges.
-        `  environment = ${tomlStrings(["FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true", ...ROOTLESS_BUILD_ENV])}`,
+        `  environment = ${tomlStrings(ROOTLESS_BUILD_ENV)}`,
         ...cacheSection(options.cache),
+        // The pod_spec patch below (user namespace, seccomp) applies only with this flag. Set here
+        // rather than in the environment, a job's own variables cannot switch it off.
+        "  [runners.feature_flags]",
+        "    FF_USE_ADVANCED_POD_SPEC_CONFIGURATION = true",
         "  [runners.kubernetes]",
         `    namespace = ${tomlString(options.namespace)}`,
         `    image = ${tomlString(options.image)}`,

@@ -246,13 +246,9 @@ function jobPod(configToml: string, runnerImage: string, overrides: Obj = {}): O
             },
         ],
     };
-    // The pod_spec patches apply only with FF_USE_ADVANCED_POD_SPEC_CONFIGURATION: from the
-    // runner's feature_flags table, else its environment (as job variables are).
-    const flags = table(runner.feature_flags);
-    const advanced =
-        flags.FF_USE_ADVANCED_POD_SPEC_CONFIGURATION ??
-        (strings(runner.environment) ?? []).includes("FF_USE_ADVANCED_POD_SPEC_CONFIGURATION=true");
-    if (advanced === true) {
+    // The pod_spec patches apply only with FF_USE_ADVANCED_POD_SPEC_CONFIGURATION, which the
+    // feature_flags table sets beyond a job's reach (the environment would leave it to the job).
+    if (table(runner.feature_flags).FF_USE_ADVANCED_POD_SPEC_CONFIGURATION === true) {
         for (const entry of (k.pod_spec as unknown[] | undefined) ?? []) {
             const patch = table(entry);
             assert.equal(patch.patch_type, "strategic", `pod_spec ${String(patch.name)}`);

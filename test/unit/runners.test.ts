@@ -37,10 +37,14 @@ describe("runner config.toml", () => {
         assert.equal(k.allow_privilege_escalation, false);
         assert.equal(k.namespace, "ci");
         assert.deepEqual((k.pod_security_context as Obj).run_as_non_root, true);
-        for (const section of ["build", "helper", "service"]) {
+        for (const section of ["init_permissions", "build", "helper", "service"]) {
             const ctx = k[`${section}_container_security_context`] as Obj;
+            assert.equal(ctx.run_as_non_root, true, section);
             assert.deepEqual((ctx.capabilities as Obj).drop, ["ALL"], section);
         }
+        // The patch needs the flag, and from the flags table, which job variables cannot override.
+        assert.deepEqual({ ...(runner.feature_flags as Obj) }, { FF_USE_ADVANCED_POD_SPEC_CONFIGURATION: true });
+        assert.deepEqual(runner.environment, ["BUILDAH_ISOLATION=chroot", "STORAGE_DRIVER=vfs"]);
         const patch = ((k.pod_spec as Obj[])[0] as Obj).patch as string;
         assert.match(patch, /hostUsers: false/);
         assert.match(patch, /type: RuntimeDefault/);
