@@ -89,6 +89,8 @@ export interface Verdict {
 export interface AnalysisOptions {
     /** The share of requests the router should send the canary (0-1); checked when given. */
     readonly targetShare?: number;
+    /** Requests per independent routing draw: the sticky cohorts' requests per client; 1 otherwise. */
+    readonly splitDesignEffect?: number;
 }
 
 /** What to do after a window. */

@@ -164,6 +164,7 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
             thresholds: plan.analysis,
             windowSeconds,
             targetShare: percent / 100,
+            splitDesignEffect: plan.splitDesignEffect ?? 1,
             clock,
             ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
             settleMs: options.settleMs ?? 0,

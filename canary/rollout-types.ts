@@ -17,6 +17,8 @@ export interface RolloutPlan {
     readonly analysis: AnalysisConfig;
     /** One more window of this length at 100% before promotion (`canary.bakeSeconds`); 0 or absent: none. */
     readonly bakeSeconds?: number;
+    /** Requests per independent routing draw in the split check: `canary.stickyRequestsPerClient` with sticky cohorts, else 1. */
+    readonly splitDesignEffect?: number;
     /** Set when a canary of the same version was already running at this percentage. */
     readonly resumedFrom?: number;
 }

@@ -136,6 +136,7 @@ export class StackDriver implements Rollout {
             allSteps,
             analysis,
             bakeSeconds: config.canary.bakeSeconds,
+            splitDesignEffect: config.canary.stickyCookie === undefined ? 1 : config.canary.stickyRequestsPerClient,
             ...(resumedFrom === undefined ? {} : { resumedFrom }),
         };
         // The canary version alone deploys nothing (no canary workload at 0%): no `up` yet.

@@ -13,6 +13,12 @@
  * one in about 1 window in 1,000; nginx's weighted round-robin is deterministic, so its real spread is
  * narrower than the binomial's and the test errs on the side of a correct router. At a target of
  * 100% the tolerance is 1/(2n): a router that still sends stable anything is wrong.
+ *
+ * With sticky cohorts (`canary.stickyCookie`) the router draws once per client, not per request, so
+ * the window's n requests are about n / D independent draws, D the requests one client sends in a
+ * window (`canary.stickyRequestsPerClient`, the design effect of fully correlated clusters):
+ *
+ *     |c/n − p| ≤ z · √(p(1 − p) · D / n) + 1 / (2n)
  */
 
 /** Two-sided 99.9% normal quantile. */
@@ -27,32 +33,43 @@ export interface SplitCheck {
     readonly observed: number | null;
     /** Requests of both tracks in the window (the binomial's n). */
     readonly sampleSize: number;
+    /** Requests per independent draw: 1 per request, D per sticky client. */
+    readonly designEffect: number;
     /** The largest accepted |observed − target|. */
     readonly tolerance: number;
     /** Whether the observed share is within the tolerance of the target. */
     readonly withinTolerance: boolean;
 }
 
-/** `z · √(p(1 − p) / n) + 1 / (2n)`; Infinity without requests (nothing can be concluded). */
-export function splitTolerance(target: number, sampleSize: number, z = SPLIT_Z): number {
+/** `z · √(p(1 − p) · D / n) + 1 / (2n)`; Infinity without requests (nothing can be concluded). */
+export function splitTolerance(target: number, sampleSize: number, designEffect = 1, z = SPLIT_Z): number {
     if (!(target >= 0 && target <= 1)) {
         throw new RangeError(`target share ${String(target)} must be within 0-1`);
+    }
+    if (!(designEffect >= 1)) {
+        throw new RangeError(`design effect ${String(designEffect)} must be at least 1`);
     }
     if (!(sampleSize > 0)) {
         return Number.POSITIVE_INFINITY;
     }
-    return z * Math.sqrt((target * (1 - target)) / sampleSize) + 1 / (2 * sampleSize);
+    return z * Math.sqrt((target * (1 - target) * designEffect) / sampleSize) + 1 / (2 * sampleSize);
 }
 
 /** Checks the observed canary share of a window against the step's target share. */
-export function checkSplit(canaryRequests: number, stableRequests: number, target: number): SplitCheck {
+export function checkSplit(
+    canaryRequests: number,
+    stableRequests: number,
+    target: number,
+    designEffect = 1,
+): SplitCheck {
     const sampleSize = canaryRequests + stableRequests;
-    const tolerance = splitTolerance(target, sampleSize);
+    const tolerance = splitTolerance(target, sampleSize, designEffect);
     const observed = sampleSize > 0 ? canaryRequests / sampleSize : null;
     return {
         target,
         observed,
         sampleSize,
+        designEffect,
         tolerance,
         withinTolerance: observed !== null && Math.abs(observed - target) <= tolerance,
     };

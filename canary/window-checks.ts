@@ -136,7 +136,7 @@ export function windowChecks(
     );
     let split: SplitCheck | undefined;
     if (options.targetShare !== undefined) {
-        split = checkSplit(canary.requests, stable.requests, options.targetShare);
+        split = checkSplit(canary.requests, stable.requests, options.targetShare, options.splitDesignEffect);
         const concluded = split.sampleSize >= thresholds.minRequests;
         add(
             {
@@ -146,7 +146,10 @@ export function windowChecks(
                 value: split.observed,
                 valueText: `canary ${formatShare(split.observed)}`,
                 threshold: split.tolerance,
-                thresholdText: `${formatTarget(split)} (binomial, ${SPLIT_CONFIDENCE * 100}%)`,
+                thresholdText:
+                    split.designEffect > 1
+                        ? `${formatTarget(split)} (binomial over sticky clients, ${split.designEffect} requests each, ${SPLIT_CONFIDENCE * 100}%)`
+                        : `${formatTarget(split)} (binomial, ${SPLIT_CONFIDENCE * 100}%)`,
                 verdict: !concluded ? "skipped" : split.withinTolerance ? "pass" : "misrouted",
             },
             `canary got ${formatShare(split.observed)} of ${split.sampleSize.toFixed(0)} requests, outside ` +

@@ -35,6 +35,8 @@ export interface WindowLoopOptions {
     readonly windowSeconds: number;
     /** The share the canary should get (0-1); the split is checked when given. */
     readonly targetShare?: number;
+    /** Requests per independent routing draw (sticky cohorts); 1 when absent. */
+    readonly splitDesignEffect?: number;
     readonly clock: Clock;
     readonly interrupt?: AbortSignal;
     /** Extra wait after each window so its last scrape is in Prometheus. */
@@ -71,7 +73,9 @@ export async function judgeWindows(options: WindowLoopOptions): Promise<WindowLo
         const verdict = analyseWindow(
             measured,
             thresholds,
-            options.targetShare === undefined ? {} : { targetShare: options.targetShare },
+            options.targetShare === undefined
+                ? {}
+                : { targetShare: options.targetShare, splitDesignEffect: options.splitDesignEffect ?? 1 },
         );
         const action = nextAction(verdict.decision, heldBefore, thresholds);
         const record: WindowRecord = {

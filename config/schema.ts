@@ -14,7 +14,7 @@ import {
     UPSTREAM_TUNING_DEFAULTS,
     WORKLOAD_DEFAULTS,
 } from "../components/shared/defaults";
-import { isCidr, isCron, isRegistryUser } from "../components/shared/validators";
+import { isCidr, isCookieName, isCron, isRegistryUser } from "../components/shared/validators";
 import { applicationRules, applicationsSchema } from "./applications";
 import { type ConfigProblem, formatPath, issueMessage } from "./config-problems";
 import { type podmanHostSchema, runnerRules, runnersSchema } from "./runners-schema";
@@ -110,6 +110,16 @@ export const canarySchema = strict({
     maxFails: integer(0, 100).default(UPSTREAM_TUNING_DEFAULTS.maxFails),
     failTimeoutSeconds: integer(0, 3600).default(UPSTREAM_TUNING_DEFAULTS.failTimeoutSeconds),
     keepalive: integer(0, 10_000).default(UPSTREAM_TUNING_DEFAULTS.keepalive),
+    /** Pins each client to one track by this cookie; unset, every request is routed on its own. */
+    stickyCookie: z
+        .string()
+        .refine(isCookieName, {
+            error: (i) =>
+                `${describe(i.input)} is not a cookie name nginx can read (a letter, then letters, digits or '_'; at most 64)`,
+        })
+        .optional(),
+    /** With stickyCookie: the most requests one client sends in an analysis window (the split check's design effect). */
+    stickyRequestsPerClient: integer(1, 100_000).default(CANARY_DEFAULTS.stickyRequestsPerClient),
 });
 
 /** What `canary switch` watches after moving traffic, and how long it drains before scaling down. */

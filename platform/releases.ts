@@ -23,8 +23,9 @@ export interface ReleaseTarget {
 
 function canaryRelease(app: AppConfig, config: StackConfig, target: ReleaseTarget): CanaryRelease {
     const { name, port, ...workload } = app;
-    // steps, analysis and the bake drive the canary command, not the resources.
-    const { steps, analysis, bakeSeconds, ...router } = config.canary;
+    // steps, analysis, the bake and the sticky clients' request count drive the canary command, not
+    // the resources.
+    const { steps, analysis, bakeSeconds, stickyRequestsPerClient, ...router } = config.canary;
     return new CanaryRelease(
         name,
         {

@@ -86,6 +86,7 @@ export class CanaryRelease extends pulumi.ComponentResource {
                 maxFails: args.maxFails,
                 failTimeoutSeconds: args.failTimeoutSeconds,
                 keepalive: args.keepalive,
+                stickyCookie: args.stickyCookie,
                 spread: args.spread,
                 imagePullSecrets: args.imagePullSecrets,
             },

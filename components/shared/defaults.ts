@@ -67,6 +67,8 @@ export const CANARY_DEFAULTS = {
     steps: [10, 25, 50, 75, 100] as readonly number[],
     /** No bake window unless a stack asks for one: it lengthens every rollout by that much. */
     bakeSeconds: 0,
+    /** With a sticky cookie: one client's requests in a window, as the split check assumes them. */
+    stickyRequestsPerClient: 20,
 } as const;
 
 /** Thresholds of one canary analysis window. */

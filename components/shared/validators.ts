@@ -180,6 +180,17 @@ export function resourceOrderProblems(
     return problems;
 }
 
+const COOKIE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * A cookie name nginx can read as `$cookie_<name>` (a variable name) and that needs no quoting in
+ * a Set-Cookie header.
+ * @internal
+ */
+export function isCookieName(value: string): boolean {
+    return COOKIE_NAME.test(value);
+}
+
 /** The `@` schedules a Kubernetes CronJob documents (`@every`, which its parser also takes, is not one). */
 const CRON_MACROS: readonly string[] = [
     "@yearly",

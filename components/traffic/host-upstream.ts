@@ -204,6 +204,7 @@ export class HostUpstream extends pulumi.ComponentResource {
                 maxFails: args.maxFails,
                 failTimeoutSeconds: args.failTimeoutSeconds,
                 keepalive: args.keepalive,
+                stickyCookie: args.stickyCookie,
             })
             .apply((inputs) => renderNginxConfig({ name: upstreamName, ...inputs }));
         this.configHash = this.nginxConfig.apply((text) => createHash("sha256").update(text).digest("hex"));

@@ -1,4 +1,5 @@
 import { UPSTREAM_TUNING_DEFAULTS } from "../shared/defaults";
+import { isCookieName } from "../shared/validators";
 import { trackWeights } from "./traffic-split";
 import type { UpstreamTuning } from "./upstream-tuning";
 
@@ -21,6 +22,19 @@ export interface UpstreamOptions extends UpstreamTuning {
 }
 
 const NGINX_NAME = /^[A-Za-z0-9_.-]+$/;
+/** The hash key of a sticky upstream: the client's cookie, or its first request's id. */
+const COHORT_KEY = "$canary_cohort";
+const COHORT_SET_COOKIE = "$canary_cohort_set_cookie";
+
+function stickyCookieName(options: UpstreamTuning): string | undefined {
+    const cookie = options.stickyCookie;
+    if (cookie !== undefined && !isCookieName(cookie)) {
+        throw new Error(
+            `stickyCookie: "${cookie}" is not a cookie name nginx can read (a letter, then letters, digits or '_'; at most 64)`,
+        );
+    }
+    return cookie;
+}
 const BACKEND = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^unix:\/[^\s;{}]+$/;
 
 function nonNegativeInteger(field: string, value: number): number {
@@ -30,7 +44,10 @@ function nonNegativeInteger(field: string, value: number): number {
     return value;
 }
 
-/** Renders the `upstream { … }` block. Servers at weight 0 are omitted: nginx rejects `weight=0`. */
+/**
+ * Renders the `upstream { … }` block. Servers at weight 0 are omitted: nginx rejects `weight=0`.
+ * With `stickyCookie` it hashes `$canary_cohort`, which `renderNginxConfig` defines in the `http` block.
+ */
 export function renderUpstream(options: UpstreamOptions): string {
     if (!NGINX_NAME.test(options.name)) {
         throw new Error(`name: "${options.name}" is not a valid nginx upstream name (letters, digits, '_', '.', '-')`);
@@ -62,7 +79,9 @@ export function renderUpstream(options: UpstreamOptions): string {
             ([track, backend, weight]) =>
                 `    server ${backend} weight=${weight} max_fails=${maxFails} fail_timeout=${failTimeout}s; # ${track}`,
         );
-    const lines = [`upstream ${options.name} {`, ...servers];
+    // Ketama hashing gives each server points in proportion to its weight: the split stays.
+    const hash = stickyCookieName(options) === undefined ? [] : [`    hash ${COHORT_KEY} consistent;`];
+    const lines = [`upstream ${options.name} {`, ...hash, ...servers];
     if (keepalive > 0) {
         lines.push(`    keepalive ${keepalive};`);
     }
@@ -115,6 +134,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         `    uwsgi_temp_path ${tempDir}/uwsgi;`,
         `    scgi_temp_path ${tempDir}/scgi;`,
         "    server_tokens off;",
+        ...cohortMaps(stickyCookieName(options)),
         indent(renderUpstream(options), 4),
         "    server {",
         `        listen ${options.listen ?? "8080"};`,
@@ -128,11 +148,35 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         ...(keepalive ? ['            proxy_set_header Connection "";'] : []),
         "            proxy_set_header Host $host;",
         "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        // Empty (and so not sent) for a client that has its cookie already.
+        ...(options.stickyCookie === undefined
+            ? []
+            : [`            add_header Set-Cookie ${COHORT_SET_COOKIE} always;`]),
         "        }",
         "    }",
         "}",
         "",
     ].join("\n");
+}
+
+/**
+ * A client's cohort is its cookie; without one, its request id, handed back as the cookie, so the
+ * first request and every later one hash alike.
+ */
+function cohortMaps(cookie: string | undefined): string[] {
+    if (cookie === undefined) {
+        return [];
+    }
+    return [
+        `    map $cookie_${cookie} ${COHORT_KEY} {`,
+        '        "" $request_id;',
+        `        default $cookie_${cookie};`,
+        "    }",
+        `    map $cookie_${cookie} ${COHORT_SET_COOKIE} {`,
+        `        "" "${cookie}=$request_id; Path=/; HttpOnly; SameSite=Lax";`,
+        '        default "";',
+        "    }",
+    ];
 }
 
 function indent(text: string, spaces: number): string {

@@ -9,4 +9,10 @@ export interface UpstreamTuning<N = number> {
     readonly failTimeoutSeconds?: N;
     /** Idle keepalive connections to the backends; 0 turns keepalive off. @default 32 */
     readonly keepalive?: N;
+    /**
+     * Name of a cookie that pins each client to one track: the upstream hashes it (`hash …
+     * consistent`, which keeps the weights), and a client without it gets one set from its first
+     * request's id. Unset, each request is routed on its own.
+     */
+    readonly stickyCookie?: string;
 }

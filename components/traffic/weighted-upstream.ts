@@ -93,6 +93,7 @@ export class WeightedUpstream extends pulumi.ComponentResource {
                     maxFails,
                     failTimeoutSeconds,
                     keepalive,
+                    stickyCookie: args.stickyCookie,
                     listen: String(containerPort),
                 }),
             );

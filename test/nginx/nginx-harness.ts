@@ -50,11 +50,14 @@ export interface Backend {
  * A stable and a canary backend for the enclosing suite: started in its `before`, closed in its
  * `after`. Read the fields inside tests only.
  */
-export function useBackends(): { stable: Backend; canary: Backend } {
+export function useBackends(ports: { stable: number; canary: number } = { stable: 0, canary: 0 }): {
+    stable: Backend;
+    canary: Backend;
+} {
     const backends = {} as { stable: Backend; canary: Backend };
     before(async () => {
-        backends.stable = await startBackend("stable");
-        backends.canary = await startBackend("canary");
+        backends.stable = await startBackend("stable", ports.stable);
+        backends.canary = await startBackend("canary", ports.canary);
     });
     after(async () => {
         await backends.stable.close();
@@ -63,7 +66,8 @@ export function useBackends(): { stable: Backend; canary: Backend } {
     return backends;
 }
 
-export async function startBackend(track: Track): Promise<Backend> {
+/** A backend on `port`, or on one the kernel picks (0). */
+export async function startBackend(track: Track, port = 0): Promise<Backend> {
     const server = http.createServer((request, response) => {
         request.resume();
         response.writeHead(200, { [TRACK_HEADER]: track, "content-type": "text/plain" });
@@ -73,11 +77,14 @@ export async function startBackend(track: Track): Promise<Backend> {
     // connection first, nginx could hit the closed socket, count a failure against max_fails and
     // retry on the other server, which would skew the measured shares.
     server.keepAliveTimeout = 120_000;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", resolve);
+    });
+    const address = server.address() as AddressInfo;
     return {
         track,
-        address: `127.0.0.1:${port}`,
+        address: `127.0.0.1:${address.port}`,
         close: () =>
             new Promise<void>((resolve) => {
                 server.closeAllConnections();

@@ -4,8 +4,10 @@
  * is refused, which is why the renderer leaves a server at 0% out instead of writing it.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 
+import { renderNginxConfig } from "../../components/traffic/nginx-config";
 import { type Backend, NginxInstance, useBackends, withWeights } from "./nginx-harness";
 
 /** The `server` lines of a rendered upstream, trimmed. */
@@ -92,5 +94,58 @@ describe("nginx -t on the rendered config", () => {
         assert.deepEqual(serverLines(rendered), expectedServers(100, backends.stable, backends.canary));
         await nginx.writeConfig(rendered);
         assert.equal(nginx.check().ok, true);
+    });
+
+    it("with a sticky cookie: the cohort maps, the hash before the servers, keepalive after it, accepted at 0, 50 and 100%", async () => {
+        const nginx = await nginxPrefix();
+        for (const percent of [0, 50, 100]) {
+            const config = renderNginxConfig({
+                name: "app",
+                stable: backends.stable.address,
+                canary: backends.canary.address,
+                canaryPercent: percent,
+                stickyCookie: "cohort",
+                listen: "127.0.0.1:1",
+                pidFile: nginx.pidFile,
+                tempDir: join(nginx.dir, "tmp"),
+                accessLog: join(nginx.dir, "logs", "access.log"),
+                errorLog: nginx.errorLog,
+            });
+            const upstream = config.slice(config.indexOf("upstream app {"));
+            const lines = upstream
+                .slice(0, upstream.indexOf("}"))
+                .split("\n")
+                .map((line) => line.trim());
+            assert.equal(lines[1], "hash $canary_cohort consistent;");
+            assert.ok(
+                lines.indexOf("keepalive 32;") > lines.map((line) => line.startsWith("server ")).lastIndexOf(true),
+            );
+            assert.match(
+                config,
+                /map \$cookie_cohort \$canary_cohort \{\n\s+"" \$request_id;\n\s+default \$cookie_cohort;/,
+            );
+            assert.match(config, /add_header Set-Cookie \$canary_cohort_set_cookie always;/);
+            await nginx.writeConfig(config);
+            const result = nginx.check();
+            assert.equal(result.ok, true, `${percent}%: ${result.output}`);
+        }
+        assert.doesNotMatch(nginx.render(50, backends.stable, backends.canary), /hash|cohort/);
+    });
+
+    it("refuses a sticky cookie nginx could not read, naming the field", () => {
+        for (const cookie of ["", "1st", "a-b", "a b", "x;y", "c".repeat(65)]) {
+            assert.throws(
+                () =>
+                    renderNginxConfig({
+                        name: "app",
+                        stable: "s:80",
+                        canary: "c:80",
+                        canaryPercent: 10,
+                        stickyCookie: cookie,
+                    }),
+                /^Error: stickyCookie: ".*" is not a cookie name nginx can read/,
+                JSON.stringify(cookie),
+            );
+        }
     });
 });

@@ -71,6 +71,7 @@ describe("stack driver", () => {
         assert.equal(plan.canaryVersion, "1.5.0");
         assert.equal(plan.analysis.intervalSeconds, 30);
         assert.equal(plan.analysis.maxErrorRatio, 0.01, "schema defaults fill the rest");
+        assert.equal(plan.splitDesignEffect, 1, "without sticky cohorts each request is a draw");
         assert.equal(stack.ups.length, 0);
         const storefront = await appNamed("storefront");
         assert.ok(storefront);
@@ -136,6 +137,25 @@ describe("stack driver", () => {
             change.diff.filter((line) => /^[-+]/.test(line)),
             ["+      canaryPercent: 0"],
         );
+    });
+
+    it("GIVEN sticky cohorts THEN the split check counts stickyRequestsPerClient requests as one draw", async () => {
+        await writeFile(
+            file,
+            STACK_FILE.replace(
+                "    steps: [10, 25, 50, 100]\n",
+                "    steps: [10, 25, 50, 100]\n    stickyCookie: cohort\n",
+            ),
+        );
+        assert.equal((await driver().prepare()).splitDesignEffect, 20, "the default requests per client");
+        await writeFile(
+            file,
+            STACK_FILE.replace(
+                "    steps: [10, 25, 50, 100]\n",
+                "    steps: [10, 25, 50, 100]\n    stickyCookie: cohort\n    stickyRequestsPerClient: 5\n",
+            ),
+        );
+        assert.equal((await driver().prepare()).splitDesignEffect, 5);
     });
 
     it("GIVEN the same canary already running THEN it resumes from its percentage", async () => {

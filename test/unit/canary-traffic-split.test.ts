@@ -43,6 +43,28 @@ describe("split tolerance", () => {
         assert.throws(() => splitTolerance(1.5, 10), /target share 1.5 must be within 0-1/);
     });
 
+    it("with sticky clients, widens by √D and passes a correct sticky router the request-level test would fail", () => {
+        assert.equal(splitTolerance(0.1, 600, 20), 3.29 * Math.sqrt((0.1 * 0.9 * 20) / 600) + 1 / 1200);
+        assert.throws(() => splitTolerance(0.1, 600, 0.5), /design effect 0.5 must be at least 1/);
+        // 4,000 windows of 30 sticky clients × 20 requests: each client draws a track once.
+        const random = lcg(7);
+        let wrongSticky = 0;
+        let wrongPerRequest = 0;
+        const runs = 4000;
+        for (let i = 0; i < runs; i++) {
+            const p = [0.1, 0.25, 0.5][i % 3] as number;
+            const canary = binomial(30, p, random) * 20;
+            if (!checkSplit(canary, 600 - canary, p, 20).withinTolerance) {
+                wrongSticky++;
+            }
+            if (!checkSplit(canary, 600 - canary, p).withinTolerance) {
+                wrongPerRequest++;
+            }
+        }
+        assert.ok(wrongSticky / runs <= 0.005, `${wrongSticky} of ${runs} correct sticky windows judged misrouted`);
+        assert.ok(wrongPerRequest / runs > 0.2, `the request-level test misjudged only ${wrongPerRequest} of ${runs}`);
+    });
+
     it("passes a correct router in at least 99.5% of 4,000 simulated windows", () => {
         const random = lcg(42);
         let wrong = 0;

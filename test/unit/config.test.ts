@@ -160,6 +160,11 @@ const BAD_INPUTS: [string, Mutation, RegExp][] = [
         /blueGreen\.resources\.tmpSizeLimit: tmpSizeLimit "1Gi" exceeds ephemeralStorageLimit "512Mi" \(the default\)/,
     ],
     [
+        "sticky cookie nginx cannot read",
+        (c) => (section(c, "canary").stickyCookie = "user-id"),
+        /canary\.stickyCookie: "user-id" is not a cookie name nginx can read/,
+    ],
+    [
         "namespace not DNS",
         (c) => (section(c, "namespaces").apps = "Shop Staging"),
         /namespaces\.apps: "Shop Staging" is not a DNS-1123 label/,
