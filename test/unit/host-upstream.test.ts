@@ -106,6 +106,10 @@ describe("HostUpstream", () => {
         assert.notDeepEqual(at25.inputs.triggers, at100.inputs.triggers);
         assert.doesNotMatch(at100.inputs.stdin as string, /# stable/, "stable at weight 0 is left out");
         assert.doesNotMatch(at100.inputs.stdin as string, /weight=0/);
+        reset();
+        new HostUpstream("edge", { ...args(25), stickyCookie: "cohort" });
+        await settle();
+        assert.match(byName(LOCAL, "edge-apply").inputs.stdin as string, /hash \$canary_cohort consistent;/);
     });
 
     it("GIVEN a connection THEN a remote command connects over SSH with the key as a secret", async () => {

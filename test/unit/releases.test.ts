@@ -199,7 +199,24 @@ describe("WeightedUpstream", () => {
         const text = await valueOf(upstream.nginxConfig);
         assert.match(text, /server stable\.apps\.svc:80 weight=90 max_fails=5 fail_timeout=7s;/);
         assert.doesNotMatch(text, /keepalive \d+;/);
+        assert.doesNotMatch(text, /hash /, "no sticky cookie asked for");
         assert.equal(get(byName(SERVICE, "edge").inputs, "spec", "type"), "ClusterIP");
+    });
+
+    it("hands a canary's sticky cookie to its router's nginx.conf", async () => {
+        new CanaryRelease("shop", {
+            namespace: "apps",
+            image: "r/app",
+            stableVersion: "1",
+            replicas: 2,
+            canaryVersion: "2.0.0",
+            canaryPercent: 10,
+            stickyCookie: "cohort",
+        });
+        await settle();
+        const nginx = get(ofType(CONFIGMAP)[0]?.inputs, "data", "nginx.conf") as string;
+        assert.match(nginx, /hash \$canary_cohort consistent;/);
+        assert.match(nginx, /map \$cookie_cohort \$canary_cohort \{/);
     });
 });
 
