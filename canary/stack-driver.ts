@@ -5,14 +5,10 @@
  * what runs never disagree; after a promotion or a rollback the file describes exactly what runs,
  * and the driver reports the lines that changed.
  */
-import { constants } from "node:fs";
-import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { readFile } from "node:fs/promises";
 
-import type { ConfigMap, ConfigValue, Stack } from "@pulumi/pulumi/automation";
+import type { ConfigMap, ConfigValue } from "@pulumi/pulumi/automation";
 
-import { shellQuote } from "../components/shared/shell";
 import { parsePlainConfig } from "../config/schema";
 import { PROJECT, stackValues } from "../config/stack-values";
 import type { ConfigChange, Rollout, RolloutPlan } from "./rollout-types";
@@ -241,77 +237,5 @@ export class StackDriver implements Rollout {
 
     private async change(): Promise<ConfigChange> {
         return { file: this.options.stackFile, diff: lineDiff(this.fileBefore, await this.readStackFile()) };
-    }
-}
-
-/** `Pulumi.<stack>.yaml` of a stack name that may be fully qualified (`org/project/stack`). */
-export function stackFileName(stackName: string): string {
-    return `Pulumi.${stackName.split("/").pop() ?? stackName}.yaml`;
-}
-
-/** Finds `pulumi` on PATH; a missing CLI is an error that says how to get it. */
-export async function findPulumi(path = process.env.PATH ?? ""): Promise<string> {
-    for (const dir of path.split(delimiter)) {
-        if (dir === "") {
-            continue;
-        }
-        const candidate = join(dir, "pulumi");
-        try {
-            await access(candidate, constants.X_OK);
-            return candidate;
-        } catch {
-            // not here
-        }
-    }
-    throw new Error(
-        "the pulumi CLI is not on PATH: build the offline toolchain with `bash scripts/toolchain/bootstrap`, " +
-            "then `source scripts/toolchain/env.sh`",
-    );
-}
-
-/**
- * A directory whose `bin/pulumi` runs the real CLI in a session of its own (`setsid`). A Ctrl-C in
- * the terminal goes to the whole foreground process group; without this the CLI would get it too
- * and cancel the `up` half-way. The canary command decides what an interrupt does, after the `up`.
- */
-export async function isolatedPulumiRoot(realPulumi: string): Promise<{ root: string; dispose(): Promise<void> }> {
-    const root = await mkdtemp(join(tmpdir(), "canary-pulumi-"));
-    const bin = join(root, "bin");
-    await mkdir(bin);
-    const wrapper = join(bin, "pulumi");
-    await writeFile(wrapper, `#!/bin/sh\nexec setsid ${shellQuote(realPulumi)} "$@"\n`);
-    await chmod(wrapper, 0o755);
-    return { root, dispose: () => rm(root, { recursive: true, force: true }) };
-}
-
-export interface OpenStackOptions {
-    readonly stackName: string;
-    /** Directory of `Pulumi.yaml` and `Pulumi.<stack>.yaml`. */
-    readonly workDir: string;
-    /** Extra environment for the CLI (backend URL, passphrase…); the process environment otherwise. */
-    readonly envVars?: Record<string, string>;
-}
-
-/** Selects an existing stack through the Automation API, with the CLI isolated from terminal signals. */
-export async function openStack(
-    options: OpenStackOptions,
-): Promise<{ stack: Stack; stackFile: string; dispose(): Promise<void> }> {
-    const real = await findPulumi(options.envVars?.PATH ?? process.env.PATH);
-    const isolated = await isolatedPulumiRoot(real);
-    try {
-        const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
-        const pulumiCommand = await PulumiCommand.get({ root: isolated.root, skipVersionCheck: true });
-        const stack = await LocalWorkspace.selectStack(
-            { stackName: options.stackName, workDir: options.workDir },
-            { pulumiCommand, ...(options.envVars === undefined ? {} : { envVars: options.envVars }) },
-        );
-        return {
-            stack,
-            stackFile: join(options.workDir, stackFileName(options.stackName)),
-            dispose: () => isolated.dispose(),
-        };
-    } catch (error) {
-        await isolated.dispose();
-        throw error;
     }
 }

@@ -13,7 +13,7 @@ import { runSwitch } from "./blue-green-switch";
 import { listenForInterrupt, type SignalSource } from "./interrupt";
 import { PrometheusCanaryMetrics, PrometheusClient } from "./prometheus";
 import type { InterruptPolicy } from "./rollout-types";
-import { openStack } from "./stack-driver";
+import { openStack } from "./open-stack";
 import type { Colour } from "./switch-types";
 import { writeSwitchReport } from "./switch-report";
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { main, parseCommandLine, splitImage, UsageError } from "../../canary/cli";
+import { main } from "../../canary/cli";
+import { parseCommandLine, splitImage, UsageError } from "../../canary/cli-args";
 import { EXIT_CODES } from "../../canary/controller";
 
 const BASE = ["promote", "--stack", "staging", "--app", "shop", "--image-version", "2.0.0"];
