@@ -22,6 +22,7 @@ export interface UpstreamOptions extends UpstreamTuning {
 }
 
 const NGINX_NAME = /^[A-Za-z0-9_.-]+$/;
+const BACKEND = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^unix:\/[^\s;{}]+$/;
 /** The hash key of a sticky upstream: the client's cookie, or its first request's id. */
 const COHORT_KEY = "$canary_cohort";
 const COHORT_SET_COOKIE = "$canary_cohort_set_cookie";
@@ -35,7 +36,6 @@ function stickyCookieName(options: UpstreamTuning): string | undefined {
     }
     return cookie;
 }
-const BACKEND = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^unix:\/[^\s;{}]+$/;
 
 function nonNegativeInteger(field: string, value: number): number {
     if (!Number.isInteger(value) || value < 0) {
