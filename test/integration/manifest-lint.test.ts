@@ -221,9 +221,9 @@ describe(
             assert.deepEqual([d.orphaned, d.missing, d.pending], [[], [], []], "the renames left nothing behind");
         });
 
-        it("scripts/ci/up: the server's dry run refuses an object before anything is applied, its error reported once", async () => {
-            // Requests above limits pass the schema (each is a valid quantity); only the API server
-            // compares them.
+        it("scripts/ci/up: a request above its limit is refused before anything is applied, its error reported once", async () => {
+            // The schema compares each request with its limit (the API server would refuse the pod
+            // only in the preview's dry run, or at up without one).
             const app = "refused";
             await setConfig("apps[1].name", app);
             await setConfig("apps[1].image", `registry.platform-local.svc:5000/shop/${app}`);
@@ -239,10 +239,10 @@ describe(
             const text = job.stdout + job.stderr;
             assert.notEqual(job.code, 0, "the job fails");
             assert.match(job.stderr, /preview failed: nothing was applied/);
-            // The diagnostics name each refused object once, with the server's reason.
+            // The diagnostics name the refused field once, with both values.
             const refusals = [
                 ...text.matchAll(
-                    /^ *error: .*Deployment::([\w-]+)" was not successfully created.*must be less than or equal to cpu limit/gm,
+                    /^ *- (apps\[1\]\.resources\.cpuRequest): cpuRequest "1500m" exceeds cpuLimit "500m"/gm,
                 ),
             ].map((m) => m[1]);
             say(`scripts/ci/up with ${app}: exit ${job.code}; refused in the preview: ${refusals.join(", ")}`);
