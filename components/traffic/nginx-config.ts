@@ -119,6 +119,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         throw new RangeError(`workerProcesses: ${String(workers)} must be a positive integer`);
     }
     const keepalive = (options.keepalive ?? UPSTREAM_TUNING_DEFAULTS.keepalive) > 0;
+    const stickyCookie = stickyCookieName(options);
     return [
         `worker_processes ${workers};`,
         `pid ${options.pidFile ?? "/tmp/nginx.pid"};`,
@@ -134,7 +135,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         `    uwsgi_temp_path ${tempDir}/uwsgi;`,
         `    scgi_temp_path ${tempDir}/scgi;`,
         "    server_tokens off;",
-        ...cohortMaps(stickyCookieName(options)),
+        ...cohortMaps(stickyCookie),
         indent(renderUpstream(options), 4),
         "    server {",
         `        listen ${options.listen ?? "8080"};`,
@@ -149,9 +150,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
         "            proxy_set_header Host $host;",
         "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         // Empty (and so not sent) for a client that has its cookie already.
-        ...(options.stickyCookie === undefined
-            ? []
-            : [`            add_header Set-Cookie ${COHORT_SET_COOKIE} always;`]),
+        ...(stickyCookie === undefined ? [] : [`            add_header Set-Cookie ${COHORT_SET_COOKIE} always;`]),
         "        }",
         "    }",
         "}",
