@@ -252,10 +252,20 @@ describe("a bad stack config under the real engine", () => {
             .replace("canaryPercent: 25", "canaryPercent: 150")
             .replace("    - name: news\n", "    - name: shop\n");
         assert.notEqual(bad, readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8"));
-        // Without its encrypted values: they belong to another passphrase (their absence is one more problem).
+        // Without its encrypted values: they belong to another passphrase (set again below).
         writeFileSync(join(project, "Pulumi.bad.yaml"), stripSecure(bad));
         const init = await run("pulumi", ["stack", "init", "bad", "--non-interactive"], env, { cwd: project });
         assert.equal(init.code, 0, init.stderr);
+        // The engine itself refuses a stack without the keys Pulumi.yaml requires, before the program runs.
+        for (const [key, value] of [
+            ["registryPassword", "demo-registry-password"],
+            ["runnerToken", ["glrt", "demo0token0for0a0bad0config"].join("-")],
+        ]) {
+            const set = await run("pulumi", ["config", "set", "--secret", key, value ?? "", "--stack", "bad"], env, {
+                cwd: project,
+            });
+            assert.equal(set.code, 0, set.stderr);
+        }
         const preview = await run("pulumi", ["preview", "--stack", "bad", "--non-interactive"], env, {
             cwd: project,
             timeoutMs: 300_000,
