@@ -244,6 +244,12 @@ export function tenantRules(config: TenantRuleInput, ctx: z.RefinementCtx): void
             issue([index, "github"], "the local stack has no GitHub environment; use staging or production");
         }
         const gate = tenant.productionGate;
+        if (tenant.github !== undefined && config.environment === "production" && gate.mode !== "approval") {
+            issue(
+                [index, "productionGate", "mode"],
+                'must be "approval" with github: the production environment that holds TENANT_KUBECONFIG needs reviewers',
+            );
+        }
         if (gate.mode === "approval" && gate.reviewerUserIds.length + gate.reviewerTeamIds.length === 0) {
             issue(
                 [index, "productionGate", "reviewerUserIds"],

@@ -121,6 +121,17 @@ describe("tenants config", () => {
             /^tenants\[0\]\.productionGate\.reviewerUserIds: mode "approval" needs at least one reviewer/m,
         ],
         [
+            "a production GitHub environment holding the credential without reviewers",
+            [{ name: "a", apps: ["a"], github: { repository: "a-app" } }],
+            {
+                environment: "production",
+                github: { enabled: true, owner: "o", repository: "r", productionReviewerUserIds: [1] },
+                apps: [],
+                blueGreen: {},
+            },
+            /^tenants\[0\]\.productionGate\.mode: must be "approval" with github/m,
+        ],
+        [
             "a staging tenant without a state location",
             [{ name: "a", apps: ["a"] }],
             { tenancy: {} },
