@@ -217,7 +217,12 @@ describe("tenants on the local control plane", { concurrency: 1 }, () => {
         const rotated = await fetchKubeconfig("kubeconfig-a-r2");
         assert.equal(rotated.tokenSecret, "release-deployer-token-r2");
         assert.equal(await canI(rotated.path, "create", "deployments.apps", "-n", NS_A), "yes");
-        const old = await asTenant(firstKubeconfig, ["auth", "can-i", "create", "deployments.apps", "-n", NS_A]);
+        // The API server's token lookup goes through its informer cache: give it a few seconds.
+        let old = await asTenant(firstKubeconfig, ["auth", "can-i", "create", "deployments.apps", "-n", NS_A]);
+        for (let i = 0; i < 10 && old.code === 0; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            old = await asTenant(firstKubeconfig, ["auth", "can-i", "create", "deployments.apps", "-n", NS_A]);
+        }
         assert.notEqual(old.code, 0, "the old token still works");
         assert.match(old.stderr, /unauthorized|must be logged in/i);
         const secrets = await run(
