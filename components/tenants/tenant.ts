@@ -209,7 +209,8 @@ export class Tenant extends pulumi.ComponentResource {
                     matchConditions: [
                         {
                             name: "settings-configmap",
-                            expression: `(object != null ? object.metadata.name : oldObject.metadata.name) == "${TENANT_SETTINGS_CONFIGMAP}"`,
+                            // Set on create too: a generated name can never be this fixed one.
+                            expression: `request.name == "${TENANT_SETTINGS_CONFIGMAP}"`,
                         },
                         {
                             name: "namespace-service-account",
