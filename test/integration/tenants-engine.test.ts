@@ -262,11 +262,12 @@ describe("a bad stack config under the real engine", () => {
         const init = await run("pulumi", ["stack", "init", "bad", "--non-interactive"], env, { cwd: project });
         assert.equal(init.code, 0, init.stderr);
         // The engine itself refuses a stack without the keys Pulumi.yaml requires, before the program runs.
-        for (const [key, value] of [
+        const secrets: [string, string][] = [
             ["registryPassword", "demo-registry-password"],
             ["runnerToken", ["glrt", "demo0token0for0a0bad0config"].join("-")],
-        ]) {
-            const set = await run("pulumi", ["config", "set", "--secret", key, value ?? "", "--stack", "bad"], env, {
+        ];
+        for (const [key, value] of secrets) {
+            const set = await run("pulumi", ["config", "set", "--secret", key, value, "--stack", "bad"], env, {
                 cwd: project,
             });
             assert.equal(set.code, 0, set.stderr);
