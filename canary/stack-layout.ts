@@ -164,8 +164,14 @@ function releaseConfig(values: Record<string, unknown>, stackName: string) {
     return parsed.config;
 }
 
-/** The release project's layout; `root` is the platform repository (its scripts and policy pack). */
-export function releaseLayout(root: string): StackLayout {
+/**
+ * The release project's layout; `root` is the platform repository (its scripts and policy pack).
+ * `policy` turns a stack name into the policy options of its ups (tests pass a recorder).
+ */
+export function releaseLayout(
+    root: string,
+    policy: (root: string, stackName: string) => Promise<Record<string, unknown>> = policyOptions,
+): StackLayout {
     return {
         project: RELEASE_PROJECT,
         problems(values, stackName) {
@@ -194,7 +200,7 @@ export function releaseLayout(root: string): StackLayout {
             let rollout = await read();
             if (rollout === undefined) {
                 // Never deployed: one up of the committed file reads the platform's settings.
-                await stack.up({ color: "never", ...(await policyOptions(root, stack.name)) });
+                await stack.up({ color: "never", ...(await policy(root, stack.name)) });
                 rollout = await read();
             }
             if (rollout === undefined) {
@@ -204,10 +210,9 @@ export function releaseLayout(root: string): StackLayout {
                 allSteps: rollout.steps,
                 analysis: rollout.analysis,
                 bakeSeconds: rollout.bakeSeconds,
-                // Release stacks route every request on its own (no sticky cohorts): one draw per request.
-                splitDesignEffect: 1,
+                splitDesignEffect: rollout.splitDesignEffect,
             };
         },
-        upOptions: (stackName) => policyOptions(root, stackName),
+        upOptions: (stackName) => policy(root, stackName),
     };
 }

@@ -12,7 +12,8 @@ import { TENANT_SETTINGS_CONFIGMAP, type TenantReleaseSettings } from "./tenant-
 export interface RolloutSettings {
     readonly steps: readonly number[];
     readonly bakeSeconds: number;
-    readonly stickyRequestsPerClient: number;
+    /** Requests per independent routing draw in the split check: the sticky clients' count, else 1. */
+    readonly splitDesignEffect: number;
     readonly analysis: TenantReleaseSettings["canary"]["analysis"];
 }
 
@@ -60,5 +61,6 @@ export function releaseSettingsProblems(config: PlainReleaseConfig, settings: Te
 
 export function rolloutSettings(settings: TenantReleaseSettings): RolloutSettings {
     const { steps, bakeSeconds, stickyRequestsPerClient, analysis } = settings.canary;
-    return { steps, bakeSeconds, stickyRequestsPerClient, analysis };
+    const splitDesignEffect = settings.router.stickyCookie === undefined ? 1 : stickyRequestsPerClient;
+    return { steps, bakeSeconds, splitDesignEffect, analysis };
 }
