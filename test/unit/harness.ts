@@ -63,6 +63,13 @@ pulumi.runtime.setMocks(
                 metadata === undefined
                     ? inputs
                     : { ...inputs, metadata: { ...metadata, name: metadata.name ?? `${args.name}-mock` } };
+            if (args.type === "kubernetes:core/v1:Secret" && inputs.type === "kubernetes.io/service-account-token") {
+                // What kube-controller-manager's token controller writes into such a Secret.
+                state.data = {
+                    token: Buffer.from(`mock-token-of-${args.name}`).toString("base64"),
+                    "ca.crt": Buffer.from("mock-ca").toString("base64"),
+                };
+            }
             return { id: `${args.name}-id`, state };
         },
         call(args) {
