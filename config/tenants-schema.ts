@@ -147,7 +147,8 @@ function platformNamespaces(config: TenantRuleInput): Map<string, string> {
     const taken = new Map<string, string>([
         ["kube-system", "Kubernetes' own"],
         ["kube-public", "Kubernetes' own"],
-        ["default", "Kubernetes' default"],
+        ["kube-node-lease", "Kubernetes' own"],
+        ["default", "Kubernetes' default namespace"],
         [config.namespaces.monitoring, "namespaces.monitoring"],
     ]);
     if (config.privateRegistry.enabled) {
@@ -180,8 +181,12 @@ export function tenantRules(config: TenantRuleInput, ctx: z.RefinementCtx): void
         names.set(tenant.name, index);
 
         const reserved = taken.get(tenant.namespace);
-        if (reserved !== undefined) {
-            issue([index, "namespace"], `"${tenant.namespace}" is ${reserved} namespace; give the tenant its own`);
+        // A platform namespace that is also the apps namespace is that section's own problem, reported there.
+        if (reserved !== undefined && tenant.namespace !== config.namespaces.apps) {
+            issue(
+                [index, "namespace"],
+                `"${tenant.namespace}" is already ${reserved}; give the tenant a namespace of its own`,
+            );
         }
         const sameNamespace = namespaces.get(tenant.namespace);
         if (sameNamespace !== undefined) {

@@ -79,7 +79,7 @@ describe("tenants config", () => {
             "the monitoring namespace",
             [{ name: "mon", namespace: "monitoring", apps: ["a"] }],
             {},
-            /^tenants\[0\]\.namespace: "monitoring" is namespaces\.monitoring namespace; give the tenant its own$/m,
+            /^tenants\[0\]\.namespace: "monitoring" is already namespaces\.monitoring; give the tenant a namespace of its own$/m,
         ],
         [
             "one namespace for two tenants",
