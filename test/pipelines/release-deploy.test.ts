@@ -151,7 +151,7 @@ async function clusterCanaryPercent(env: NodeJS.ProcessEnv, side: AppSide): Prom
         { env },
     );
     if (conf.code !== 0) return undefined;
-    const canary = /server\s+\S*canary\S*\s+weight=(\d+)/.exec(conf.stdout);
+    const canary = /weight=(\d+)[^\n]*# canary/.exec(conf.stdout);
     return canary === null ? 0 : Number(canary[1]);
 }
 
