@@ -85,6 +85,8 @@ export function renderDeployWorkflow(options: DeployWorkflowOptions): string {
         `    branches: [${q(branch)}]`,
         "  pull_request:",
         `    branches: [${q(branch)}]`,
+        // A run started by hand: production's gate where the plan has no environment reviewers.
+        "  workflow_dispatch:",
         "permissions:",
         "  contents: read",
         "jobs:",

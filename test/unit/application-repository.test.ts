@@ -42,7 +42,11 @@ describe("renderDeployWorkflow", () => {
         });
         const doc = parseYaml(text) as Obj;
         assert.deepEqual(doc.permissions, { contents: "read" });
-        assert.deepEqual(doc.on, { push: { branches: ["main"] }, pull_request: { branches: ["main"] } });
+        assert.deepEqual(doc.on, {
+            push: { branches: ["main"] },
+            pull_request: { branches: ["main"] },
+            workflow_dispatch: null,
+        });
         const jobs = doc.jobs as Partial<Record<string, Obj>>;
         assert.deepEqual(Object.keys(jobs), ["api", "worker"]);
         const api = jobs.api ?? {};
