@@ -162,7 +162,7 @@ func (a BranchProtectionArgs) preview() BranchProtectionState {
 	s := BranchProtectionState{Project: a.Project, Branch: a.Branch, PushAccessLevel: orDefault(a.PushAccessLevel, "maintainer"),
 		MergeAccessLevel: orDefault(a.MergeAccessLevel, "maintainer"), AllowForcePush: orDefault(a.AllowForcePush, false),
 		CodeOwnerApprovalRequired: orDefault(a.CodeOwnerApprovalRequired, false),
-		AllowedToPushes: a.AllowedToPushes, AllowedToMerges: a.AllowedToMerges, AllowedToUnprotects: a.AllowedToUnprotects}
+		AllowedToPushes:           a.AllowedToPushes, AllowedToMerges: a.AllowedToMerges, AllowedToUnprotects: a.AllowedToUnprotects}
 	return s
 }
 
@@ -287,7 +287,7 @@ func (*BranchProtection) Update(ctx context.Context, req infer.UpdateRequest[Bra
 	}
 	o := &gitlab.UpdateProtectedBranchOptions{AllowForcePush: ptr(orDefault(a.AllowForcePush, false)),
 		CodeOwnerApprovalRequired: ptr(orDefault(a.CodeOwnerApprovalRequired, false)),
-		AllowedToPush: destroyAll(cur.PushAccessLevels, pushes), AllowedToMerge: destroyAll(cur.MergeAccessLevels, merges),
+		AllowedToPush:             destroyAll(cur.PushAccessLevels, pushes), AllowedToMerge: destroyAll(cur.MergeAccessLevels, merges),
 		AllowedToUnprotect: destroyAll(keepUnprotect, unprotects)}
 	b, _, err := c.ProtectedBranches.UpdateProtectedBranch(a.Project, a.Branch, o, opts(ctx))
 	if err != nil {

@@ -146,7 +146,7 @@ func (*ProjectEnvironment) Read(ctx context.Context, req infer.ReadRequest[Proje
 	s := environmentState(project, e, orDefault(p.StopBeforeDestroy, req.State.StopBeforeDestroy))
 	a := ProjectEnvironmentArgs{Project: project, Name: &s.Name, Description: keep(p.Description, s.Description, ""),
 		ExternalURL: keep(p.ExternalURL, s.ExternalURL, ""), Tier: keep(p.Tier, s.Tier, orDefault(p.Tier, s.Tier)),
-		AutoStopSetting: keep(p.AutoStopSetting, s.AutoStopSetting, orDefault(p.AutoStopSetting, s.AutoStopSetting)),
+		AutoStopSetting:  keep(p.AutoStopSetting, s.AutoStopSetting, orDefault(p.AutoStopSetting, s.AutoStopSetting)),
 		FluxResourcePath: keep(p.FluxResourcePath, s.FluxResourcePath, ""), KubernetesNamespace: keep(p.KubernetesNamespace, s.KubernetesNamespace, ""),
 		StopBeforeDestroy: p.StopBeforeDestroy, ClusterAgentID: s.ClusterAgentID}
 	if p.Name == nil && p.Project != "" {
