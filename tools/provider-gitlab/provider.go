@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,7 +29,33 @@ const Name = "gitlab"
 
 // New returns the provider.
 func New() p.Provider {
-	return infer.Provider(Options())
+	prov := infer.Provider(Options())
+	inner := prov.GetSchema
+	prov.GetSchema = func(ctx context.Context, req p.GetSchemaRequest) (p.GetSchemaResponse, error) {
+		resp, err := inner(ctx, req)
+		if err != nil {
+			return resp, err
+		}
+		resp.Schema, err = withModuleFormat(resp.Schema)
+		return resp, err
+	}
+	return prov
+}
+
+// withModuleFormat adds the schema's meta.moduleFormat of pulumi-gitlab: its tokens carry the
+// resource's file name after the module ("index/projectVariable"), which the code generators
+// read as module "index" only with this format; pulumi-go-provider does not set schema meta.
+func withModuleFormat(schemaJSON string) (string, error) {
+	var spec map[string]any
+	if err := json.Unmarshal([]byte(schemaJSON), &spec); err != nil {
+		return "", fmt.Errorf("gitlab: reading the inferred schema: %w", err)
+	}
+	spec["meta"] = map[string]any{"moduleFormat": "(.*)(?:/[^/]*)"}
+	out, err := json.Marshal(spec)
+	if err != nil {
+		return "", fmt.Errorf("gitlab: writing the schema: %w", err)
+	}
+	return string(out), nil
 }
 
 // Options are the provider's inferred options (exposed for tests).
