@@ -234,7 +234,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	status, body := s.serve(r)
-	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.EscapedPath(), Status: status})
+	if !strings.HasPrefix(r.URL.EscapedPath(), "/-/standin/") {
+		s.log = append(s.log, Request{Method: r.Method, Path: r.URL.EscapedPath(), Status: status})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if body != nil {
