@@ -149,7 +149,7 @@ describe(
             dir = join(work, "program");
             state = join(work, "state");
             mkdirSync(state, { recursive: true });
-        writeTsProgram(dir, "gitlab-engine", PROGRAM);
+            writeTsProgram(dir, "gitlab-engine", PROGRAM);
             const env = {
                 ...process.env,
                 PATH: `${bin}:${process.env.PATH ?? ""}`,
