@@ -237,6 +237,10 @@ func isNotFound(err error) bool {
 
 // apiError passes GitLab's error through with the resource named.
 func apiError(op, kind, name string, err error) error {
+	if isNotFound(err) {
+		// client-go drops GitLab's 404 body ("404 Project Not Found"), so say what it can mean.
+		return fmt.Errorf("gitlab: %s %s %q: %w (GitLab answered 404: the project, group or runner does not exist, or the token cannot see it)", op, kind, name, err)
+	}
 	return fmt.Errorf("gitlab: %s %s %q: %w", op, kind, name, err)
 }
 
