@@ -172,7 +172,11 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         assert.equal(await selectorColor(), "blue");
         const state = await pulumi(["stack", "export"], false);
         assert.equal(state.code, 0, state.stderr);
-        assert.match(state.stdout, /"urn": "[^"]*command:local:Command::[\w.-]*-gate"/, "the gate runs on the command plugin");
+        assert.match(
+            state.stdout,
+            /"urn": "[^"]*command:local:Command::[\w.-]*-gate"/,
+            "the gate runs on the command plugin",
+        );
         await setConfig("blueGreen.active", "green");
         const ok = await up();
         assert.equal(ok.code, 0, ok.stdout.slice(-3000));

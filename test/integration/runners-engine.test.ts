@@ -761,27 +761,30 @@ describe(
                 const runnerSteps = steps.filter((s) => /cicd:runners:/.test(s.urn));
                 const byName = new Map(runnerSteps.map((s) => [typeAndName(s.urn), s]));
                 const podmanHost = `podman-build-${stack}-1`;
-                assert.deepEqual([...byName.keys()].sort(), [
-                    `cicd:runners:PodmanRunnerHost::${podmanHost}`,
-                    "cicd:runners:GitLabRunner::gitlab-runner",
-                    "cicd:runners:RunnerNamespace::runners-ns",
-                    "kubernetes:apps/v1:Deployment::gitlab-runner",
-                    "kubernetes:core/v1:LimitRange::runners-ns",
-                    "kubernetes:core/v1:Namespace::runners-ns",
-                    "kubernetes:core/v1:ResourceQuota::runners-ns",
-                    "kubernetes:core/v1:Secret::gitlab-runner-config",
-                    "kubernetes:core/v1:ServiceAccount::gitlab-runner",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-cache",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-dns",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-gitlab",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-registry",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-runner-to-apiserver",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-default-deny",
-                    "kubernetes:rbac.authorization.k8s.io/v1:Role::gitlab-runner",
-                    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::gitlab-runner",
-                    `command:remote:Command::${podmanHost}-config`,
-                    `command:remote:Command::${podmanHost}-podman-socket`,
-                ].sort());
+                assert.deepEqual(
+                    [...byName.keys()].sort(),
+                    [
+                        `cicd:runners:PodmanRunnerHost::${podmanHost}`,
+                        "cicd:runners:GitLabRunner::gitlab-runner",
+                        "cicd:runners:RunnerNamespace::runners-ns",
+                        "kubernetes:apps/v1:Deployment::gitlab-runner",
+                        "kubernetes:core/v1:LimitRange::runners-ns",
+                        "kubernetes:core/v1:Namespace::runners-ns",
+                        "kubernetes:core/v1:ResourceQuota::runners-ns",
+                        "kubernetes:core/v1:Secret::gitlab-runner-config",
+                        "kubernetes:core/v1:ServiceAccount::gitlab-runner",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-cache",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-dns",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-gitlab",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-registry",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-runner-to-apiserver",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-default-deny",
+                        "kubernetes:rbac.authorization.k8s.io/v1:Role::gitlab-runner",
+                        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::gitlab-runner",
+                        `command:remote:Command::${podmanHost}-config`,
+                        `command:remote:Command::${podmanHost}-podman-socket`,
+                    ].sort(),
+                );
                 assert.ok(
                     runnerSteps.every((s) => s.op === "create"),
                     "a new stack creates its runners",

@@ -256,7 +256,9 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                 ...((runners?.podmanHosts?.length ?? 0) > 0
                     ? { "command:remote:Command": 2 * (runners?.podmanHosts?.length ?? 0) }
                     : {}),
-                ...(blueGreen !== undefined && blueGreen.gateExecutor !== "dynamic" ? { "command:local:Command": 1 } : {}),
+                ...(blueGreen !== undefined && blueGreen.gateExecutor !== "dynamic"
+                    ? { "command:local:Command": 1 }
+                    : {}),
             });
             const encrypted = secureKeys(text).map((key) => key.replace(/^cicd-platform:/, ""));
             const secrets = demoSecrets(plain, encrypted, DEMO_PASSWORD);

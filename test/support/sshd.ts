@@ -100,7 +100,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     const stop = async (): Promise<void> => {
         if (daemon.pid !== undefined && daemon.exitCode === null && daemon.signalCode === null) {
             // Stopped by the pid it was started with, and waited for, so no zombie is left behind.
-            const exited = new Promise<void>((resolve) => daemon.once("exit", () => resolve()));
+            const exited = new Promise<void>((resolve) => {
+                daemon.once("exit", () => {
+                    resolve();
+                });
+            });
             process.kill(daemon.pid, "SIGTERM");
             await exited;
         }

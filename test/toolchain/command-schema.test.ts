@@ -16,7 +16,12 @@ import { requirePlugin } from "../support/engine-stack";
 type Obj = Record<string, unknown>;
 
 const IMPLEMENTED = ["command:local:Command", "command:remote:Command", "command:remote:CopyToRemote"];
-const TYPES = ["command:local:Logging", "command:remote:Connection", "command:remote:Logging", "command:remote:ProxyConnection"];
+const TYPES = [
+    "command:local:Logging",
+    "command:remote:Connection",
+    "command:remote:Logging",
+    "command:remote:ProxyConnection",
+];
 const NOT_IMPLEMENTED = { resources: ["command:remote:CopyFile"], functions: ["command:local:run"] };
 
 function withoutDescriptions(value: unknown): unknown {

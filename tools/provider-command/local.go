@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -142,7 +144,13 @@ func runLocal(ctx context.Context, op string, script *string, in LocalCommandArg
 	}
 	stdout, stderr := newCapture(ctx, "stdout", mode, r), newCapture(ctx, "stderr", mode, r)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// A command that leaves a background process holding its stdout/stderr (a daemon that did not
+	// redirect them) is done when the command itself exits, not when that process does.
+	cmd.WaitDelay = backgroundGrace
 	err := cmd.Run()
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil
+	}
 	out.Stdout, out.Stderr = stdout.finish(), stderr.finish()
 	if err != nil {
 		return commandError(r, op, err, out.Stdout, out.Stderr)
@@ -152,6 +160,8 @@ func runLocal(ctx context.Context, op string, script *string, in LocalCommandArg
 	}
 	return collectFiles(in, out)
 }
+
+const backgroundGrace = 3 * time.Second
 
 type previous struct{ stdout, stderr string }
 

@@ -57,7 +57,7 @@ func newCapture(ctx context.Context, stream string, mode logMode, r redactor) *c
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
 		for sc.Scan() {
-			log.InfoStatus(r.redact(sc.Text()))
+			log.Info(r.redact(sc.Text()))
 		}
 		_, _ = io.Copy(io.Discard, pr)
 	}()
