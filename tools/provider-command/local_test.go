@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	p "github.com/pulumi/pulumi-go-provider"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
@@ -58,9 +57,9 @@ func TestLocalCommandLifecycle(t *testing.T) {
 		{
 			name: "stdin, dir and interpreter",
 			create: map[string]property.Value{
-				"create": str("import sys,os; print(sys.stdin.read().upper() + os.getcwd())"),
+				"create": str(`x=$(cat); echo "${x^^}$PWD"`),
 				"stdin":  str("abc"), "dir": str(dir),
-				"interpreter": property.New([]property.Value{str("python3"), str("-c")}),
+				"interpreter": property.New([]property.Value{str("/bin/bash"), str("-c")}),
 			},
 			wantStdout: []string{"ABC" + dir},
 		},
@@ -233,5 +232,4 @@ func TestLocalCommandCollectsAssets(t *testing.T) {
 	if len(members) != 2 || members["out/c.log"] != nil {
 		t.Errorf("archive members = %v", members)
 	}
-	_ = resource.PropertyMap{}
 }
