@@ -52,7 +52,7 @@ export async function newEngineStack(name: string, source: string): Promise<Engi
     };
     await requirePlugin(env, "command", "1.2.1");
     const pulumi = (args: readonly string[], options: { timeoutMs?: number } = {}): Promise<Run> =>
-        run("pulumi", [...args, "--non-interactive"], env, { cwd: program, timeoutMs: options.timeoutMs ?? 300_000 });
+        run("pulumi", ["--non-interactive", ...args], env, { cwd: program, timeoutMs: options.timeoutMs ?? 300_000 });
     const init = await pulumi(["stack", "init", "test"]);
     if (init.code !== 0) {
         throw new Error(`pulumi stack init: ${init.stderr}`);
@@ -62,7 +62,8 @@ export async function newEngineStack(name: string, source: string): Promise<Engi
         env,
         pulumi,
         async config(key, value, secret = false) {
-            const out = await pulumi(["config", "set", key, value, ...(secret ? ["--secret"] : [])]);
+            // "--": a value may start with "-" (a PEM private key does).
+            const out = await pulumi(["config", "set", ...(secret ? ["--secret"] : []), key, "--", value]);
             if (out.code !== 0) {
                 throw new Error(`pulumi config set ${key}: ${out.stderr}`);
             }

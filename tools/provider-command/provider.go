@@ -8,6 +8,7 @@ import (
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
 // Name is the package name the engine and the npm SDK know the plugin by.
@@ -34,7 +35,50 @@ func New() (p.Provider, error) {
 	if err != nil {
 		return p.Provider{}, err
 	}
-	return withSecretRedaction(inner), nil
+	return withTriggerReplaces(withSecretRedaction(inner)), nil
+}
+
+// withTriggerReplaces makes a change anywhere inside `triggers` a replacement. The inferred diff
+// honours replaceOnChanges for a top-level property only, and reports a changed trigger as a
+// change of its element (triggers[0]).
+func withTriggerReplaces(inner p.Provider) p.Provider {
+	diff := inner.Diff
+	inner.Diff = func(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) {
+		resp, err := diff(ctx, req)
+		if err != nil {
+			return resp, err
+		}
+		for path, d := range resp.DetailedDiff {
+			if topLevel(path) == "triggers" {
+				d.Kind = asReplace(d.Kind)
+				resp.DetailedDiff[path] = d
+			}
+		}
+		return resp, nil
+	}
+	return inner
+}
+
+func topLevel(path string) string {
+	if pp, err := resource.ParsePropertyPath(path); err == nil && len(pp) > 0 {
+		if head, ok := pp[0].(string); ok {
+			return head
+		}
+	}
+	return path
+}
+
+func asReplace(k p.DiffKind) p.DiffKind {
+	switch k {
+	case p.Add:
+		return p.AddReplace
+	case p.Delete:
+		return p.DeleteReplace
+	case p.Update:
+		return p.UpdateReplace
+	default:
+		return k
+	}
 }
 
 // Run serves the provider to the engine.
