@@ -112,7 +112,7 @@ describe(
             assert.match(String(stdout), /^hello hi from 127\.0\.0\.1 \d+ 127\.0\.0\.1 \d+\nfrom stdin$/);
             assert.match(
                 jump.log(),
-                new RegExp(`direct-tcpip.*127\\.0\\.0\\.1.*${target.port}|${target.port}.*direct-tcpip`),
+                new RegExp(`server_request_direct_tcpip: .*target 127\\.0\\.0\\.1 port ${String(target.port)}\\b`),
                 "the connection to the target went through the jump host",
             );
             const listed = (dir: string): string[] =>

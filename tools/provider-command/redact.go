@@ -53,16 +53,26 @@ func collectSecrets(v property.Value, inSecret bool, out *[]string) {
 			collectSecrets(e, inSecret, out)
 		}
 	case v.IsMap():
-		for _, e := range v.AsMap().All {
-			collectSecrets(e, inSecret, out)
+		for k, e := range v.AsMap().All {
+			// The connection is secret as a whole, but where it points is no credential: an
+			// error naming the host and user stays readable.
+			collectSecrets(e, inSecret && !connectionAddress[k], out)
 		}
 	}
+}
+
+var connectionAddress = map[string]bool{
+	"host": true, "port": true, "user": true, "hostKey": true, "agentSocketPath": true,
+	"dialErrorLimit": true, "perDialTimeout": true,
 }
 
 // redactor replaces secret values, longest first (so that a secret containing another is
 // replaced whole), and each non-empty line of a multi-line secret on its own, since command
 // output is logged line by line.
-const minSecretLine = 8
+const (
+	minSecret     = 4
+	minSecretLine = 8
+)
 
 type redactor struct{ secrets []string }
 
@@ -70,7 +80,8 @@ func newRedactor(values []string) redactor {
 	seen := map[string]bool{}
 	var out []string
 	add := func(s string) {
-		if s = strings.TrimSpace(s); s != "" && !seen[s] {
+		// Replacing a one- to three-character value everywhere would garble every message.
+		if s = strings.TrimSpace(s); len(s) >= minSecret && !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}

@@ -4,9 +4,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -38,9 +40,9 @@ func TestRedactor(t *testing.T) {
 		want    string
 	}{
 		{"plain", []string{"hunter2"}, "pw=hunter2!", "pw=[secret]!"},
-		{"longest first", []string{"abc", "abcdef"}, "x abcdef y abc", "x [secret] y [secret]"},
+		{"longest first", []string{"abcd", "abcdefgh"}, "x abcdefgh y abcd", "x [secret] y [secret]"},
 		{"lines of a multi-line secret", []string{"line-one-xyz\n}\nline-two-xyz"}, "got line-two-xyz and }", "got [secret] and }"},
-		{"empty secret ignored", []string{"", "  "}, "nothing", "nothing"},
+		{"empty and very short secrets ignored", []string{"", "  ", "ab"}, "nothing about ab", "nothing about ab"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +123,37 @@ func TestConnectionSettingsRefused(t *testing.T) {
 				t.Errorf("unexpected error %v", err)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Errorf("error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestCollectSecrets(t *testing.T) {
+	secret := func(v property.Value) property.Value { return v.WithSecret(true) }
+	tests := []struct {
+		name string
+		in   property.Value
+		want []string
+	}{
+		{"plain values are no secrets", property.New(map[string]property.Value{"A": property.New("visible")}), nil},
+		{"a secret environment value", property.New(map[string]property.Value{"A": secret(property.New("hidden-1"))}), []string{"hidden-1"}},
+		{
+			"a secret connection: its credentials, not its address",
+			secret(property.New(map[string]property.Value{
+				"host": property.New("10.0.0.1"), "user": property.New("runner"),
+				"privateKey": property.New("-----BEGIN KEY-----"), "password": property.New("pw-secret"),
+			})),
+			[]string{"-----BEGIN KEY-----", "pw-secret"},
+		},
+		{"a host marked secret by itself", property.New(map[string]property.Value{"host": secret(property.New("10.0.0.2"))}), []string{"10.0.0.2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			collectSecrets(tt.in, false, &got)
+			sort.Strings(got)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("collectSecrets = %v, want %v", got, tt.want)
 			}
 		})
 	}
