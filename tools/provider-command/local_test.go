@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -265,4 +266,21 @@ func archiveMembers(v property.Value) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+func TestLocalCommandUpdateLogsOutputEqualToASecretPreviousOutput(t *testing.T) {
+	s := newServer(t)
+	inputs := func(round string) property.Map {
+		return property.NewMap(map[string]property.Value{
+			"create": str("echo same-text"), "stdin": property.New("stdin-" + round).WithSecret(true),
+		})
+	}
+	created, err := s.Create(p.CreateRequest{Urn: localURN, Properties: inputs("1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := redactorFrom(withSecrets(context.Background(), inputs("2"), created.Properties))
+	if got := r.redact("same-text"); got != "same-text" {
+		t.Errorf("the previous secret stdout redacts the next run's identical line: %q", got)
+	}
 }

@@ -34,8 +34,12 @@ func withSecretRedaction(inner p.Provider) p.Provider {
 func withSecrets(ctx context.Context, maps ...property.Map) context.Context {
 	var found []string
 	for _, m := range maps {
-		for _, v := range m.AllStable {
-			collectSecrets(v, false, &found)
+		for k, v := range m.AllStable {
+			// A recorded output is secret because an input was: the inputs name the secret. Taken
+			// whole, a previous stdout would hide the same line of the next run.
+			if !recordedOutput[k] {
+				collectSecrets(v, false, &found)
+			}
 		}
 	}
 	return context.WithValue(ctx, secretsKey{}, newRedactor(found))
@@ -60,6 +64,8 @@ func collectSecrets(v property.Value, inSecret bool, out *[]string) {
 		}
 	}
 }
+
+var recordedOutput = map[string]bool{"stdout": true, "stderr": true, "assets": true, "archive": true}
 
 var connectionAddress = map[string]bool{
 	"host": true, "port": true, "user": true, "hostKey": true, "agentSocketPath": true,
