@@ -129,12 +129,12 @@ describe(
             await stack().config("token", token, true);
             const up = await stack().up();
             assert.equal(up.code, 0, up.stdout + up.stderr);
-            assert.match(up.stdout, /installed: /);
             const after = statSync(configPath());
+            assert.equal(tokenInFile(), token);
             assert.notEqual(after.ino, before.ino, "renamed over the old file, not rewritten in place");
             assert.equal((after.mode & 0o777).toString(8), "600");
-            assert.equal(tokenInFile(), token);
             assert.deepEqual(readdirSync(join(sshd().dir, "home", ".gitlab-runner")), ["config.toml"]);
+            assert.match(up.stdout + up.stderr, /installed: /);
         });
 
         it("a host answering with another host key is refused before anything runs", async () => {
