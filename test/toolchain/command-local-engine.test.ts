@@ -78,7 +78,7 @@ describe("local.Command through the engine (our command plugin, @pulumi/command 
         assert.equal(outputs.stdout, `out 1 ${TOKEN}\n${STDIN}`);
         assert.equal(outputs.stderr, `err ${TOKEN}`);
         noSecretIn("the up's output", up.stdout + up.stderr);
-        assert.match(up.stdout, /out 1 \[secret\]/, "the command's output is logged, its secrets replaced");
+        assert.match(up.stdout + up.stderr, /out 1 \[secret\]/, "the command's output is logged, its secrets replaced");
         noSecretIn("the state", await stack().state());
         const shown = await stack().pulumi(["stack", "output", "--json"]);
         assert.equal(shown.code, 0, shown.stderr);
