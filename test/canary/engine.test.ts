@@ -16,7 +16,8 @@ import { engineStackFactory, requireToolchain, unbuildablePlugin } from "./engin
 const COMMAND_PLUGIN = { name: "command", version: "1.2.1" };
 const skip = unbuildablePlugin(COMMAND_PLUGIN.name, COMMAND_PLUGIN.version);
 
-describe("canary through the Pulumi engine on real processes (@pulumi/command)", { timeout: 900_000 }, () => {
+// Four real canary runs through the engine take 12-15 min on a loaded 2-core machine.
+describe("canary through the Pulumi engine on real processes (@pulumi/command)", { timeout: 1_500_000 }, () => {
     before(async () => {
         // A suite's `before` runs even when all its cases are skipped.
         if (skip === undefined) {

@@ -214,8 +214,15 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         assert.equal(router?.status.updatedReplicas, router?.spec.replicas, "router rolled to the new config");
     });
 
-    it("moves the blue-green selector of the release stack only when the gate passes", async () => {
+    it("moves the blue-green selector of the release stack only when the gate (a command:local:Command) passes", async () => {
         assert.equal(await selectorColor(), "blue");
+        const state = await release("checkout-local", ["stack", "export"]);
+        assert.equal(state.code, 0, state.stderr);
+        assert.match(
+            state.stdout,
+            /"urn": "[^"]*command:local:Command::[\w.-]*-gate"/,
+            "the gate runs on the command plugin",
+        );
         await setRelease("checkout-local", "blueGreen.active", "green");
         const ok = await release("checkout-local", ["up", "--yes", "--skip-preview"]);
         assert.equal(ok.code, 0, ok.stdout.slice(-3000));

@@ -1,8 +1,9 @@
 /**
  * A production-shaped stack applied to a real API server: the committed production config with
- * GitHub off (there is no GitHub API here), the blue-green gate in-process and checking the local
- * control plane (the command plugin cannot be built here), no Podman hosts (remote commands need
- * that plugin too), and the private registry's claim bound to a PersistentVolume this file provides.
+ * GitHub off (there is no GitHub API here), the blue-green gate (a command:local:Command) checking
+ * the local control plane, no Podman hosts (their SSH hosts are not reachable from here;
+ * podman-host-sshd.test.ts applies the component against a real sshd), and the private registry's
+ * claim bound to a PersistentVolume this file provides.
  * Everything else is production's: replicas, PDBs, the router, the registry's GC CronJob, the
  * NetworkPolicies, the runner. The first `up` creates it, the second must change nothing, so every
  * object comes back from the server as the program sent it.
@@ -35,7 +36,6 @@ function productionShaped(): { file: string; secrets: Record<string, string> } {
     const committed = readFileSync(join(ROOT, `Pulumi.${STACK}.yaml`), "utf8");
     const doc = parseDocument(stripSecure(committed));
     doc.setIn(["config", "cicd-platform:github", "enabled"], false);
-    doc.setIn(["config", "cicd-platform:blueGreen", "gateExecutor"], "dynamic");
     // The committed gate curls the release's own endpoints, which kwok's pods do not serve; the
     // local stack's gate asks the API server instead.
     doc.setIn(

@@ -681,7 +681,7 @@ async function rulesReview(env: NodeJS.ProcessEnv, as: string, namespace: string
 }
 
 describe(
-    "pulumi preview of staging and production registers their runners (podmanHosts and the blue-green gate's local.Command left out of the temp copy: the command plugin cannot be built here)",
+    "pulumi preview of staging and production registers their runners, the Podman runner hosts' remote commands included",
     { timeout: 600_000 },
     () => {
         const STACKS = ["staging", "production"] as const;
@@ -710,8 +710,6 @@ describe(
                 const text = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
                 encrypted[stack] = secureKeys(text).map((key) => key.replace(/^cicd-platform:/, ""));
                 const doc = parseDocument(stripSecure(text));
-                doc.deleteIn(["config", "cicd-platform:runners", "podmanHosts"]);
-                doc.setIn(["config", "cicd-platform:blueGreen", "gateExecutor"], "dynamic");
                 files[stack] = String(doc);
             }
             project = tempProject(dir, files);
@@ -762,24 +760,31 @@ describe(
                 const steps = (JSON.parse(preview.stdout) as { steps: PreviewStep[] }).steps;
                 const runnerSteps = steps.filter((s) => /cicd:runners:/.test(s.urn));
                 const byName = new Map(runnerSteps.map((s) => [typeAndName(s.urn), s]));
-                assert.deepEqual([...byName.keys()].sort(), [
-                    "cicd:runners:GitLabRunner::gitlab-runner",
-                    "cicd:runners:RunnerNamespace::runners-ns",
-                    "kubernetes:apps/v1:Deployment::gitlab-runner",
-                    "kubernetes:core/v1:LimitRange::runners-ns",
-                    "kubernetes:core/v1:Namespace::runners-ns",
-                    "kubernetes:core/v1:ResourceQuota::runners-ns",
-                    "kubernetes:core/v1:Secret::gitlab-runner-config",
-                    "kubernetes:core/v1:ServiceAccount::gitlab-runner",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-cache",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-dns",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-gitlab",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-registry",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-runner-to-apiserver",
-                    "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-default-deny",
-                    "kubernetes:rbac.authorization.k8s.io/v1:Role::gitlab-runner",
-                    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::gitlab-runner",
-                ]);
+                const podmanHost = `podman-build-${stack}-1`;
+                assert.deepEqual(
+                    [...byName.keys()].sort(),
+                    [
+                        `cicd:runners:PodmanRunnerHost::${podmanHost}`,
+                        "cicd:runners:GitLabRunner::gitlab-runner",
+                        "cicd:runners:RunnerNamespace::runners-ns",
+                        "kubernetes:apps/v1:Deployment::gitlab-runner",
+                        "kubernetes:core/v1:LimitRange::runners-ns",
+                        "kubernetes:core/v1:Namespace::runners-ns",
+                        "kubernetes:core/v1:ResourceQuota::runners-ns",
+                        "kubernetes:core/v1:Secret::gitlab-runner-config",
+                        "kubernetes:core/v1:ServiceAccount::gitlab-runner",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-cache",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-dns",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-gitlab",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-registry",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-runner-to-apiserver",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-default-deny",
+                        "kubernetes:rbac.authorization.k8s.io/v1:Role::gitlab-runner",
+                        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::gitlab-runner",
+                        `command:remote:Command::${podmanHost}-config`,
+                        `command:remote:Command::${podmanHost}-podman-socket`,
+                    ].sort(),
+                );
                 assert.ok(
                     runnerSteps.every((s) => s.op === "create"),
                     "a new stack creates its runners",

@@ -268,7 +268,7 @@ describe(
             }
         });
 
-        it("the real engine: pulumi preview of staging on a file:// backend, and its summary (GitHub off, Podman hosts removed, gate in-process: no command plugin here)", async (t) => {
+        it("the real engine: pulumi preview of staging on a file:// backend, and its summary (GitHub off; Podman hosts and the gate on the command plugin)", async (t) => {
             if (setupError !== undefined) {
                 throw setupError;
             }
@@ -307,9 +307,6 @@ describe(
                     .filter(([key]) => !encrypted.includes(key))
                     .map(([key, value]) => [key.replace(/^cicd-platform:/, ""), value]),
             );
-            // PLUGIN_OVERRIDES: the Podman hosts are remote.Command resources and the gate a
-            // local.Command, whose plugin cannot be built here.
-            delete (plain.runners as { podmanHosts?: unknown }).podmanHosts;
             const demo = demoSecrets(
                 plain,
                 encrypted.map((key) => key.replace(/^cicd-platform:/, "")),
@@ -331,16 +328,6 @@ describe(
                     // the job: leave GitHub out (test/policy/preview.test.ts previews it against a
                     // local stand-in of the API).
                     ["config", "set", "--path", "--stack", "staging", "cicd-platform:github.enabled", "false"],
-                    ["config", "rm", "--path", "--stack", "staging", "cicd-platform:runners.podmanHosts"],
-                    [
-                        "config",
-                        "set",
-                        "--path",
-                        "--stack",
-                        "staging",
-                        "cicd-platform:blueGreen.gateExecutor",
-                        "dynamic",
-                    ],
                 ]) {
                     const result = await run(pulumi, args, { cwd: dir, env });
                     assert.equal(result.code, 0, `pulumi ${args.join(" ")}:\n${result.stdout}${result.stderr}`);

@@ -38,12 +38,8 @@ const DEMO_PASSWORD = "preview-demo";
 const PREVIEW_TIMEOUT_MS = 15 * 60 * 1000;
 /** This file's control plane: ports no other test file uses. */
 const CONTROL_PLANE = { apiserver: 27443, etcd: 23379 };
-/**
- * The command plugin cannot be built here (the Go module proxy refuses it), so the staging and
- * production previews change exactly what needs it, and their test titles say so: the blue-green
- * gate runs in-process, and the Podman host runners (remote commands over SSH) are left out.
- */
-const COMMAND_PLUGIN_OVERRIDES = "overridden: blueGreen.gateExecutor=dynamic, runners.podmanHosts removed";
+/** What the command plugin runs in each stack: the Podman runner hosts' remote commands and the gate. */
+const COMMAND_PARTS = "Podman runner hosts and the blue-green gate on the command plugin";
 /** The GitHub resources each stack's preview creates: type token → count. */
 const GITHUB_CREATES: Record<string, Record<string, number>> = {
     staging: {
@@ -198,6 +194,8 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
     let github: GitHubApiStandIn | undefined;
     /** Every made-up secret value, per stack. */
     const secretValues = new Map<string, string[]>();
+    /** The command resources each stack's preview creates: type token → count. */
+    const commandCreates = new Map<string, Record<string, number>>();
     /** A setup failure fails every test below (with this error) instead of cancelling them. */
     let setupError: unknown;
 
@@ -252,10 +250,16 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                     v,
                 ]),
             );
-            const runners = plain.runners as { podmanHosts?: unknown } | undefined;
-            if (stack !== "local" && runners !== undefined) {
-                delete runners.podmanHosts; // COMMAND_PLUGIN_OVERRIDES
-            }
+            const runners = plain.runners as { podmanHosts?: unknown[] } | undefined;
+            const blueGreen = plain.blueGreen as { gateExecutor?: string } | undefined;
+            commandCreates.set(stack, {
+                ...((runners?.podmanHosts?.length ?? 0) > 0
+                    ? { "command:remote:Command": 2 * (runners?.podmanHosts?.length ?? 0) }
+                    : {}),
+                ...(blueGreen !== undefined && blueGreen.gateExecutor !== "dynamic"
+                    ? { "command:local:Command": 1 }
+                    : {}),
+            });
             const encrypted = secureKeys(text).map((key) => key.replace(/^cicd-platform:/, ""));
             const secrets = demoSecrets(plain, encrypted, DEMO_PASSWORD);
             secretsOf.set(stack, secrets);
@@ -327,13 +331,6 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                     value,
                 ]),
             ];
-            if (stack !== "local") {
-                // COMMAND_PLUGIN_OVERRIDES; everything else of the stack is previewed as committed.
-                commands.push(
-                    ["config", "set", "--path", "--stack", stack, "cicd-platform:blueGreen.gateExecutor", "dynamic"],
-                    ["config", "rm", "--path", "--stack", stack, "cicd-platform:runners.podmanHosts"],
-                );
-            }
             for (const args of commands) {
                 const result = await run(pulumi, args, project, env);
                 assert.equal(result.code, 0, `pulumi ${args.join(" ")}:\n${result.output}`);
@@ -415,7 +412,7 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         const title =
             stack === "local"
                 ? `passes on the ${stack} stack with policy/config/${stack}.json`
-                : `passes on the ${stack} stack with GitHub on, dry-run by the API server, with policy/config/${stack}.json (${COMMAND_PLUGIN_OVERRIDES})`;
+                : `passes on the ${stack} stack with GitHub on, dry-run by the API server, with policy/config/${stack}.json (${COMMAND_PARTS})`;
         it(title, async (t) => {
             ready();
             const before = await metrics();
@@ -455,6 +452,11 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                 (step) => typeOf(step.urn),
             );
             t.diagnostic(`${stack}: GitHub creates ${JSON.stringify(githubCreates)}`);
+            const commandSteps = countBy(
+                steps.filter((step) => typeOf(step.urn).startsWith("command:")),
+                (step) => typeOf(step.urn),
+            );
+            assert.deepEqual(commandSteps, commandCreates.get(stack), `command resources of ${stack}`);
             assert.deepEqual(githubCreates, GITHUB_CREATES[stack] ?? {}, `GitHub resources of ${stack}`);
             if (stack !== "local") {
                 // Previews of new GitHub resources are the provider's Check/Diff: the only call to the
