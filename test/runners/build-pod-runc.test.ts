@@ -18,18 +18,15 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
     chmodSync,
     chownSync,
     copyFileSync,
-    existsSync,
     linkSync,
     mkdirSync,
     mkdtempSync,
     readFileSync,
     rmSync,
-    statSync,
     writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,7 +40,7 @@ import {
     type SeccompProfile,
 } from "../../components/runners/build-seccomp-profile";
 import { renderKubernetesRunnerConfig } from "../../components/runners/runner-config";
-import { debianRootfsTar, idmappedRootfs } from "../support/local-images";
+import { debianRootfsTar, idmappedRootfs, slimBaseLayout } from "../support/local-images";
 import { jobPodSecurity, ociConfig } from "./pod-oci-spec";
 
 /** The node range of the pod's user namespace: a multiple of 65536, far above any real user. */
@@ -55,7 +52,6 @@ const JOB_IMAGE = {
     include: ["buildah", "ca-certificates", "uidmap"],
     customize: join(__dirname, "..", "..", "images", "tools", "job-user.sh"),
 };
-const BASE_IMAGE = {};
 
 function missingPrerequisite(): string | undefined {
     if (process.getuid?.() !== 0) {
@@ -90,98 +86,6 @@ function runCommand(command: string, args: readonly string[], timeoutMs: number)
             resolve({ code: code ?? -1, output, seconds: (Date.now() - started) / 1000 });
         });
     });
-}
-
-/** An OCI image layout with the rootfs tarball as its one (uncompressed) layer. */
-function ociLayout(rootfsTar: string, dir: string): void {
-    if (existsSync(join(dir, "index.json"))) {
-        return;
-    }
-    const part = `${dir}.part`;
-    rmSync(part, { recursive: true, force: true });
-    mkdirSync(join(part, "blobs", "sha256"), { recursive: true });
-    const layerDigest = createHash("sha256").update(readFileSync(rootfsTar)).digest("hex");
-    linkSync(rootfsTar, join(part, "blobs", "sha256", layerDigest));
-    const blob = (content: string): { digest: string; size: number } => {
-        const digest = createHash("sha256").update(content).digest("hex");
-        writeFileSync(join(part, "blobs", "sha256", digest), content);
-        return { digest: `sha256:${digest}`, size: Buffer.byteLength(content) };
-    };
-    const config = blob(
-        JSON.stringify({
-            architecture: "amd64",
-            os: "linux",
-            config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] },
-            rootfs: { type: "layers", diff_ids: [`sha256:${layerDigest}`] },
-            history: [{ created_by: "scripts/images/debian-image base" }],
-        }),
-    );
-    const manifest = blob(
-        JSON.stringify({
-            schemaVersion: 2,
-            mediaType: "application/vnd.oci.image.manifest.v1+json",
-            config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-            layers: [
-                {
-                    mediaType: "application/vnd.oci.image.layer.v1.tar",
-                    digest: `sha256:${layerDigest}`,
-                    size: statSync(rootfsTar).size,
-                },
-            ],
-        }),
-    );
-    writeFileSync(join(part, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileSync(
-        join(part, "index.json"),
-        JSON.stringify({
-            schemaVersion: 2,
-            manifests: [
-                {
-                    mediaType: "application/vnd.oci.image.manifest.v1+json",
-                    ...manifest,
-                    annotations: { "org.opencontainers.image.ref.name": "base" },
-                },
-            ],
-        }),
-    );
-    rmSync(dir, { recursive: true, force: true });
-    spawnSync("mv", [part, dir]);
-}
-
-/**
- * A small base image cut from Debian's minbase rootfs: a shell, the tools the RUN step uses, their
- * libraries, and files with non-root owners (`/etc/shadow` of group shadow, `/var/mail` of group
- * mail), which is what makes a rootless build map more than one id. Small, so the vfs layers of
- * the build stay cheap.
- */
-const BASE_MEMBERS = [
-    "./bin", "./lib", "./lib64", "./sbin", "./usr/bin/sh", "./usr/bin/dash", "./usr/bin/tr", "./usr/bin/chown",
-    "./usr/bin/id", "./usr/bin/cat", "./usr/lib64/ld-linux-*", "./usr/lib/*-linux-gnu/ld-linux-*",
-    "./usr/lib/*-linux-gnu/libc.so.6", "./usr/lib/*-linux-gnu/libselinux.so.1",
-    "./usr/lib/*-linux-gnu/libpcre2-8.so.0*", "./etc/passwd", "./etc/group", "./etc/shadow", "./var/mail",
-]; // prettier-ignore
-
-function slimBaseTar(minbaseTar: string): string {
-    const slim = join(dirname(minbaseTar), "slim-base.tar");
-    if (!existsSync(slim)) {
-        const work = mkdtempSync(join(tmpdir(), "slim-base-"));
-        const cut = spawnSync(
-            "sh",
-            [
-                "-c",
-                'set -e; d="$1"; t="$2"; shift 2; tar -xpf "$t" -C "$d" --numeric-owner --wildcards "$@"; tar -cf "$t.slim" -C "$d" --numeric-owner --sort=name .',
-                "sh",
-                work,
-                minbaseTar,
-                ...BASE_MEMBERS,
-            ],
-            { encoding: "utf8" },
-        );
-        rmSync(work, { recursive: true, force: true });
-        assert.equal(cut.status, 0, cut.stderr);
-        spawnSync("mv", [`${minbaseTar}.slim`, slim]);
-    }
-    return slim;
 }
 
 /** Hard links (or copies) a directory tree of plain files. */
@@ -234,9 +138,7 @@ describe("rootless Buildah in the job pod's security context, run with runc", ()
         // under containerd's state directory.
         chmodSync(scratch, 0o711);
         jobRootfs = idmappedRootfs(debianRootfsTar("buildah-job", JOB_IMAGE), HOST_ID_BASE);
-        const baseTar = slimBaseTar(debianRootfsTar("base", BASE_IMAGE));
-        baseLayout = join(dirname(baseTar), "slim-base-oci");
-        ociLayout(baseTar, baseLayout);
+        baseLayout = slimBaseLayout();
     });
 
     after(() => {
