@@ -17,7 +17,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { dockerConfigJson } from "../../components/registry/registry-credentials";
-import { type Credential, type RegistryPair, requireBinary, startRegistryPair } from "../registry/registry-harness";
+import {
+    type Credential,
+    type RegistryPair,
+    requireBinary,
+    Skopeo,
+    startRegistryPair,
+} from "../registry/registry-harness";
 import { slimBaseLayout } from "../support/local-images";
 import { checkedTool, type JobRunner, jobRunner, writeFixtureRepository } from "./container-app-fixture";
 import { type Run } from "./tools";
@@ -65,6 +71,7 @@ describe("GitLab template container-app.yml: the test job runs the image with po
     let jobs: JobRunner;
     let registry: RegistryPair | undefined;
     let variables: Record<string, string> = {};
+    let base = "";
 
     before(async () => {
         if (skip !== undefined) {
@@ -89,6 +96,17 @@ describe("GitLab template container-app.yml: the test job runs the image with po
         const pushAuth = join(scratch, "push-auth.json");
         writeFileSync(pushAuth, dockerConfigJson(registry.pushEndpoint, PUSH.username, PUSH.password), { mode: 0o600 });
         variables = { REGISTRY_SERVER: registry.pushEndpoint, REGISTRY_AUTH_FILE: pushAuth };
+        // The application's base image comes from the registry, as a real one's would.
+        base = `${registry.pushEndpoint}/base/debian-slim:bookworm`;
+        const skopeo = await Skopeo.create(join(scratch, "skopeo"));
+        const pushed = await skopeo.run([
+            "copy",
+            "--dest-tls-verify=false",
+            `--dest-authfile=${pushAuth}`,
+            `oci:${slimBaseLayout()}:base`,
+            `docker://${base}`,
+        ]);
+        assert.equal(pushed.code, 0, pushed.stderr);
     });
 
     after(async () => {
@@ -101,7 +119,7 @@ describe("GitLab template container-app.yml: the test job runs the image with po
     /** Builds the fixture with the template's build job, then runs its test job. */
     async function buildAndTest(name: string, testCommand: string): Promise<Run> {
         const repo = join(scratch, name);
-        writeFixtureRepository(repo, { base: `oci:${slimBaseLayout()}:base`, testCommand });
+        writeFixtureRepository(repo, { base, testCommand });
         assertJob(await jobs.job(repo, "container-app:build", variables), "container-app:build", true);
         return jobs.job(repo, "container-app:test", variables);
     }
