@@ -50,7 +50,7 @@ export function createClosedNamespace(
         environment: pulumi.Input<string>;
         podSecurityVersion: pulumi.Input<string>;
         /** @default "restricted" */
-        podSecurityEnforce?: "restricted" | "baseline";
+        podSecurityEnforce?: "restricted" | "baseline" | "privileged";
         labels?: Record<string, string>;
     },
 ): ClosedNamespace {
