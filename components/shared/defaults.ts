@@ -198,7 +198,8 @@ export const APPLICATION_DEFAULTS = {
     manageWorkflowFile: false,
     workflowPath: ".github/workflows/deploy.yml",
     branch: "main",
-    runnerLabels: ["self-hosted", "podman", "rootless"] as readonly string[],
+    /** GitHub-hosted; a stack names self-hosted labels only where it provides such runners. */
+    runnerLabels: ["ubuntu-24.04"] as readonly string[],
     containerfile: "Containerfile",
     context: ".",
     testCommand: "npm test",
