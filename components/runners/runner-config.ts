@@ -162,7 +162,7 @@ function podSpecPatch(role: "general" | "build", options: KubernetesRunnerOption
 
 function validateBuildOptions(options: KubernetesRunnerOptions): void {
     const profile = options.seccompLocalhostProfile ?? BUILD_RUNNER_DEFAULTS.seccompLocalhostProfile;
-    if (!PROFILE_PATH.test(profile)) {
+    if (!PROFILE_PATH.test(profile) || profile.split("/").some((segment) => /^\.+$/.test(segment))) {
         throw new Error(
             `seccompLocalhostProfile: "${profile}" must be a relative path of a .json file under the kubelet's seccomp directory`,
         );
