@@ -90,7 +90,6 @@ describe("GitLab template container-app.yml, run by gitlab-ci-local", () => {
         requireBinary("buildah", "buildah");
         scratch = mkdtempSync(join(tmpdir(), "container-app-"));
         repo = join(scratch, "repo");
-        commit = writeFixtureRepository(repo, { base: `oci:${slimBaseLayout()}:base` });
         // The jobs find cosign and syft on PATH, as in job images that have them.
         jobs = jobRunner(gitlabCiLocal, scratch, [dirname(cosign), dirname(syft)]);
         registry = await startRegistryPair({
@@ -105,6 +104,20 @@ describe("GitLab template container-app.yml, run by gitlab-ci-local", () => {
         pullAuth = join(scratch, "pull-auth.json");
         writeFileSync(pushAuth, dockerConfigJson(registry.pushEndpoint, PUSH.username, PUSH.password), { mode: 0o600 });
         writeFileSync(pullAuth, dockerConfigJson(registry.pullEndpoint, PULL.username, PULL.password), { mode: 0o600 });
+        // The application's base image: a small Debian base made locally, pulled from the registry
+        // as a real application's base would be.
+        const base = `${registry.pushEndpoint}/base/debian-slim:bookworm`;
+        const baseCopy = await (
+            await Skopeo.create(join(scratch, "skopeo-base"))
+        ).run([
+            "copy",
+            "--dest-tls-verify=false",
+            `--dest-authfile=${pushAuth}`,
+            `oci:${slimBaseLayout()}:base`,
+            `docker://${base}`,
+        ]);
+        assert.equal(baseCopy.code, 0, baseCopy.stderr);
+        commit = writeFixtureRepository(repo, { base });
         // A key pair for the run, and a second one whose public key must not verify.
         keys = {
             key: join(scratch, "keys", "cosign.key"),
