@@ -39,7 +39,7 @@ function braceBody(text: string, open: number): string {
 export function groovyStages(text: string): GroovyBlock[] {
     const stages: GroovyBlock[] = [];
     for (const match of text.matchAll(/stage\('([^']+)'\)\s*\{/g)) {
-        const open = (match.index ?? 0) + match[0].length - 1;
+        const open = match.index + match[0].length - 1;
         stages.push({ name: match[1] as string, body: braceBody(text, open), start: open + 1 });
     }
     return stages;

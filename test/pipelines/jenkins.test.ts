@@ -121,9 +121,10 @@ describe("Jenkins library templates/jenkins", () => {
         const byName = new Map(pod.spec.containers.map((c) => [c.name, c]));
         assert.deepEqual([...byName.keys()].sort(), ["build", "jnlp"]);
         for (const container of pod.spec.containers) {
-            assert.equal(container.securityContext?.allowPrivilegeEscalation, false, container.name);
-            assert.deepEqual(container.securityContext?.capabilities?.drop, ["ALL"], container.name);
-            assert.notEqual(container.securityContext?.privileged, true, container.name);
+            const context = container.securityContext ?? {};
+            assert.deepEqual(context.capabilities?.drop, ["ALL"], container.name);
+            assert.notEqual(context.privileged, true, container.name);
+            assert.equal(context.allowPrivilegeEscalation, false, container.name);
         }
         assert.deepEqual(byName.get("build")?.securityContext?.capabilities?.add, ["SETUID", "SETGID", "SETFCAP"]);
         assert.equal(byName.get("build")?.securityContext?.runAsUser, 0);
