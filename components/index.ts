@@ -38,6 +38,8 @@ export {
 export {
     GitLabRunner,
     type GitLabRunnerArgs,
+    JenkinsAgentAccess,
+    type JenkinsAgentAccessArgs,
     type KubernetesRunnerOptions,
     PodmanRunnerHost,
     type PodmanRunnerHostArgs,

@@ -182,3 +182,11 @@ export const APPLICATION_DEFAULTS = {
     context: ".",
     testCommand: "npm test",
 } as const;
+
+/** Jenkins agents on the build runner's nodes: what the controller's Kubernetes cloud is given. */
+export const JENKINS_AGENT_DEFAULTS = {
+    /** The label agent pods carry (templates/jenkins/resources/cicd-platform/agent-pod.yaml). */
+    podLabels: { "app.kubernetes.io/component": "jenkins-agent" } as Readonly<Record<string, string>>,
+    /** The controller's agent port (JNLP over TCP); agents using WebSocket use the web port instead. */
+    controllerPorts: [443, 50000] as readonly number[],
+} as const;
