@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
+import { parse } from "yaml";
+
 import { ROOT } from "./tools";
 
 export const JENKINS_LIBRARY = join(ROOT, "templates", "jenkins", "vars", "containerApp.groovy");
@@ -69,7 +71,12 @@ export interface StepCall {
 export function jenkinsStepCalls(text = readFileSync(JENKINS_LIBRARY, "utf8")): StepCall[] {
     const pipeline = groovyBlock(text, "pipeline") ?? "";
     const stagesStart = pipeline.indexOf("stages {");
-    const global = environmentNames(groovyBlock(pipeline.slice(0, stagesStart), "environment"));
+    // The build container's own environment (the agent pod), where every stage runs.
+    const pod = parse(readFileSync(JENKINS_AGENT_POD, "utf8")) as {
+        spec: { containers: { name: string; env?: { name: string }[] }[] };
+    };
+    const podEnv = (pod.spec.containers.find((c) => c.name === "build")?.env ?? []).map((e) => e.name);
+    const global = [...podEnv, ...environmentNames(groovyBlock(pipeline.slice(0, stagesStart), "environment"))];
     const calls: StepCall[] = [];
     for (const stage of groovyStages(pipeline)) {
         if (/\bstage\('/.test(stage.body)) {
@@ -92,6 +99,102 @@ export function jenkinsStepCalls(text = readFileSync(JENKINS_LIBRARY, "utf8")): 
                 step,
                 variables: new Set([...global, ...own, ...bound, ...exported].filter((v) => v !== "CICD_STEPS")),
             });
+        }
+    }
+    return calls;
+}
+
+export const GITLAB_TEMPLATE = join(ROOT, "templates", "gitlab", "container-app.yml");
+export const GITHUB_WORKFLOW = join(ROOT, ".github", "workflows", "container-app.yml");
+
+/** A step script named in a shell text: `"$CICD_STEPS/<step>"` or `…/ci/steps/<step>`. */
+const STEP_CALL = /(?:\$CICD_STEPS|\$\{CICD_STEPS\}|ci\/steps)\/([a-z][a-z0-9-]*)\b/g;
+
+/** Upper-case variable names of a `variables:`/`env:` mapping. */
+const keysOf = (value: unknown): string[] =>
+    typeof value === "object" && value !== null ? Object.keys(value).filter((k) => /^[A-Z][A-Z0-9_]*$/.test(k)) : [];
+
+/**
+ * The CI/CD variables the GitLab template's header says the project sets (every upper-case name
+ * on the header's comment lines from "CI/CD variables" to `spec:`): every job has them.
+ */
+export function gitlabProjectVariables(text: string): string[] {
+    const header = text.slice(text.indexOf("# CI/CD variables"), text.indexOf("\nspec:"));
+    return [
+        ...new Set(
+            header
+                .split("\n")
+                .filter((line) => line.startsWith("#"))
+                .flatMap((line) =>
+                    [...line.matchAll(/\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b/g)].map((m) => m[1] as string),
+                ),
+        ),
+    ];
+}
+
+type Job = Record<string, unknown>;
+
+/** The step calls of the GitLab template: job variables (through `extends`), project variables, dotenv hand-overs. */
+export function gitlabStepCalls(text = readFileSync(GITLAB_TEMPLATE, "utf8")): StepCall[] {
+    const body = parse(text.slice(text.indexOf("\n---\n") + 5)) as Record<string, Job>;
+    const project = gitlabProjectVariables(text);
+    const variablesOf = (name: string): string[] => {
+        const job = body[name] ?? {};
+        const parents = job.extends === undefined ? [] : [job.extends].flat().map(String);
+        return [...parents.flatMap(variablesOf), ...keysOf(job.variables)];
+    };
+    const dotenvOf = (name: string): string[] => {
+        const job = body[name] ?? {};
+        const reports = ((job.artifacts as Job | undefined)?.reports as Job | undefined)?.dotenv;
+        return reports === undefined ? [] : ["IMAGE_DIGEST", "IMAGE_REFERENCE"];
+    };
+    const calls: StepCall[] = [];
+    for (const [name, job] of Object.entries(body)) {
+        if (name.startsWith(".") || typeof job !== "object") {
+            continue;
+        }
+        const script = [job.script]
+            .flat()
+            .filter((line) => typeof line === "string")
+            .join("\n");
+        const needs = [job.needs ?? []]
+            .flat()
+            .map((need) => (typeof need === "string" ? need : String((need as Job).job)));
+        for (const match of script.matchAll(STEP_CALL)) {
+            calls.push({
+                forge: "gitlab",
+                site: name,
+                step: match[1] as string,
+                variables: new Set(
+                    [...project, ...variablesOf(name), ...needs.flatMap(dotenvOf)].filter((v) => v !== "CICD_STEPS"),
+                ),
+            });
+        }
+    }
+    return calls;
+}
+
+/** The step calls of the GitHub workflow: workflow, job and step `env:`. */
+export function githubStepCalls(text = readFileSync(GITHUB_WORKFLOW, "utf8")): StepCall[] {
+    const workflow = parse(text) as {
+        env?: Job;
+        jobs: Record<string, { env?: Job; steps?: { name?: string; run?: string; env?: Job }[] }>;
+    };
+    const calls: StepCall[] = [];
+    for (const [jobName, job] of Object.entries(workflow.jobs)) {
+        for (const step of job.steps ?? []) {
+            for (const match of (step.run ?? "").matchAll(STEP_CALL)) {
+                calls.push({
+                    forge: "github",
+                    site: `${jobName}: ${step.name ?? ""}`,
+                    step: match[1] as string,
+                    variables: new Set(
+                        [...keysOf(workflow.env), ...keysOf(job.env), ...keysOf(step.env)].filter(
+                            (v) => v !== "CICD_STEPS",
+                        ),
+                    ),
+                });
+            }
         }
     }
     return calls;
