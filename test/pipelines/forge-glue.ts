@@ -88,7 +88,7 @@ export function jenkinsStepCalls(text = readFileSync(JENKINS_LIBRARY, "utf8")): 
         ].map((m) => m[1] as string);
         for (const call of stage.body.matchAll(/sh '([^']*)'/g)) {
             const script = call[1] as string;
-            const step = /\$CICD_STEPS\/([a-z0-9-]+)/.exec(script)?.[1];
+            const step = /(?:\$CICD_STEPS|ci\/steps)\/([a-z][a-z0-9-]*)/.exec(script)?.[1];
             if (step === undefined) {
                 continue;
             }

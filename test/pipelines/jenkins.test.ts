@@ -119,7 +119,7 @@ describe("Jenkins library templates/jenkins", () => {
         assert.equal(pod.spec.securityContext.runAsUser, 1000);
         assert.equal(pod.spec.securityContext.fsGroup, 1000);
         const byName = new Map(pod.spec.containers.map((c) => [c.name, c]));
-        assert.deepEqual([...byName.keys()].sort(), ["build", "jnlp"]);
+        assert.deepEqual([...byName.keys()].sort(), ["build", "deploy", "jnlp"]);
         for (const container of pod.spec.containers) {
             const context = container.securityContext ?? {};
             assert.deepEqual(context.capabilities?.drop, ["ALL"], container.name);

@@ -13,7 +13,9 @@
 //   cosign-signing-key  secret file        SIGNING_KEY
 //   cosign-passphrase   secret text        SIGNING_PASSPHRASE
 //   cosign-public-key   secret file        SIGNING_PUBLIC_KEY
-//   platform-deploy     secret text        PLATFORM_TOKEN
+//   tenant-kubeconfig-<environment>   secret file   TENANT_KUBECONFIG (the tenant fan-out's deploy credential)
+//   release-passphrase-<environment>  secret text   PULUMI_CONFIG_PASSPHRASE (the release stacks' secrets)
+//   release-push-token                secret text   PUSH_TOKEN (commits each promotion's stack file)
 // Production waits in an `input` that only the members of `productionSubmitters` may approve.
 def call(Map config) {
     Map settings = [
@@ -36,9 +38,17 @@ def call(Map config) {
         signingKeyCredentials: 'cosign-signing-key',
         signingPassphraseCredentials: 'cosign-passphrase',
         signingPublicKeyCredentials: 'cosign-public-key',
-        platformCredentials: 'platform-deploy',
+        pushTokenCredentials: 'release-push-token',
+        releaseDir: 'deploy',
+        tenantStateBackend: '',
+        tenantPullPrefix: '',
+        prometheusUrl: '',
+        // Node.js for the deploy (it installs the pinned Pulumi CLI itself); the GitLab template's default.
+        deployImage: 'node:20-bookworm@sha256:8f693eaa7e0a8e71560c9a82b55fd54c2ae920a2ba5d2cde28bac7d1c01c9ba5',
+        toolchainCache: '',
     ] + config
-    ['app', 'image', 'registryServer', 'toolsImage', 'agentImage', 'platformRepository', 'platformRef'].each { key ->
+    ['app', 'image', 'registryServer', 'toolsImage', 'agentImage', 'platformRepository', 'platformRef',
+     'tenantStateBackend', 'tenantPullPrefix'].each { key ->
         if (!settings[key]) {
             error("containerApp: '${key}' is required")
         }
@@ -46,7 +56,7 @@ def call(Map config) {
     if (!(settings.platformRef ==~ /[0-9a-f]{40}/)) {
         error("containerApp: 'platformRef' must be a full commit SHA, not '${settings.platformRef}'")
     }
-    ['toolsImage', 'agentImage'].each { key ->
+    ['toolsImage', 'agentImage', 'deployImage'].each { key ->
         if (!(settings[key] ==~ /[^@\s]+@sha256:[0-9a-f]{64}/)) {
             error("containerApp: '${key}' must be pinned by digest (<image>@sha256:<64 hex>)")
         }
@@ -55,6 +65,7 @@ def call(Map config) {
         .replace('@SECCOMP_PROFILE@', settings.seccompProfile)
         .replace('@AGENT_IMAGE@', settings.agentImage)
         .replace('@TOOLS_IMAGE@', settings.toolsImage)
+        .replace('@DEPLOY_IMAGE@', settings.deployImage)
 
     pipeline {
         agent {
@@ -165,15 +176,34 @@ def call(Map config) {
             stage('Deploy staging') {
                 when { expression { env.BRANCH_NAME == settings.deployBranch } }
                 environment {
-                    STACK = "${settings.stagingStack}"
-                    PLATFORM_REPOSITORY = "${settings.platformRepository}"
-                    PLATFORM_REF = "${settings.platformRef}"
-                    PLATFORM_BRANCH = "${settings.platformBranch}"
+                    DEPLOY_ENVIRONMENT = "${settings.stagingStack}"
+                    STAGING_ENVIRONMENT = "${settings.stagingStack}"
+                    APP_REPOSITORY_DIR = "${env.WORKSPACE}"
+                    RELEASE_DIR = "${settings.releaseDir}"
+                    RELEASE_BRANCH = "${settings.deployBranch}"
+                    TENANT_STATE_BACKEND = "${settings.tenantStateBackend}"
+                    TENANT_PULL_PREFIX = "${settings.tenantPullPrefix}"
+                    PROMETHEUS_URL = "${settings.prometheusUrl}"
+                    CICD_CACHE = "${settings.toolchainCache}"
+                    GIT_AUTHOR_NAME = 'jenkins'
+                    GIT_AUTHOR_EMAIL = 'jenkins@localhost'
                 }
                 steps {
+                    // The release program and its pinned toolchain: the platform at the pinned commit.
+                    dir('.platform') {
+                        checkout([$class: 'GitSCM', branches: [[name: settings.platformRef]],
+                            userRemoteConfigs: [[url: settings.platformRepository]]])
+                    }
                     lock(resource: "${settings.app}-${settings.stagingStack}") {
-                        withCredentials([string(credentialsId: settings.platformCredentials, variable: 'PLATFORM_TOKEN')]) {
-                            sh '. ./image.env && export IMAGE_DIGEST IMAGE_REFERENCE && "$CICD_STEPS/deploy"'
+                        withCredentials([
+                            file(credentialsId: "tenant-kubeconfig-${settings.stagingStack}", variable: 'TENANT_KUBECONFIG'),
+                            string(credentialsId: "release-passphrase-${settings.stagingStack}",
+                                variable: 'PULUMI_CONFIG_PASSPHRASE'),
+                            string(credentialsId: settings.pushTokenCredentials, variable: 'PUSH_TOKEN'),
+                        ]) {
+                            container('deploy') {
+                                sh '. ./image.env && export IMAGE_DIGEST && bash .platform/ci/steps/deploy'
+                            }
                         }
                     }
                 }
@@ -204,15 +234,34 @@ def call(Map config) {
                     submitter "${settings.productionSubmitters}"
                 }
                 environment {
-                    STACK = "${settings.productionStack}"
-                    PLATFORM_REPOSITORY = "${settings.platformRepository}"
-                    PLATFORM_REF = "${settings.platformRef}"
-                    PLATFORM_BRANCH = "${settings.platformBranch}"
+                    DEPLOY_ENVIRONMENT = "${settings.productionStack}"
+                    STAGING_ENVIRONMENT = "${settings.stagingStack}"
+                    APP_REPOSITORY_DIR = "${env.WORKSPACE}"
+                    RELEASE_DIR = "${settings.releaseDir}"
+                    RELEASE_BRANCH = "${settings.deployBranch}"
+                    TENANT_STATE_BACKEND = "${settings.tenantStateBackend}"
+                    TENANT_PULL_PREFIX = "${settings.tenantPullPrefix}"
+                    PROMETHEUS_URL = "${settings.prometheusUrl}"
+                    CICD_CACHE = "${settings.toolchainCache}"
+                    GIT_AUTHOR_NAME = 'jenkins'
+                    GIT_AUTHOR_EMAIL = 'jenkins@localhost'
                 }
                 steps {
+                    // The release program and its pinned toolchain: the platform at the pinned commit.
+                    dir('.platform') {
+                        checkout([$class: 'GitSCM', branches: [[name: settings.platformRef]],
+                            userRemoteConfigs: [[url: settings.platformRepository]]])
+                    }
                     lock(resource: "${settings.app}-${settings.productionStack}") {
-                        withCredentials([string(credentialsId: settings.platformCredentials, variable: 'PLATFORM_TOKEN')]) {
-                            sh '. ./image.env && export IMAGE_DIGEST IMAGE_REFERENCE && "$CICD_STEPS/deploy"'
+                        withCredentials([
+                            file(credentialsId: "tenant-kubeconfig-${settings.productionStack}", variable: 'TENANT_KUBECONFIG'),
+                            string(credentialsId: "release-passphrase-${settings.productionStack}",
+                                variable: 'PULUMI_CONFIG_PASSPHRASE'),
+                            string(credentialsId: settings.pushTokenCredentials, variable: 'PUSH_TOKEN'),
+                        ]) {
+                            container('deploy') {
+                                sh '. ./image.env && export IMAGE_DIGEST && bash .platform/ci/steps/deploy'
+                            }
                         }
                     }
                 }
