@@ -110,6 +110,10 @@ export const GITHUB_WORKFLOW = join(ROOT, ".github", "workflows", "container-app
 /** A step script named in a shell text: `"$CICD_STEPS/<step>"` or `…/ci/steps/<step>`. */
 const STEP_CALL = /(?:\$CICD_STEPS|\$\{CICD_STEPS\}|ci\/steps)\/([a-z][a-z0-9-]*)\b/g;
 
+/** Names a shell text assigns (`NAME=… command`, `export NAME=…`): glue mapping one variable onto another. */
+const assignedIn = (script: string): string[] =>
+    [...script.matchAll(/(?:^|[\s;])(?:export\s+)?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1] as string);
+
 /** Upper-case variable names of a `variables:`/`env:` mapping. */
 const keysOf = (value: unknown): string[] =>
     typeof value === "object" && value !== null ? Object.keys(value).filter((k) => /^[A-Z][A-Z0-9_]*$/.test(k)) : [];
@@ -166,7 +170,9 @@ export function gitlabStepCalls(text = readFileSync(GITLAB_TEMPLATE, "utf8")): S
                 site: name,
                 step: match[1] as string,
                 variables: new Set(
-                    [...project, ...variablesOf(name), ...needs.flatMap(dotenvOf)].filter((v) => v !== "CICD_STEPS"),
+                    [...project, ...variablesOf(name), ...needs.flatMap(dotenvOf), ...assignedIn(script)].filter(
+                        (v) => v !== "CICD_STEPS",
+                    ),
                 ),
             });
         }
@@ -189,9 +195,12 @@ export function githubStepCalls(text = readFileSync(GITHUB_WORKFLOW, "utf8")): S
                     site: `${jobName}: ${step.name ?? ""}`,
                     step: match[1] as string,
                     variables: new Set(
-                        [...keysOf(workflow.env), ...keysOf(job.env), ...keysOf(step.env)].filter(
-                            (v) => v !== "CICD_STEPS",
-                        ),
+                        [
+                            ...keysOf(workflow.env),
+                            ...keysOf(job.env),
+                            ...keysOf(step.env),
+                            ...assignedIn(step.run ?? ""),
+                        ].filter((v) => v !== "CICD_STEPS"),
                     ),
                 });
             }
