@@ -36,6 +36,8 @@ export {
     type GateExecutor,
 } from "./release";
 export {
+    BuildSeccompDelivery,
+    type BuildSeccompDeliveryArgs,
     GitLabRunner,
     type GitLabRunnerArgs,
     JenkinsAgentAccess,

@@ -29,7 +29,7 @@ export interface DeployWorkflowOptions {
     readonly branch?: string;
     /** Branch of the platform repository the stack changes are proposed to. @default "main" */
     readonly platformBranch?: string;
-    /** Labels of the platform's rootless Podman runners. @default ["self-hosted", "podman", "rootless"] */
+    /** Runner labels of the build jobs (JSON list in the workflow). @default ["ubuntu-24.04"] */
     readonly runnerLabels?: readonly string[];
 }
 

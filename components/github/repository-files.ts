@@ -28,7 +28,7 @@ export interface ApplicationRepositoryArgs {
     readonly manageWorkflowFile?: boolean;
     /** Branch of the application repository that deploys and receives the file. @default "main" */
     readonly branch?: string;
-    /** Labels of the platform's rootless Podman runners. @default ["self-hosted", "podman", "rootless"] */
+    /** Runner labels of the build jobs (JSON list in the workflow). @default ["ubuntu-24.04"] */
     readonly runnerLabels?: readonly string[];
     /** GitHub user ids allowed to approve production deployments (at most 6). @default [] */
     readonly productionReviewerUserIds?: pulumi.Input<pulumi.Input<number>[]>;

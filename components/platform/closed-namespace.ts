@@ -3,8 +3,19 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /** Labels that make the API server enforce, audit and warn on the `restricted` profile. */
 export function restrictedPodSecurityLabels(version: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
+    return podSecurityLabels("restricted", version);
+}
+
+/**
+ * Pod Security labels enforcing `enforce`, and always auditing and warning on `restricted`, so a
+ * namespace allowed less than restricted still shows every pod that falls short of it.
+ */
+export function podSecurityLabels(
+    enforce: "restricted" | "baseline" | "privileged",
+    version: pulumi.Input<string>,
+): Record<string, pulumi.Input<string>> {
     return {
-        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce": enforce,
         "pod-security.kubernetes.io/enforce-version": version,
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/audit-version": version,
@@ -34,7 +45,14 @@ export interface ClosedNamespace {
 export function createClosedNamespace(
     parent: pulumi.Resource,
     name: string,
-    args: { namespace: string; environment: pulumi.Input<string>; podSecurityVersion: pulumi.Input<string> },
+    args: {
+        namespace: string;
+        environment: pulumi.Input<string>;
+        podSecurityVersion: pulumi.Input<string>;
+        /** @default "restricted" */
+        podSecurityEnforce?: "restricted" | "baseline" | "privileged";
+        labels?: Record<string, string>;
+    },
 ): ClosedNamespace {
     const namespace = new k8s.core.v1.Namespace(
         name,
@@ -42,7 +60,8 @@ export function createClosedNamespace(
             metadata: {
                 name: args.namespace,
                 labels: {
-                    ...restrictedPodSecurityLabels(args.podSecurityVersion),
+                    ...podSecurityLabels(args.podSecurityEnforce ?? "restricted", args.podSecurityVersion),
+                    ...args.labels,
                     "cicd.platform/environment": args.environment,
                     "app.kubernetes.io/managed-by": "pulumi",
                 },

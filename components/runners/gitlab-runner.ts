@@ -41,6 +41,14 @@ export interface GitLabRunnerArgs {
     readonly cacheS3AccessKey?: pulumi.Input<string>;
     /** S3 cache secret key (secret). */
     readonly cacheS3SecretKey?: pulumi.Input<string>;
+    /** `build`: job pods that can run rootless Buildah (see renderKubernetesRunnerConfig). @default "general" */
+    readonly role?: "general" | "build";
+    /** Build role: the Localhost seccomp profile's path. @default BUILD_RUNNER_DEFAULTS.seccompLocalhostProfile */
+    readonly seccompLocalhostProfile?: pulumi.Input<string>;
+    /** Build role: nodes that have the profile. @default BUILD_RUNNER_DEFAULTS.nodeSelector */
+    readonly nodeSelector?: Readonly<Record<string, string>>;
+    /** Build role: an AppArmor profile loaded on those nodes that allows the build's mounts. */
+    readonly appArmorLocalhostProfile?: string;
 }
 
 /**
@@ -126,8 +134,16 @@ export class GitLabRunner extends pulumi.ComponentResource {
                       }));
         this.configToml = pulumi.secret(
             pulumi
-                .all([namespace, args.gitlabUrl, args.runnerToken, args.concurrent, args.jobImage, cache])
-                .apply(([ns, url, token, concurrent, jobImage, cacheOptions]) =>
+                .all([
+                    namespace,
+                    args.gitlabUrl,
+                    args.runnerToken,
+                    args.concurrent,
+                    args.jobImage,
+                    cache,
+                    args.seccompLocalhostProfile,
+                ])
+                .apply(([ns, url, token, concurrent, jobImage, cacheOptions, seccompLocalhostProfile]) =>
                     renderKubernetesRunnerConfig({
                         name,
                         url,
@@ -137,6 +153,10 @@ export class GitLabRunner extends pulumi.ComponentResource {
                         image: jobImage ?? RUNNER_DEFAULTS.jobImage,
                         cache: cacheOptions,
                         ...args.jobResources,
+                        role: args.role,
+                        seccompLocalhostProfile,
+                        nodeSelector: args.nodeSelector,
+                        appArmorLocalhostProfile: args.appArmorLocalhostProfile,
                     }),
                 ),
         );

@@ -9,3 +9,11 @@ export {
     renderPodmanRunnerConfig,
     type RunnerCacheOptions,
 } from "./runner-config";
+export { BuildSeccompDelivery, type BuildSeccompDeliveryArgs } from "./build-seccomp-delivery";
+export {
+    BUILD_EXTRA_SYSCALLS,
+    buildSeccompProfile,
+    renderBuildSeccompProfile,
+    runtimeDefaultProfile,
+    type SeccompProfile,
+} from "./build-seccomp-profile";

@@ -4,8 +4,10 @@
  * render `privileged = false`: no runner of this platform can start a privileged container.
  */
 
-import { RUNNER_DEFAULTS } from "../shared/defaults";
+import { BUILD_RUNNER_DEFAULTS, RUNNER_DEFAULTS } from "../shared/defaults";
 import { runnerTokenProblem } from "../shared/validators";
+
+import { BUILD_CAPABILITIES } from "./build-capabilities";
 
 /**
  * A TOML basic string; JSON's escapes are a subset TOML accepts.
@@ -54,6 +56,19 @@ export interface KubernetesRunnerOptions extends CommonRunnerOptions {
     readonly cpuLimit?: string;
     readonly memoryRequest?: string;
     readonly memoryLimit?: string;
+    /**
+     * `general`: every container restricted (Pod Security `restricted`). `build`: the build
+     * container runs as uid 0 of the pod's own user namespace with SETUID, SETGID and SETFCAP and
+     * the Localhost seccomp profile, so rootless Buildah can build (Pod Security `baseline`).
+     * @default "general"
+     */
+    readonly role?: "general" | "build";
+    /** Build role: the Localhost seccomp profile's path under the kubelet's seccomp directory. @default BUILD_RUNNER_DEFAULTS.seccompLocalhostProfile */
+    readonly seccompLocalhostProfile?: string;
+    /** Build role: the AppArmor profile loaded on the nodes that lets the build mount; none when unset. */
+    readonly appArmorLocalhostProfile?: string;
+    /** Build role: node labels of the nodes that have the seccomp profile. @default BUILD_RUNNER_DEFAULTS.nodeSelector */
+    readonly nodeSelector?: Readonly<Record<string, string>>;
 }
 
 export interface PodmanRunnerOptions extends CommonRunnerOptions {
@@ -111,11 +126,70 @@ function cacheSection(cache: RunnerCacheOptions | undefined): string[] {
 /** Build container settings for rootless Buildah/Podman without privileges (as the seed intends). */
 const ROOTLESS_BUILD_ENV = ["BUILDAH_ISOLATION=chroot", "STORAGE_DRIVER=vfs"];
 
+const PROFILE_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\.json$/;
+
+/** The pod_spec patch: a user namespace per job pod, no API token, and the pod's seccomp profile. */
+function podSpecPatch(role: "general" | "build", options: KubernetesRunnerOptions): string[] {
+    const seccomp =
+        role === "general"
+            ? ["          seccompProfile:", "            type: RuntimeDefault"]
+            : [
+                  "          seccompProfile:",
+                  "            type: Localhost",
+                  `            localhostProfile: ${tomlString(
+                      options.seccompLocalhostProfile ?? BUILD_RUNNER_DEFAULTS.seccompLocalhostProfile,
+                  )}`,
+                  ...(options.appArmorLocalhostProfile === undefined
+                      ? []
+                      : [
+                            "          appArmorProfile:",
+                            "            type: Localhost",
+                            `            localhostProfile: ${tomlString(options.appArmorLocalhostProfile)}`,
+                        ]),
+              ];
+    return [
+        "    [[runners.kubernetes.pod_spec]]",
+        `      name = ${tomlString(role === "general" ? "restricted-userns" : "rootless-build-userns")}`,
+        '      patch_type = "strategic"',
+        "      patch = '''",
+        "        hostUsers: false",
+        "        automountServiceAccountToken: false",
+        "        securityContext:",
+        ...seccomp,
+        "      '''",
+    ];
+}
+
+function validateBuildOptions(options: KubernetesRunnerOptions): void {
+    const profile = options.seccompLocalhostProfile ?? BUILD_RUNNER_DEFAULTS.seccompLocalhostProfile;
+    if (!PROFILE_PATH.test(profile)) {
+        throw new Error(
+            `seccompLocalhostProfile: "${profile}" must be a relative path of a .json file under the kubelet's seccomp directory`,
+        );
+    }
+    const appArmor = options.appArmorLocalhostProfile;
+    if (appArmor !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(appArmor)) {
+        throw new Error(`appArmorLocalhostProfile: "${appArmor}" must be the name of a loaded AppArmor profile`);
+    }
+    for (const [key, value] of Object.entries(options.nodeSelector ?? {})) {
+        if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(key) || !/^[A-Za-z0-9._-]{0,63}$/.test(value)) {
+            throw new Error(`nodeSelector: "${key}=${value}" is not a node label`);
+        }
+    }
+}
+
 export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): string {
     validateCommon(options);
     const uid = options.jobUid ?? RUNNER_DEFAULTS.jobUid;
     if (!Number.isInteger(uid) || uid < 1) {
         throw new Error(`jobUid: ${uid} must be a non-root uid`);
+    }
+    const role: string = options.role ?? "general";
+    if (role !== "general" && role !== "build") {
+        throw new Error(`role: "${role}" must be "general" or "build"`);
+    }
+    if (role === "build") {
+        validateBuildOptions(options);
     }
     const dropAll = (section: string): string[] => [
         `    [runners.kubernetes.${section}]`,
@@ -124,6 +198,24 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
         `      [runners.kubernetes.${section}.capabilities]`,
         '        drop = ["ALL"]',
     ];
+    // uid 0 of the pod's own user namespace (an unprivileged uid on the node): Buildah maps the
+    // image's owners and calls setgroups, which only a uid with SETUID/SETGID in that namespace can.
+    const buildContainer =
+        role === "general"
+            ? dropAll("build_container_security_context")
+            : [
+                  "    [runners.kubernetes.build_container_security_context]",
+                  "      run_as_non_root = false",
+                  "      run_as_user = 0",
+                  "      run_as_group = 0",
+                  "      privileged = false",
+                  "      allow_privilege_escalation = false",
+                  "      [runners.kubernetes.build_container_security_context.capabilities]",
+                  '        drop = ["ALL"]',
+                  `        add = ${tomlStrings(BUILD_CAPABILITIES)}`,
+              ];
+    const nodeSelector =
+        role === "build" ? Object.entries(options.nodeSelector ?? BUILD_RUNNER_DEFAULTS.nodeSelector) : [];
     return [
         ...header(options),
         '  executor = "kubernetes"',
@@ -147,8 +239,17 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
         `    helper_cpu_limit = ${tomlString(RUNNER_DEFAULTS.helperLimits.cpu)}`,
         `    helper_memory_limit = ${tomlString(RUNNER_DEFAULTS.helperLimits.memory)}`,
         "    poll_timeout = 180",
+        // Only nodes with the seccomp profile installed can start a build pod.
+        ...(nodeSelector.length === 0
+            ? []
+            : [
+                  "    [runners.kubernetes.node_selector]",
+                  ...nodeSelector.map(([key, value]) => `      ${tomlString(key)} = ${tomlString(value)}`),
+              ]),
         "    [runners.kubernetes.pod_security_context]",
-        "      run_as_non_root = true",
+        // The build role's build container runs as uid 0 of the pod's user namespace, so the pod as a
+        // whole cannot promise non-root; every other container still does, in its own section.
+        ...(role === "general" ? ["      run_as_non_root = true"] : []),
         `      run_as_user = ${uid}`,
         `      run_as_group = ${uid}`,
         `      fs_group = ${uid}`,
@@ -157,22 +258,13 @@ export function renderKubernetesRunnerConfig(options: KubernetesRunnerOptions): 
         // and Pod Security `restricted` refuses the whole pod; `cap_drop` covers any container
         // kind a later gitlab-runner adds before it has a section here.
         ...dropAll("init_permissions_container_security_context"),
-        ...dropAll("build_container_security_context"),
+        ...buildContainer,
         ...dropAll("helper_container_security_context"),
         ...dropAll("service_container_security_context"),
-        // Seccomp and a user namespace per job pod: Buildah's chroot isolation works inside it
-        // while the pod keeps the restricted profile on the node. Jobs get no API token: the
-        // manager talks to the API server, a job's script has no business there.
-        "    [[runners.kubernetes.pod_spec]]",
-        '      name = "restricted-userns"',
-        '      patch_type = "strategic"',
-        "      patch = '''",
-        "        hostUsers: false",
-        "        automountServiceAccountToken: false",
-        "        securityContext:",
-        "          seccompProfile:",
-        "            type: RuntimeDefault",
-        "      '''",
+        // A user namespace per job pod: uid 0 and the capabilities inside it are not the node's.
+        // Jobs get no API token: the manager talks to the API server, a job's script has no
+        // business there.
+        ...podSpecPatch(role, options),
         "",
     ].join("\n");
 }

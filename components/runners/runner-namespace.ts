@@ -39,6 +39,12 @@ export interface RunnerNamespaceArgs {
     readonly apiServerPorts?: pulumi.Input<number>[];
     /** Pod Security Standards version pinned in the labels. @default "latest" */
     readonly podSecurityVersion?: pulumi.Input<string>;
+    /**
+     * The runner whose jobs run here. `build` enforces Pod Security `baseline` (its build
+     * containers add SETUID, SETGID and SETFCAP, which `restricted` refuses) and still audits and
+     * warns on `restricted`. @default "general"
+     */
+    readonly role?: "general" | "build";
 }
 
 /**
@@ -68,6 +74,8 @@ export class RunnerNamespace extends pulumi.ComponentResource {
             namespace: args.namespace,
             environment: args.environment,
             podSecurityVersion: args.podSecurityVersion ?? RUNNER_NAMESPACE_DEFAULTS.podSecurityVersion,
+            podSecurityEnforce: args.role === "build" ? "baseline" : "restricted",
+            ...(args.role === "build" ? { labels: { "cicd.platform/runner-role": "build" } } : {}),
         });
         this.namespace = closed.namespace;
         const namespace = closed.namespaceName;

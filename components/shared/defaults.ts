@@ -162,6 +162,27 @@ export const RUNNER_DEFAULTS = {
     tags: [] as readonly string[],
 } as const;
 
+/**
+ * The build runner: job pods that can run rootless Buildah (their own user namespace, uid 0 in it,
+ * SETUID/SETGID/SETFCAP, a Localhost seccomp profile), in a namespace of their own at Pod Security
+ * `baseline`. Off unless a stack asks: it needs a token of its own and nodes with the profile.
+ */
+export const BUILD_RUNNER_DEFAULTS = {
+    enabled: false,
+    namespace: "ci-build",
+    tags: [] as readonly string[],
+    /** Under the kubelet's seccomp directory (`/var/lib/kubelet/seccomp/`). */
+    seccompLocalhostProfile: "cicd-platform/rootless-buildah.json",
+    /** Nodes the profile is installed on; the node installer and the build pods both select them. */
+    nodeSelector: { "cicd.platform/rootless-build": "true" } as Readonly<Record<string, string>>,
+    /** How the profile reaches the nodes: the node installer, or the Security Profiles Operator. */
+    seccompDelivery: "node-installer" as "node-installer" | "security-profiles-operator",
+    /** The node installer's own namespace: `privileged`, the only one the platform creates. */
+    installerNamespace: "ci-seccomp-installer",
+    /** Debian's busybox-static runs the installer; pinned by version. */
+    installerImage: "busybox:1.36.1-glibc",
+} as const;
+
 /** The runner namespace: its ceiling, so one pipeline cannot starve the cluster. */
 export const RUNNER_NAMESPACE_DEFAULTS = {
     quota: { cpu: "16", memory: "64Gi", pods: 20 },
@@ -177,7 +198,8 @@ export const APPLICATION_DEFAULTS = {
     manageWorkflowFile: false,
     workflowPath: ".github/workflows/deploy.yml",
     branch: "main",
-    runnerLabels: ["self-hosted", "podman", "rootless"] as readonly string[],
+    /** GitHub-hosted; a stack names self-hosted labels only where it provides such runners. */
+    runnerLabels: ["ubuntu-24.04"] as readonly string[],
     containerfile: "Containerfile",
     context: ".",
     testCommand: "npm test",

@@ -20,6 +20,14 @@ const unpulled = (name: string): string =>
 export interface FixtureOptions {
     /** Commit a private key (assembled here, so this repository's own scanners stay quiet). */
     readonly plantedKey?: boolean;
+    /**
+     * The image the application builds FROM: a locally built Debian base with a shell
+     * (`oci:<layout>:base`, see test/support/local-images.ts) for jobs that build and run it;
+     * `scratch` only for tests that never build. @default "scratch"
+     */
+    readonly base?: string;
+    /** The template's test-command input. @default the template's own default */
+    readonly testCommand?: string;
 }
 
 /** A fake PEM private key: the armour a scanner looks for around base64 that is no key at all. */
@@ -41,7 +49,7 @@ export function writeFixtureRepository(dir: string, options: FixtureOptions = {}
     writeFileSync(
         join(dir, "Containerfile"),
         [
-            "FROM scratch",
+            `FROM ${options.base ?? "scratch"}`,
             "ARG REVISION=unknown",
             "ARG CREATED=unknown",
             "COPY src/hello.txt /srv/hello.txt",
@@ -67,6 +75,9 @@ export function writeFixtureRepository(dir: string, options: FixtureOptions = {}
             `      syft-image: "${unpulled("syft")}"`,
             // The test's registry listens on plain HTTP on loopback.
             "      registry-tls-verify: false",
+            ...(options.testCommand === undefined
+                ? []
+                : [`      test-command: ${JSON.stringify(options.testCommand)}`]),
             "",
         ].join("\n"),
     );
@@ -113,7 +124,12 @@ export interface JobRunner {
  * gitlab-ci-local with a private HOME and a private containers storage, so no host state leaks into
  * a job and no job leaves images in the host's storage.
  */
-export function jobRunner(gitlabCiLocal: string, scratch: string, extraPath: readonly string[] = []): JobRunner {
+export function jobRunner(
+    gitlabCiLocal: string,
+    scratch: string,
+    extraPath: readonly string[] = [],
+    extraEnv: Readonly<Record<string, string>> = {},
+): JobRunner {
     const home = join(scratch, "home");
     const storage = join(scratch, "containers");
     mkdirSync(home, { recursive: true });
@@ -129,6 +145,7 @@ export function jobRunner(gitlabCiLocal: string, scratch: string, extraPath: rea
         LANG: "C.UTF-8",
         CONTAINERS_STORAGE_CONF: storageConf,
         TMPDIR: process.env.TMPDIR,
+        ...extraEnv,
     };
     return {
         job: (cwd, name, variables) =>

@@ -27,6 +27,59 @@ describe("runner-config-unprivileged", () => {
         assert.deepEqual(await check(data), []);
     });
 
+    describe("the build runner's job pods", () => {
+        const buildConfig = renderKubernetesRunnerConfig({ ...common, namespace: "ci-build", role: "build" });
+
+        it("GIVEN the rendered build runner config THEN it passes", async () => {
+            assert.deepEqual(await check(secret({ "config.toml": buildConfig })), []);
+        });
+
+        it("GIVEN a capability beyond SETUID, SETGID, SETFCAP THEN it is refused, naming it", () => {
+            const more = buildConfig.replace(
+                'add = ["SETUID", "SETGID", "SETFCAP"]',
+                'add = ["SETUID", "SETGID", "SETFCAP", "SYS_ADMIN"]',
+            );
+            assert.notEqual(more, buildConfig);
+            assert.match(runnerConfigProblems(more).join("\n"), /adds SYS_ADMIN to the build container/);
+            const viaCapAdd = kubernetesConfig.replace(
+                'cap_drop = ["ALL"]',
+                'cap_drop = ["ALL"]\n    cap_add = ["NET_ADMIN"]',
+            );
+            assert.match(runnerConfigProblems(viaCapAdd).join("\n"), /adds NET_ADMIN to the build container/);
+        });
+
+        it("GIVEN capabilities on the helper container THEN it is refused", () => {
+            const helper = buildConfig.replace(
+                "[runners.kubernetes.helper_container_security_context.capabilities]",
+                '[runners.kubernetes.helper_container_security_context.capabilities]\n        add = ["SETUID"]',
+            );
+            assert.match(
+                runnerConfigProblems(helper).join("\n"),
+                /helper_container_security_context; only the build container/,
+            );
+        });
+
+        it("GIVEN an Unconfined profile, or the capabilities without a user namespace or seccomp profile THEN it is refused", () => {
+            const unconfined = buildConfig.replace("type: Localhost", "type: Unconfined");
+            assert.match(runnerConfigProblems(unconfined).join("\n"), /Unconfined/);
+            assert.match(runnerConfigProblems(unconfined).join("\n"), /sets no seccomp profile/);
+            const hostUsers = buildConfig.replace("hostUsers: false", "hostUsers: true");
+            assert.match(runnerConfigProblems(hostUsers).join("\n"), /without a user namespace per job pod/);
+        });
+
+        it("GIVEN privileged = true on the build container THEN it is refused", () => {
+            const privileged = buildConfig.replace(
+                /(build_container_security_context\][^[]*?)privileged = false/,
+                "$1privileged = true",
+            );
+            assert.notEqual(privileged, buildConfig);
+            assert.match(
+                runnerConfigProblems(privileged).join("\n"),
+                /build_container_security_context\.privileged = true/,
+            );
+        });
+    });
+
     it("GIVEN privileged = true in a Secret's stringData THEN it reports runner, key and fix", async () => {
         const messages = await check(
             secret({ "config.toml": kubernetesConfig.replace("privileged = false", "privileged = true") }),

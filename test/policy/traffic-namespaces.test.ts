@@ -142,6 +142,27 @@ describe("namespace-pod-security-restricted", () => {
             /has no pod-security\.kubernetes\.io\/enforce label/,
         );
     });
+
+    it("GIVEN the build runner's namespace (baseline, restricted audited and warned) THEN it passes; without the audit it fails", async () => {
+        const labels = {
+            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/audit": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+            "cicd.platform/runner-role": "build",
+        };
+        assert.deepEqual(await checkResource("namespace-pod-security-restricted", namespace("ci-build", labels)), []);
+        const { "pod-security.kubernetes.io/audit": _audit, ...unaudited } = labels;
+        assert.equal(
+            (await checkResource("namespace-pod-security-restricted", namespace("ci-build", unaudited))).length,
+            1,
+        );
+        // The role label does not open privileged.
+        const privileged = { ...labels, "pod-security.kubernetes.io/enforce": "privileged" };
+        assert.equal(
+            (await checkResource("namespace-pod-security-restricted", namespace("ci-build", privileged))).length,
+            1,
+        );
+    });
 });
 
 describe("namespace-default-deny", () => {

@@ -55,7 +55,7 @@ describe("renderDeployWorkflow", () => {
             containerfile: "worker/Containerfile",
             context: ".",
             "test-command": "make test",
-            "runner-labels": '["self-hosted","podman","rootless"]',
+            "runner-labels": '["ubuntu-24.04"]',
             "platform-repository": "platform/cicd-platform",
             "platform-ref": SHA,
             "platform-branch": "main",

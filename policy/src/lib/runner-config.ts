@@ -15,6 +15,63 @@ export const KUBERNETES_EXECUTORS: ReadonlySet<string> = new Set(["kubernetes"])
 /** Keys that grant job containers privileges when true, wherever they appear in a runner section. */
 const PRIVILEGE_KEYS = ["privileged", "services_privileged", "allow_privilege_escalation"];
 
+/**
+ * The only capabilities a build container may add: namespaced in the job pod's own user namespace,
+ * they let rootless Buildah map ids and call setgroups (the platform's build runner adds exactly these).
+ */
+export const BUILD_CAPABILITIES: ReadonlySet<string> = new Set(["SETUID", "SETGID", "SETFCAP"]);
+/** Containers of a Kubernetes job pod that must add nothing at all. */
+const NON_BUILD_CONTEXTS = [
+    "helper_container_security_context",
+    "service_container_security_context",
+    "init_permissions_container_security_context",
+];
+
+/** Problems of a Kubernetes executor's job pods: added capabilities, and what confines them. */
+function kubernetesPodProblems(kubernetes: Dict, label: string): string[] {
+    const problems: string[] = [];
+    const capName = (cap: unknown): string => String(cap).toUpperCase().replace(/^CAP_/, "");
+    const buildAdds = [
+        ...list(kubernetes.cap_add),
+        ...list(dict(dict(kubernetes.build_container_security_context)?.capabilities)?.add),
+    ].map(capName);
+    const beyond = buildAdds.filter((cap) => !BUILD_CAPABILITIES.has(cap));
+    if (beyond.length > 0) {
+        problems.push(
+            `${label} adds ${beyond.join(", ")} to the build container; only ${[...BUILD_CAPABILITIES].join(", ")} are allowed (namespaced in the pod's user namespace). Fix: remove them.`,
+        );
+    }
+    for (const section of NON_BUILD_CONTEXTS) {
+        const added = list(dict(dict(kubernetes[section])?.capabilities)?.add).map(capName);
+        if (added.length > 0) {
+            problems.push(
+                `${label} adds ${added.join(", ")} in runners.kubernetes.${section}; only the build container may add capabilities. Fix: remove them.`,
+            );
+        }
+    }
+    const patches = list(kubernetes.pod_spec)
+        .map((entry) => str(dict(entry)?.patch) ?? "")
+        .join("\n");
+    if (/\btype:\s*["']?Unconfined\b/.test(patches)) {
+        problems.push(
+            `${label} runs its job pods Unconfined (a seccompProfile or appArmorProfile of type Unconfined in runners.kubernetes.pod_spec). Fix: use RuntimeDefault or the platform's Localhost profile.`,
+        );
+    }
+    if (buildAdds.length > 0) {
+        if (!/\bhostUsers:\s*false\b/.test(patches)) {
+            problems.push(
+                `${label} adds capabilities without a user namespace per job pod, so they would be the node's. Fix: set hostUsers: false in a runners.kubernetes.pod_spec patch.`,
+            );
+        }
+        if (!/\bseccompProfile:\s*\n\s*type:\s*["']?(RuntimeDefault|Localhost)\b/.test(patches)) {
+            problems.push(
+                `${label} adds capabilities but sets no seccomp profile for its job pods (the kubelet's default is Unconfined). Fix: set seccompProfile type Localhost (the platform's build profile) in a runners.kubernetes.pod_spec patch.`,
+            );
+        }
+    }
+    return problems;
+}
+
 /** True for a text that is a GitLab Runner config.toml (it has a `[[runners]]` table array). */
 export function isRunnerConfig(key: string, text: string): boolean {
     return key.endsWith(".toml") && /^\s*\[\[\s*runners\s*\]\]/m.test(text);
@@ -94,6 +151,9 @@ export function runnerConfigProblems(text: string): string[] {
             problems.push(
                 `${label} adds capabilities ${added.map(String).join(", ")} to job containers (runners.docker.cap_add). Fix: remove them and keep cap_drop = ["ALL"].`,
             );
+        }
+        if (KUBERNETES_EXECUTORS.has(executor)) {
+            problems.push(...kubernetesPodProblems(dict(runner.kubernetes) ?? {}, label));
         }
         const hostPaths = list(dict(dict(runner.kubernetes)?.volumes)?.host_path);
         if (hostPaths.length > 0) {

@@ -9,7 +9,7 @@ import { fromBase64, stringEntries } from "../lib/values";
 export const runnerConfigUnprivileged: ResourceValidationPolicy = {
     name: "runner-config-unprivileged",
     description:
-        "A GitLab Runner config.toml (any key ending in .toml with a [[runners]] table, in a Secret's data/stringData or a ConfigMap's data/binaryData) sets privileged = false explicitly for every docker/kubernetes runner, never sets privileged, services_privileged or allow_privilege_escalation to true, and mounts no container engine socket or hostPath into jobs.",
+        "A GitLab Runner config.toml (any key ending in .toml with a [[runners]] table, in a Secret's data/stringData or a ConfigMap's data/binaryData) sets privileged = false explicitly for every docker/kubernetes runner, never sets privileged, services_privileged or allow_privilege_escalation to true, and mounts no container engine socket or hostPath into jobs; a Kubernetes runner's job pods are never Unconfined, add no capability beyond SETUID, SETGID and SETFCAP (on the build container only), and add those only with a user namespace per pod (hostUsers: false) and a RuntimeDefault or Localhost seccomp profile.",
     remediationSteps:
         "Render the config with components/runner-config.ts (renderKubernetesRunnerConfig / renderPodmanRunnerConfig), which writes privileged = false; build images rootless with Buildah instead of Docker-in-Docker.",
     enforcementLevel: "mandatory",

@@ -1,0 +1,146 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { createClosedNamespace } from "../platform/closed-namespace";
+import { BUILD_RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../shared/defaults";
+import { pullPolicyFor } from "../shared/placement";
+import { commonLabels } from "../shared/workload";
+
+import { buildSeccompProfile, renderBuildSeccompProfile } from "./build-seccomp-profile";
+
+export interface BuildSeccompDeliveryArgs {
+    /**
+     * `security-profiles-operator`: a cluster-scoped `SeccompProfile` (SPO ≥ 0.9) that the operator
+     * writes to every node. `node-installer`: a DaemonSet that copies the profile into the
+     * kubelet's seccomp directory on the selected nodes. @default "node-installer"
+     */
+    readonly delivery?: "node-installer" | "security-profiles-operator";
+    /** Node installer: its own namespace (Pod Security `privileged`). @default "ci-seccomp-installer" */
+    readonly installerNamespace?: string;
+    /** Node installer: the image with a POSIX shell that copies the file. @default BUILD_RUNNER_DEFAULTS.installerImage */
+    readonly installerImage?: string;
+    /** Nodes the build pods may land on. @default BUILD_RUNNER_DEFAULTS.nodeSelector */
+    readonly nodeSelector?: Readonly<Record<string, string>>;
+    /** Value of the `cicd.platform/environment` label. */
+    readonly environment: pulumi.Input<string>;
+}
+
+/** The SPO object's name; the operator writes it to `operator/<name>.json` on each node. */
+const SPO_PROFILE_NAME = "cicd-rootless-buildah";
+
+/**
+ * Puts the build pods' seccomp profile on the nodes, from the one definition in
+ * build-seccomp-profile.ts, and says which `localhostProfile` path the build pods name.
+ */
+export class BuildSeccompDelivery extends pulumi.ComponentResource {
+    /** The path under the kubelet's seccomp directory, for the build runner's pod_spec patch. */
+    public readonly localhostProfile: pulumi.Output<string>;
+
+    constructor(name: string, args: BuildSeccompDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("cicd:runners:BuildSeccompDelivery", name, {}, opts);
+        const delivery = args.delivery ?? BUILD_RUNNER_DEFAULTS.seccompDelivery;
+
+        if (delivery === "security-profiles-operator") {
+            const profile = buildSeccompProfile();
+            const object = new k8s.apiextensions.CustomResource(
+                `${name}-profile`,
+                {
+                    apiVersion: "security-profiles-operator.x-k8s.io/v1beta1",
+                    kind: "SeccompProfile",
+                    metadata: { name: SPO_PROFILE_NAME },
+                    spec: {
+                        defaultAction: profile.defaultAction,
+                        architectures: profile.architectures,
+                        syscalls: profile.syscalls,
+                    },
+                },
+                { parent: this },
+            );
+            // The operator reports the path it wrote in the status; before it has, its documented layout.
+            this.localhostProfile = pulumi
+                .output(
+                    (object as unknown as { status?: pulumi.Output<{ localhostProfile?: string } | undefined> }).status,
+                )
+                .apply((status) => status?.localhostProfile ?? `operator/${SPO_PROFILE_NAME}.json`);
+        } else {
+            const namespaceName = args.installerNamespace ?? BUILD_RUNNER_DEFAULTS.installerNamespace;
+            const closed = createClosedNamespace(this, `${name}-ns`, {
+                namespace: namespaceName,
+                environment: args.environment,
+                podSecurityVersion: RUNNER_NAMESPACE_DEFAULTS.podSecurityVersion,
+                // hostPath volumes are allowed by no level below privileged.
+                podSecurityEnforce: "privileged",
+                labels: { "cicd.platform/role": "seccomp-installer" },
+            });
+            const labels = { ...commonLabels(name, "seccomp-installer"), app: name };
+            const config = new k8s.core.v1.ConfigMap(
+                `${name}-profile`,
+                {
+                    metadata: { namespace: closed.namespaceName, labels },
+                    data: { "rootless-buildah.json": renderBuildSeccompProfile() },
+                },
+                { parent: this },
+            );
+            const image = args.installerImage ?? BUILD_RUNNER_DEFAULTS.installerImage;
+            const target = BUILD_RUNNER_DEFAULTS.seccompLocalhostProfile;
+            const targetDir = target.split("/").slice(0, -1).join("/");
+            new k8s.apps.v1.DaemonSet(
+                name,
+                {
+                    metadata: { namespace: closed.namespaceName, labels },
+                    spec: {
+                        selector: { matchLabels: { app: name } },
+                        template: {
+                            metadata: { labels },
+                            spec: {
+                                automountServiceAccountToken: false,
+                                nodeSelector: { ...(args.nodeSelector ?? BUILD_RUNNER_DEFAULTS.nodeSelector) },
+                                // Writing into the kubelet's root-owned directory is all it does: uid 0 for that
+                                // one hostPath, nothing else (no capabilities, read-only rootfs).
+                                securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+                                containers: [
+                                    {
+                                        name: "install",
+                                        image,
+                                        imagePullPolicy: pullPolicyFor(image),
+                                        command: [
+                                            "sh",
+                                            "-c",
+                                            // Written beside and renamed: the kubelet never reads half a file.
+                                            `mkdir -p /seccomp/${targetDir} && cp /profile/rootless-buildah.json /seccomp/${target}.tmp && ` +
+                                                `mv /seccomp/${target}.tmp /seccomp/${target} && exec sleep 2147483647`,
+                                        ],
+                                        securityContext: {
+                                            runAsUser: 0,
+                                            allowPrivilegeEscalation: false,
+                                            readOnlyRootFilesystem: true,
+                                            capabilities: { drop: ["ALL"] },
+                                        },
+                                        resources: {
+                                            requests: { cpu: "5m", memory: "8Mi" },
+                                            limits: { cpu: "50m", memory: "32Mi" },
+                                        },
+                                        volumeMounts: [
+                                            { name: "profile", mountPath: "/profile", readOnly: true },
+                                            { name: "seccomp", mountPath: "/seccomp" },
+                                        ],
+                                    },
+                                ],
+                                volumes: [
+                                    { name: "profile", configMap: { name: config.metadata.name } },
+                                    {
+                                        name: "seccomp",
+                                        hostPath: { path: "/var/lib/kubelet/seccomp", type: "DirectoryOrCreate" },
+                                    },
+                                ],
+                            },
+                        },
+                    },
+                },
+                { parent: this },
+            );
+            this.localhostProfile = pulumi.output(target);
+        }
+        this.registerOutputs({ localhostProfile: this.localhostProfile });
+    }
+}
