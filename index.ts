@@ -14,3 +14,6 @@ export const blueGreenRelease = platform.blueGreenRelease;
 export const privateRegistryEndpoints = platform.privateRegistryEndpoints;
 export const githubEnvironments = platform.githubEnvironments;
 export const runners = platform.runners;
+export const releaseSettings = platform.releaseSettings;
+// Secret (encrypted in the state, shown as [secret]): for CI systems the stack does not fan out to.
+export const tenantKubeconfigs = platform.tenantKubeconfigs;

@@ -19,6 +19,7 @@ import { isolatedEnv, OFFLINE_KUBECONFIG, policyFlags, ROOT, run, toolchainEnv }
 import { emptyProgram } from "./empty-program";
 import { typeScriptPolicyPack } from "./policy-pack-copy";
 import { type BenchSection, median, type SectionResult, table } from "./section";
+import { addEnvironmentReleases } from "../test/integration/environment-releases";
 
 const RUNS = 3;
 const WARM_BOOTSTRAP_TARGET_S = 5;
@@ -63,6 +64,7 @@ export const section: BenchSection = {
         const { env, dir } = await isolatedEnv({ apiserver: 30443, etcd: 30379 });
         const configFile = join(dir, "Pulumi.local.yaml");
         copyFileSync(join(ROOT, "Pulumi.local.yaml"), configFile);
+        addEnvironmentReleases(configFile);
         mkdirSync(join(dir, "state", "backend"), { recursive: true });
         const offlineKubeconfig = join(dir, "offline.kubeconfig");
         writeFileSync(offlineKubeconfig, OFFLINE_KUBECONFIG);

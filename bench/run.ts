@@ -22,6 +22,7 @@ const SECTIONS: readonly SectionEntry[] = [
     { name: "construction", load: () => import("./construction") },
     { name: "canary", load: () => import("./canary") },
     { name: "engine", load: () => import("./engine") },
+    { name: "release", load: () => import("./release") },
 ];
 
 const RESULTS = join(__dirname, "results", "latest.json");

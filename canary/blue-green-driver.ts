@@ -13,11 +13,10 @@ import { readFile } from "node:fs/promises";
 
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 
-import { parsePlainConfig } from "../config/schema";
-import { PROJECT } from "../config/stack-values";
 import { lineDiff } from "./line-diff";
 import type { ConfigChange } from "./rollout-types";
 import { plainProjectConfig, type StackLike } from "./stack-driver";
+import { configKey, environmentLayout, type StackLayout } from "./stack-layout";
 import type { Colour, ColourSwitch, SwitchPlan } from "./switch-types";
 
 export interface BlueGreenDriverOptions {
@@ -31,6 +30,8 @@ export interface BlueGreenDriverOptions {
     readonly watchSeconds?: number;
     /** Engine output of each `up`. @default discarded */
     readonly onOutput?: (out: string) => void;
+    /** Where the stack keeps the release. @default environmentLayout */
+    readonly layout?: StackLayout;
 }
 
 type Field = "active" | "idleReplicas";
@@ -43,28 +44,30 @@ export class BlueGreenStackDriver implements ColourSwitch {
     private plan: SwitchPlan | undefined;
     private fileBefore = "";
 
+    private readonly layout: StackLayout;
+
     constructor(
         readonly stack: StackLike,
         readonly options: BlueGreenDriverOptions,
-    ) {}
+    ) {
+        this.layout = options.layout ?? environmentLayout;
+    }
 
     private async readConfig(): Promise<Record<string, unknown>> {
-        return plainProjectConfig(await this.stack.getAllConfig());
+        return plainProjectConfig(await this.stack.getAllConfig(), this.layout.project);
     }
 
     async prepare(): Promise<SwitchPlan> {
         this.fileBefore = await readFile(this.options.stackFile, "utf8").catch(() => "");
-        const parsed = parsePlainConfig(await this.readConfig());
-        if (!parsed.ok) {
+        const values = await this.readConfig();
+        const problems = this.layout.problems(values, this.stack.name);
+        if (problems.length > 0) {
             throw new Error(
                 `the config of stack ${this.stack.name} is invalid; fix it before a switch:\n` +
-                    parsed.problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+                    problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
             );
         }
-        const blueGreen = parsed.config.blueGreen;
-        if (blueGreen === undefined) {
-            throw new Error(`--release: stack ${this.stack.name} has no blueGreen release`);
-        }
+        const blueGreen = this.layout.findBlueGreen(values, this.stack.name).release;
         if (blueGreen.name !== this.options.release) {
             throw new Error(
                 `--release: stack ${this.stack.name}'s blue-green release is "${blueGreen.name}", not "${this.options.release}"`,
@@ -107,15 +110,15 @@ export class BlueGreenStackDriver implements ColourSwitch {
         const current = await this.readConfig();
         const desired = structuredClone(current);
         desired.blueGreen = { ...(desired.blueGreen as Record<string, unknown>), ...edit };
-        const parsed = parsePlainConfig(desired);
-        if (!parsed.ok) {
+        const problems = this.layout.problems(desired, this.stack.name);
+        if (problems.length > 0) {
             throw new Error(
-                `refusing to write an invalid config:\n${parsed.problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`,
+                `refusing to write an invalid config:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`,
             );
         }
         const sets: ConfigMap = {};
         for (const [field, value] of Object.entries(edit)) {
-            sets[`${PROJECT}:blueGreen.${field}`] = { value: String(value) };
+            sets[configKey(this.layout.project, ["blueGreen"], field)] = { value: String(value) };
         }
         await this.stack.setAllConfig(sets, true);
         const stored = (await this.readConfig()).blueGreen as Record<string, unknown> | undefined;
@@ -126,7 +129,11 @@ export class BlueGreenStackDriver implements ColourSwitch {
                 );
             }
         }
-        await this.stack.up({ onOutput: this.options.onOutput ?? (() => undefined), color: "never" });
+        await this.stack.up({
+            onOutput: this.options.onOutput ?? (() => undefined),
+            color: "never",
+            ...(await this.layout.upOptions(this.stack.name)),
+        });
     }
 
     async switchTo(): Promise<void> {

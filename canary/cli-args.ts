@@ -14,13 +14,14 @@ Rolls <tag> out as the canary of app <name> in stack <stack>, step by step (cana
 the Pulumi Automation API, analysing Prometheus between steps; promotes it or rolls it back.
 
   --stack <name>             stack to drive (its Pulumi.<stack>.yaml is the desired state)
-  --app <name>               entry of cicd-platform:apps to roll out
+  --app <name>               entry of cicd-platform:apps (or a release stack's canary.name) to roll out
   --image-version <tag>      tag or sha256 digest for the canary (and stable, once promoted)
   --image <repo:tag>         instead of --image-version; the repository must be the app's image
-  --prometheus <url>         Prometheus base URL (default $PROMETHEUS_URL or http://127.0.0.1:9090)
+  --prometheus <url>         Prometheus base URL (default $PROMETHEUS_URL, a release stack's
+                             prometheusUrl output, or http://127.0.0.1:9090)
   --report <file.md>         Markdown report (+ .svg chart beside it); default in the temp dir
   --json-out <file.json>     the same as JSON: every window, every check with its query
-  --work-dir <dir>           directory of Pulumi.yaml (default .)
+  --work-dir <dir>           directory of Pulumi.yaml (default .; release/ for a release stack)
   --interval-seconds <n>     analysis window, overrides canary.analysis.intervalSeconds (not written)
   --on-interrupt <what>      rollback (default) or hold: what Ctrl-C/SIGTERM leaves behind
   --query-timeout-ms <n>     timeout of one Prometheus query (default 5000)
@@ -41,6 +42,8 @@ export interface PromoteArgs {
     /** From `--image repo:tag`: the repository the app's image must be. */
     readonly imageRepository?: string;
     readonly prometheus: string;
+    /** --prometheus or PROMETHEUS_URL was given (else a release stack's own prometheusUrl output is used). */
+    readonly prometheusGiven: boolean;
     readonly report?: string;
     readonly jsonOut?: string;
     readonly workDir: string;
@@ -144,6 +147,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         imageVersion,
         ...(imageRepository === undefined ? {} : { imageRepository }),
         prometheus,
+        prometheusGiven: values.prometheus !== undefined || env.PROMETHEUS_URL !== undefined,
         ...(values.report === undefined ? {} : { report: values.report }),
         ...(values["json-out"] === undefined ? {} : { jsonOut: values["json-out"] }),
         workDir: resolve(values["work-dir"] ?? "."),

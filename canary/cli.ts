@@ -13,7 +13,7 @@ import { EXIT_CODES, runCanary } from "./controller";
 import { listenForInterrupt } from "./interrupt";
 import { PrometheusCanaryMetrics, PrometheusClient } from "./prometheus";
 import { writeReport } from "./report";
-import { openStack } from "./open-stack";
+import { openStack, prometheusUrl } from "./open-stack";
 import { StackDriver } from "./stack-driver";
 import { parseSwitchCommandLine, runSwitchCommand, SWITCH_USAGE } from "./switch-command";
 
@@ -77,6 +77,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     );
     try {
         const driver = new StackDriver(opened.stack, {
+            layout: opened.layout,
             app: args.app,
             imageVersion: args.imageVersion,
             ...(args.imageRepository === undefined ? {} : { imageRepository: args.imageRepository }),
@@ -91,7 +92,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
             },
         });
         const metrics = new PrometheusCanaryMetrics(
-            new PrometheusClient({ url: args.prometheus, timeoutMs: args.queryTimeoutMs }),
+            new PrometheusClient({ url: await prometheusUrl(args, opened), timeoutMs: args.queryTimeoutMs }),
             args.app,
         );
         const result = await runCanary({

@@ -10,6 +10,11 @@ import { delimiter, join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 
 import { shellQuote } from "../components/shared/shell";
+import { RELEASE_PROJECT } from "../config/release-schema";
+import { environmentLayout, releaseLayout, type StackLayout } from "./stack-layout";
+
+/** The platform repository: its scripts and policy pack are what every release stack's `up` runs. */
+const PLATFORM_ROOT = join(__dirname, "..");
 
 /** `Pulumi.<stack>.yaml` of a stack name that may be fully qualified (`org/project/stack`). */
 export function stackFileName(stackName: string): string {
@@ -59,10 +64,17 @@ export interface OpenStackOptions {
     readonly envVars?: Record<string, string>;
 }
 
+/** An opened stack: its Automation API handle, its stack file and the layout of its project. */
+export interface OpenedStack {
+    readonly stack: Stack;
+    readonly stackFile: string;
+    /** Environment stack (`cicd-platform`) or release stack (`cicd-release`), from the project's name. */
+    readonly layout: StackLayout;
+    dispose(): Promise<void>;
+}
+
 /** Selects an existing stack through the Automation API, with the CLI isolated from terminal signals. */
-export async function openStack(
-    options: OpenStackOptions,
-): Promise<{ stack: Stack; stackFile: string; dispose(): Promise<void> }> {
+export async function openStack(options: OpenStackOptions): Promise<OpenedStack> {
     const real = await findPulumi(options.envVars?.PATH ?? process.env.PATH);
     const isolated = await isolatedPulumiRoot(real);
     try {
@@ -72,13 +84,31 @@ export async function openStack(
             { stackName: options.stackName, workDir: options.workDir },
             { pulumiCommand, ...(options.envVars === undefined ? {} : { envVars: options.envVars }) },
         );
+        const project = (await stack.workspace.projectSettings()).name;
         return {
             stack,
             stackFile: join(options.workDir, stackFileName(options.stackName)),
+            layout: project === RELEASE_PROJECT ? releaseLayout(PLATFORM_ROOT) : environmentLayout,
             dispose: () => isolated.dispose(),
         };
     } catch (error) {
         await isolated.dispose();
         throw error;
     }
+}
+
+/**
+ * The Prometheus to query: `--prometheus` or PROMETHEUS_URL when given, else the one the platform
+ * names in a release stack's settings (its `prometheusUrl` output), else the default.
+ */
+export async function prometheusUrl(
+    args: { readonly prometheus: string; readonly prometheusGiven: boolean },
+    opened: OpenedStack,
+): Promise<string> {
+    if (args.prometheusGiven || opened.layout === environmentLayout) {
+        return args.prometheus;
+    }
+    const fromStack = ((await opened.stack.outputs().catch(() => ({}))) as Record<string, { value?: unknown }>)
+        .prometheusUrl?.value;
+    return typeof fromStack === "string" && fromStack !== "" ? fromStack : args.prometheus;
 }

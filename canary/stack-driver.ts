@@ -7,12 +7,12 @@
  */
 import { readFile } from "node:fs/promises";
 
-import type { ConfigMap, ConfigValue } from "@pulumi/pulumi/automation";
+import type { ConfigMap, ConfigValue, OutputMap } from "@pulumi/pulumi/automation";
 
-import { parsePlainConfig } from "../config/schema";
-import { PROJECT, stackValues } from "../config/stack-values";
+import { stackValues } from "../config/stack-values";
 import type { ConfigChange, Rollout, RolloutPlan } from "./rollout-types";
 import { lineDiff } from "./line-diff";
+import { atPath, type ConfigPath, configKey, environmentLayout, type StackLayout, withAtPath } from "./stack-layout";
 
 export { PROJECT } from "../config/stack-values";
 
@@ -22,7 +22,14 @@ export interface StackLike {
     getAllConfig(): Promise<ConfigMap>;
     setAllConfig(config: ConfigMap, path?: boolean): Promise<void>;
     removeConfig(key: string, path?: boolean): Promise<void>;
-    up(opts?: { onOutput?: (out: string) => void; color?: "always" | "never" | "raw" | "auto" }): Promise<unknown>;
+    up(opts?: {
+        onOutput?: (out: string) => void;
+        color?: "always" | "never" | "raw" | "auto";
+        policyPacks?: string[];
+        policyPackConfigs?: string[];
+    }): Promise<unknown>;
+    /** The stack's outputs (release stacks read their rollout policy there). */
+    outputs?(): Promise<OutputMap>;
 }
 
 export interface StackDriverOptions {
@@ -38,6 +45,8 @@ export interface StackDriverOptions {
     readonly intervalSeconds?: number;
     /** Engine output of each `up`. @default discarded */
     readonly onOutput?: (out: string) => void;
+    /** Where the stack keeps the app and its rollout policy. @default environmentLayout */
+    readonly layout?: StackLayout;
 }
 
 type AppField = "stableVersion" | "canaryVersion" | "canaryPercent";
@@ -51,28 +60,36 @@ function describeProblems(problems: readonly { path: string; message: string }[]
     return problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
 }
 
-/** The plain `cicd-platform:*` keys of a config map, prefix stripped, values parsed; secrets dropped. */
-export function plainProjectConfig(config: ConfigMap): Record<string, unknown> {
+/** The plain `<project>:*` keys of a config map, prefix stripped, values parsed; secrets dropped. */
+export function plainProjectConfig(config: ConfigMap, project?: string): Record<string, unknown> {
     // The driver edits plain keys only, and its errors quote what it read: no secret may be in its copy.
-    return stackValues(config, { secrets: "omit" });
+    return stackValues(config, { secrets: "omit", ...(project === undefined ? {} : { project }) });
 }
 
 export class StackDriver implements Rollout {
-    private appIndex = -1;
+    private appPath: ConfigPath = [];
+    private readonly layout: StackLayout;
     private plan: RolloutPlan | undefined;
     private fileBefore = "";
 
     constructor(
         readonly stack: StackLike,
         readonly options: StackDriverOptions,
-    ) {}
+    ) {
+        this.layout = options.layout ?? environmentLayout;
+    }
 
     private key(field: AppField): string {
-        return `${PROJECT}:apps[${this.appIndex}].${field}`;
+        return configKey(this.layout.project, this.appPath, field);
+    }
+
+    /** `apps[2]` or `canary`: the app's entry, for messages. */
+    private where(): string {
+        return configKey(this.layout.project, this.appPath, "").slice(this.layout.project.length + 1, -1);
     }
 
     private async readConfig(): Promise<Record<string, unknown>> {
-        return plainProjectConfig(await this.stack.getAllConfig());
+        return plainProjectConfig(await this.stack.getAllConfig(), this.layout.project);
     }
 
     private async readStackFile(): Promise<string> {
@@ -82,21 +99,15 @@ export class StackDriver implements Rollout {
     async prepare(): Promise<RolloutPlan> {
         this.fileBefore = await this.readStackFile();
         const raw = await this.readConfig();
-        const parsed = parsePlainConfig(raw);
-        if (!parsed.ok) {
+        const problems = this.layout.problems(raw, this.stack.name);
+        if (problems.length > 0) {
             throw new Error(
-                `the config of stack ${this.stack.name} is invalid; fix it before a canary:\n${describeProblems(parsed.problems)}`,
+                `the config of stack ${this.stack.name} is invalid; fix it before a canary:\n${describeProblems(problems)}`,
             );
         }
-        const config = parsed.config;
-        this.appIndex = config.apps.findIndex((app) => app.name === this.options.app);
-        const app = config.apps[this.appIndex];
-        if (app === undefined) {
-            throw new Error(
-                `--app: stack ${this.stack.name} has no app "${this.options.app}" ` +
-                    `(apps: ${config.apps.map((a) => a.name).join(", ") || "none"})`,
-            );
-        }
+        const found = this.layout.findCanary(raw, this.options.app, this.stack.name);
+        this.appPath = found.path;
+        const app = found.app;
         if (this.options.imageRepository !== undefined && this.options.imageRepository !== app.image) {
             throw new Error(
                 `--image: ${app.name} runs ${app.image}, not ${this.options.imageRepository}; ` +
@@ -113,11 +124,12 @@ export class StackDriver implements Rollout {
                     `promote it or roll it back (canaryPercent 0) before starting ${version}`,
             );
         }
-        const allSteps = config.canary.steps;
+        const policy = await this.layout.rolloutPolicy(raw, this.stack);
+        const allSteps = policy.allSteps;
         const resumedFrom = app.canaryPercent > 0 ? app.canaryPercent : undefined;
         const steps = resumedFrom === undefined ? allSteps : allSteps.filter((step) => step >= resumedFrom);
         const analysis = {
-            ...config.canary.analysis,
+            ...policy.analysis,
             ...(this.options.intervalSeconds === undefined ? {} : { intervalSeconds: this.options.intervalSeconds }),
         };
         if (!Number.isInteger(analysis.intervalSeconds) || analysis.intervalSeconds < 1) {
@@ -131,8 +143,8 @@ export class StackDriver implements Rollout {
             steps,
             allSteps,
             analysis,
-            bakeSeconds: config.canary.bakeSeconds,
-            splitDesignEffect: config.canary.stickyCookie === undefined ? 1 : config.canary.stickyRequestsPerClient,
+            bakeSeconds: policy.bakeSeconds ?? 0,
+            splitDesignEffect: policy.splitDesignEffect ?? 1,
             ...(resumedFrom === undefined ? {} : { resumedFrom }),
         };
         // The canary version alone deploys nothing (no canary workload at 0%): no `up` yet.
@@ -149,29 +161,29 @@ export class StackDriver implements Rollout {
 
     /**
      * Validates the whole config as it will be after the edit, writes the edit (`--path` keys of
-     * `apps[N]`), and reads it back: a value Pulumi stored differently (e.g. a tag made of digits,
+     * the app's entry), and reads it back: a value Pulumi stored differently (e.g. a tag made of digits,
      * which `config set --path` turns into a number) stops the run before an `up`.
      */
     private async write(edit: AppEdit): Promise<void> {
         const current = await this.readConfig();
-        const desired = structuredClone(current);
-        const apps = desired.apps as Record<string, unknown>[];
-        const app = apps[this.appIndex];
+        const app = atPath(current, this.appPath);
         if (app === undefined) {
-            throw new Error(`apps[${this.appIndex}] disappeared from stack ${this.stack.name}`);
+            throw new Error(`${this.where()} disappeared from stack ${this.stack.name}`);
         }
         const removed = new Set<string>(edit.remove ?? []);
-        apps[this.appIndex] = Object.fromEntries(
-            Object.entries({ ...app, ...edit.set }).filter(([field]) => !removed.has(field)),
+        const desired = withAtPath(
+            current,
+            this.appPath,
+            Object.fromEntries(Object.entries({ ...app, ...edit.set }).filter(([field]) => !removed.has(field))),
         );
-        const parsed = parsePlainConfig(desired);
-        if (!parsed.ok) {
-            throw new Error(`refusing to write an invalid config:\n${describeProblems(parsed.problems)}`);
+        const problems = this.layout.problems(desired, this.stack.name);
+        if (problems.length > 0) {
+            throw new Error(`refusing to write an invalid config:\n${describeProblems(problems)}`);
         }
 
         const sets: ConfigMap = {};
         for (const [field, value] of Object.entries(edit.set ?? {}) as [AppField, string | number][]) {
-            if ((current.apps as Record<string, unknown>[])[this.appIndex]?.[field] !== value) {
+            if (app[field] !== value) {
                 sets[this.key(field)] = { value: String(value) } satisfies ConfigValue;
             }
         }
@@ -179,17 +191,16 @@ export class StackDriver implements Rollout {
             await this.stack.setAllConfig(sets, true);
         }
         for (const field of edit.remove ?? []) {
-            if ((current.apps as Record<string, unknown>[])[this.appIndex]?.[field] !== undefined) {
+            if (app[field] !== undefined) {
                 await this.stack.removeConfig(this.key(field), true);
             }
         }
 
-        const written = (await this.readConfig()).apps as Record<string, unknown>[] | undefined;
-        const stored = written?.[this.appIndex];
+        const stored = atPath(await this.readConfig(), this.appPath);
         for (const [field, value] of Object.entries(edit.set ?? {})) {
             if (stored?.[field] !== value) {
                 throw new Error(
-                    `wrote apps[${this.appIndex}].${field} = ${JSON.stringify(value)}, but the stack now says ` +
+                    `wrote ${this.where()}.${field} = ${JSON.stringify(value)}, but the stack now says ` +
                         JSON.stringify(stored?.[field]) +
                         (typeof value === "string" && /^[1-9][0-9]*$/.test(value)
                             ? " (Pulumi stores a value of digits as a number: use a tag that is not a bare number)"
@@ -199,13 +210,17 @@ export class StackDriver implements Rollout {
         }
         for (const field of edit.remove ?? []) {
             if (stored?.[field] !== undefined) {
-                throw new Error(`removed apps[${this.appIndex}].${field}, but the stack still has it`);
+                throw new Error(`removed ${this.where()}.${field}, but the stack still has it`);
             }
         }
     }
 
     private async up(): Promise<void> {
-        await this.stack.up({ onOutput: this.options.onOutput ?? (() => undefined), color: "never" });
+        await this.stack.up({
+            onOutput: this.options.onOutput ?? (() => undefined),
+            color: "never",
+            ...(await this.layout.upOptions(this.stack.name)),
+        });
     }
 
     async setCanaryPercent(percent: number): Promise<void> {

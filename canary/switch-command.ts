@@ -13,7 +13,7 @@ import { runSwitch } from "./blue-green-switch";
 import { listenForInterrupt, type SignalSource } from "./interrupt";
 import { PrometheusCanaryMetrics, PrometheusClient } from "./prometheus";
 import type { InterruptPolicy } from "./rollout-types";
-import { openStack } from "./open-stack";
+import { openStack, prometheusUrl } from "./open-stack";
 import type { Colour } from "./switch-types";
 import { writeSwitchReport } from "./switch-report";
 
@@ -31,7 +31,7 @@ idle colour down to blueGreen.idleReplicas after blueGreen.watch.drainSeconds.
   --track-label <label>      label of http_requests_total that holds the colour (default track)
   --report <file.md>         Markdown report; default in the temp dir
   --json-out <file.json>     the same as JSON, every check with its query
-  --work-dir <dir>           directory of Pulumi.yaml (default .)
+  --work-dir <dir>           directory of Pulumi.yaml (default .; release/ for a release stack)
   --watch-seconds <n>        watch window for this run, overrides blueGreen.watch.seconds (not written)
   --on-interrupt <what>      rollback (switch back, default) or hold: what Ctrl-C/SIGTERM leaves behind
   --query-timeout-ms <n>     timeout of one Prometheus query (default 5000)
@@ -43,6 +43,8 @@ export interface SwitchArgs {
     readonly release: string;
     readonly to: Colour;
     readonly prometheus: string;
+    /** --prometheus or PROMETHEUS_URL was given (else a release stack's own prometheusUrl output is used). */
+    readonly prometheusGiven: boolean;
     readonly trackLabel: string;
     readonly report?: string;
     readonly jsonOut?: string;
@@ -113,6 +115,7 @@ export function parseSwitchCommandLine(
         release: values.release as string,
         to,
         prometheus,
+        prometheusGiven: values.prometheus !== undefined || env.PROMETHEUS_URL !== undefined,
         trackLabel,
         ...(values.report === undefined ? {} : { report: values.report }),
         ...(values["json-out"] === undefined ? {} : { jsonOut: values["json-out"] }),
@@ -146,6 +149,7 @@ export async function runSwitchCommand(args: SwitchArgs, io: SwitchIO): Promise<
     );
     try {
         const target = new BlueGreenStackDriver(opened.stack, {
+            layout: opened.layout,
             release: args.release,
             to: args.to,
             stackFile: opened.stackFile,
@@ -158,7 +162,7 @@ export async function runSwitchCommand(args: SwitchArgs, io: SwitchIO): Promise<
         });
         const from: Colour = args.to === "blue" ? "green" : "blue";
         const metrics = new PrometheusCanaryMetrics(
-            new PrometheusClient({ url: args.prometheus, timeoutMs: args.queryTimeoutMs }),
+            new PrometheusClient({ url: await prometheusUrl(args, opened), timeoutMs: args.queryTimeoutMs }),
             args.release,
             { label: args.trackLabel, canary: args.to, stable: from },
         );

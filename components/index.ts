@@ -61,6 +61,7 @@ export {
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
 } from "./shared";
+export { Tenant, type TenantArgs } from "./tenants";
 export {
     canaryReplicas,
     type HostConnection,

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import { formatConfigProblems, uniqueProblems } from "./config-problems";
+import { runnerSecretProblems } from "./runner-secrets";
 import {
     type ConfigProblem,
     parsePlainConfig,
@@ -7,12 +9,32 @@ import {
     requiredSecrets,
     SECRET_KEYS,
     type SecretKey,
-    StackConfigError,
 } from "./schema";
-import { runnerSecretProblems } from "./runner-secrets";
 import { PROJECT, stackValues } from "./stack-values";
+import { ambientApiServer, siblingTenantsRoot } from "./tenancy-environment";
 
 export { PROJECT } from "./stack-values";
+
+/**
+ * A stack config the schema refused, reported the way Pulumi reports its own errors: the SDK prints a
+ * RunError's message alone, without a stack trace or an object dump, so each problem appears once.
+ */
+export class StackConfigRunError extends pulumi.RunError {
+    public readonly problems: readonly ConfigProblem[];
+
+    constructor(problems: readonly ConfigProblem[], project: string) {
+        super(formatConfigProblems(problems, project));
+        this.problems = uniqueProblems(problems);
+        this.name = "StackConfigError";
+    }
+}
+
+/** Stops the program before any resource exists when there are problems; each one is reported once. */
+export function failOnConfigProblems(problems: readonly ConfigProblem[], project: string): void {
+    if (problems.length > 0) {
+        throw new StackConfigRunError(problems, project);
+    }
+}
 
 /** The validated stack config: plain values as they are, secrets only as secret Outputs. */
 export interface StackConfig extends PlainStackConfig {
@@ -78,7 +100,7 @@ function engineSecretCheck(): SecretCheck | undefined {
 }
 
 /**
- * Reads and validates the whole `cicd-platform:*` config in one pass. Throws a StackConfigError
+ * Reads and validates the whole `cicd-platform:*` config in one pass. Throws a StackConfigRunError
  * listing every problem before any resource exists. Secret values are only checked for presence and
  * encryption here, never echoed, and handed on wrapped in `pulumi.secret`.
  */
@@ -113,12 +135,16 @@ export function loadStackConfig(): StackConfig {
     if (parsed.ok) {
         problems.push(...runnerSecretProblems(parsed.config, values));
     }
-    if (!parsed.ok || problems.length > 0) {
-        throw new StackConfigError(problems, PROJECT);
+    const tenancy = parsed.ok ? resolveTenancy(parsed.config, process.env) : undefined;
+    problems.push(...(tenancy?.problems ?? []));
+    if (!parsed.ok || tenancy === undefined) {
+        throw new StackConfigRunError(problems, PROJECT);
     }
+    failOnConfigProblems(problems, PROJECT);
     const config = new pulumi.Config(PROJECT);
     return {
         ...parsed.config,
+        tenancy: tenancy.tenancy,
         secrets: {
             registryPassword: config.requireSecret("registryPassword"),
             githubToken:
@@ -135,4 +161,38 @@ export function loadStackConfig(): StackConfig {
             runners: runnerSecrets(config, parsed.config),
         },
     };
+}
+
+/**
+ * Fills what `tenancy` leaves to the environment, when there are tenants: the API server from the
+ * kubeconfig the platform deploys with, and on the local stack the state root beside its own file
+ * backend. Says which key to set when neither is there.
+ */
+export function resolveTenancy(
+    config: PlainStackConfig,
+    env: NodeJS.ProcessEnv,
+): { tenancy: PlainStackConfig["tenancy"]; problems: ConfigProblem[] } {
+    if (config.tenants.length === 0) {
+        return { tenancy: config.tenancy, problems: [] };
+    }
+    const problems: ConfigProblem[] = [];
+    const apiServer = config.tenancy.apiServer ?? ambientApiServer(env, config.kubernetes.context);
+    if (apiServer === undefined) {
+        problems.push({
+            path: "tenancy.apiServer",
+            message:
+                "is required with tenants: no kubeconfig ($KUBECONFIG or ~/.kube/config) names a server for the deploy context",
+        });
+    }
+    const stateBackendRoot =
+        config.tenancy.stateBackendRoot ??
+        (config.environment === "local" ? siblingTenantsRoot(env.PULUMI_BACKEND_URL) : undefined);
+    if (stateBackendRoot === undefined && config.tenants.some((t) => t.stateBackend === undefined)) {
+        problems.push({
+            path: "tenancy.stateBackendRoot",
+            message:
+                "is required with tenants: the platform's backend ($PULUMI_BACKEND_URL) is not a file:// directory to put theirs beside",
+        });
+    }
+    return { tenancy: { ...config.tenancy, apiServer, stateBackendRoot }, problems };
 }

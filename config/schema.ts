@@ -18,6 +18,7 @@ import { isCidr, isCookieName, isCron, isRegistryUser } from "../components/shar
 import { applicationRules, applicationsSchema } from "./applications";
 import { type ConfigProblem, formatPath, issueMessage } from "./config-problems";
 import { type podmanHostSchema, runnerRules, runnersSchema } from "./runners-schema";
+import { tenancySchema, tenantRules, tenantsSchema } from "./tenants-schema";
 import {
     componentName,
     describe,
@@ -44,6 +45,13 @@ export {
     runnersSchema,
 } from "./runners-schema";
 export { type Environment, ENVIRONMENTS, resourcesSchema } from "./schema-fields";
+export {
+    resolveTenants,
+    type TenancyConfig,
+    type TenantConfig,
+    tenantSchema,
+    tenantStateBackend,
+} from "./tenants-schema";
 
 /**
  * The schema of every stack config key of the `cicd-platform` project. Pure: no Pulumi calls, so
@@ -285,10 +293,13 @@ export const stackConfigSchema = z
         kubernetes: kubernetesSchema.default({}),
         runners: runnersSchema.default(runnersSchema.parse({})),
         applications: applicationsSchema.default(applicationsSchema.parse({})),
+        tenants: tenantsSchema,
+        tenancy: tenancySchema.default({}),
     })
     .superRefine((config, ctx) => {
         runnerRules(config, ctx);
         applicationRules(config, ctx);
+        tenantRules(config, ctx);
         if (config.environment === "production") {
             config.apps.forEach((app, index) => {
                 if (app.replicas < 2) {

@@ -8,6 +8,8 @@ import { createGitHub } from "./github";
 import { createRegistries } from "./registry";
 import { createBlueGreenRelease, createCanaryReleases } from "./releases";
 import { createRunners, type RunnerOutputs } from "./runners";
+import { createTenants } from "./tenants";
+import type { ReleaseSettings } from "../config/tenant-contract";
 
 /** What a stack exports: names and endpoints, never a secret. */
 export interface PlatformOutputs {
@@ -19,6 +21,10 @@ export interface PlatformOutputs {
     readonly privateRegistryEndpoints?: { readonly pull: pulumi.Output<string>; readonly push: pulumi.Output<string> };
     readonly githubEnvironments: pulumi.Output<string>[];
     readonly runners: RunnerOutputs;
+    /** Plain: what the tenants' release stacks read (config/tenant-contract.ts). */
+    readonly releaseSettings: pulumi.Output<ReleaseSettings>;
+    /** Secret: each tenant's deploy kubeconfig by tenant name. */
+    readonly tenantKubeconfigs: pulumi.Output<Record<string, string>>;
 }
 
 export interface CanaryReleaseOutputs {
@@ -46,6 +52,7 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
     const gh = createGitHub(config);
     const registries = createRegistries(config, kubernetes, apps, gh);
     createApplications(config, gh, registries);
+    const tenants = createTenants(config, kubernetes, apps, gh, registries);
     const target = {
         kubernetes,
         namespace: apps,
@@ -81,5 +88,7 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
         },
         githubEnvironments: gh ? Object.values(gh.settings.environments).map((e) => e.environment) : [],
         runners,
+        releaseSettings: tenants.releaseSettings,
+        tenantKubeconfigs: tenants.kubeconfigs,
     };
 }

@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 
 import {
     EnvironmentNamespace,
@@ -8,6 +9,7 @@ import {
     type RegistryCredentialsArgs,
 } from "../components";
 import type { StackConfig } from "../config/load";
+import { resolveTenants } from "../config/schema";
 import { argsOf } from "./args-of";
 import type { GitHubTarget } from "./github";
 
@@ -17,6 +19,18 @@ export interface Registries {
     readonly privateRegistry?: PrivateRegistry;
     /** Names of the pull Secrets every app workload references. */
     readonly pullSecretNames: string[];
+    /** The pull credentials behind those Secrets, in the same order, for namespaces created later. */
+    readonly pullCredentials: RegistryCredentials[];
+    /** host[:port] the cluster pulls from and CI pushes to. */
+    readonly pullServer: pulumi.Input<string>;
+    readonly pushServer: pulumi.Input<string>;
+}
+
+/** The tenants' namespaces other than the apps namespace (which is listed already). */
+function tenantNamespaces(config: StackConfig): string[] {
+    return resolveTenants(config.tenants, config.environment)
+        .map((tenant) => tenant.namespace)
+        .filter((namespace) => namespace !== config.namespaces.apps);
 }
 
 /** CI reads the credential from the stack's GitHub environment, when there is one. */
@@ -53,7 +67,13 @@ export function createRegistries(
     const { enabled, namespace, pullNamespaces, ...registryArgs } = config.privateRegistry;
     const secrets = config.secrets.privateRegistry;
     if (!enabled || secrets === undefined) {
-        return { credentials, pullSecretNames: [credentials.secretName] };
+        return {
+            credentials,
+            pullSecretNames: [credentials.secretName],
+            pullCredentials: [credentials],
+            pullServer: config.registry.server,
+            pushServer: config.registry.server,
+        };
     }
 
     const registryNamespace = new EnvironmentNamespace(
@@ -66,7 +86,8 @@ export function createRegistries(
         {
             ...argsOf<PrivateRegistryArgs>()(registryArgs),
             namespace: registryNamespace.namespaceName,
-            pullNamespaces: [config.namespaces.apps, ...pullNamespaces],
+            // Tenants' namespaces pull from it like the apps namespace.
+            pullNamespaces: [config.namespaces.apps, ...tenantNamespaces(config), ...pullNamespaces],
             pushPassword: secrets.pushPassword,
             pullPassword: secrets.pullPassword,
             httpSecret: secrets.httpSecret,
@@ -97,5 +118,12 @@ export function createRegistries(
         },
         fanOutOptions(kubernetes, gh),
     );
-    return { credentials, privateRegistry, pullSecretNames: [credentials.secretName, pull.secretName] };
+    return {
+        credentials,
+        privateRegistry,
+        pullSecretNames: [credentials.secretName, pull.secretName],
+        pullCredentials: [credentials, pull],
+        pullServer: privateRegistry.endpoint,
+        pushServer: privateRegistry.pushEndpoint,
+    };
 }

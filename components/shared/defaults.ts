@@ -212,3 +212,15 @@ export const JENKINS_AGENT_DEFAULTS = {
     /** The controller's agent port (JNLP over TCP); agents using WebSocket use the web port instead. */
     controllerPorts: [443, 50000] as readonly number[],
 } as const;
+
+/** A team's tenancy in an environment: its deploy identity, its credential and its production gate. */
+export const TENANT_DEFAULTS = {
+    /** ServiceAccount (and Role, RoleBinding) of the deploy identity in the tenant namespace. */
+    deployServiceAccount: "release-deployer",
+    /** A label of the credential's current generation; changing it replaces the token in one `up`. */
+    credentialRotation: "initial",
+    /** Days after the rotation date (when `rotation` is one) before `up` warns that it is due. */
+    credentialMaxAgeDays: 90,
+    productionGateMode: "manual",
+    requiredApprovals: 1,
+} as const;

@@ -18,6 +18,7 @@ import {
     type Drift,
 } from "./cluster-state";
 import { isolatedEnv, policyFlags, ROOT, run, type Run } from "./engine";
+import { addEnvironmentReleases } from "./environment-releases";
 
 const STACK = "local";
 const UP_TIMEOUT_MS = 240_000;
@@ -86,6 +87,7 @@ describe("faults during and between ups of the local stack", { timeout: 900_000 
         cpDir = env.CICD_CP_DIR ?? "";
         configFile = join(dir, "Pulumi.local.yaml");
         copyFileSync(join(ROOT, "Pulumi.local.yaml"), configFile);
+        addEnvironmentReleases(configFile);
         const start = await run("bash", ["scripts/control-plane/cp", "start"], env, { timeoutMs: 600_000 });
         assert.equal(start.code, 0, start.stderr);
         mkdirSync(join(dir, "state", "backend"), { recursive: true });

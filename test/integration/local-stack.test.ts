@@ -1,9 +1,10 @@
 /**
- * The embedded default end to end: the README's main job (`scripts/local up`) on a real API server
- * with the real engine, then changes a user makes, checked against what the server holds.
+ * The embedded default end to end: the README's main job (`scripts/local up`: the local stack, then
+ * the demo releases as release stacks of tenant shop) on a real API server with the real engine,
+ * then changes a user makes, checked against what the server holds.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
@@ -46,6 +47,34 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
     let dir = "";
     let configFile = "";
     const outputs: string[] = [];
+    // Tenant shop, whose release stacks hold the demo releases: its backend and credential.
+    const shop = { backend: "", kubeconfig: "" };
+    const releaseFiles: Record<string, string> = {};
+
+    /** pulumi on a release stack, as tenant shop, on a copy of its stack file; previews and ups with the pack. */
+    const release = async (stack: string, args: string[]): Promise<Run> => {
+        const policy =
+            args[0] === "preview" || args[0] === "up"
+                ? (await run("bash", ["scripts/policy-args", "--release", stack], env)).stdout.trim().split("\n")
+                : [];
+        const result = await run(
+            "pulumi",
+            [...args, "--stack", stack, "--non-interactive", "--config-file", releaseFiles[stack] ?? "", ...policy],
+            {
+                ...env,
+                PULUMI_BACKEND_URL: shop.backend,
+                KUBECONFIG: shop.kubeconfig,
+                PULUMI_CONFIG_PASSPHRASE: `cicd-release-local-${stack.replace(/-local$/, "")}`,
+            },
+            { cwd: join(ROOT, "release") },
+        );
+        outputs.push(result.stdout + result.stderr);
+        return result;
+    };
+    const setRelease = async (stack: string, path: string, value: string): Promise<void> => {
+        const result = await release(stack, ["config", "set", "--path", `cicd-release:${path}`, value]);
+        assert.equal(result.code, 0, result.stderr);
+    };
 
     const pulumi = async (args: string[], withPolicy = true): Promise<Run> => {
         const flags = withPolicy ? await policyFlags("local", env) : [];
@@ -57,24 +86,6 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         outputs.push(result.stdout + result.stderr);
         return result;
     };
-    const setConfig = async (path: string, value: string): Promise<void> => {
-        const result = await run(
-            "pulumi",
-            [
-                "config",
-                "set",
-                "--path",
-                `cicd-platform:${path}`,
-                value,
-                "--stack",
-                "local",
-                "--config-file",
-                configFile,
-            ],
-            env,
-        );
-        assert.equal(result.code, 0, result.stderr);
-    };
     const up = (): Promise<Run> => pulumi(["up", "--yes", "--skip-preview"]);
     const selectorColor = async (): Promise<string> =>
         (await kubectlJson<{ spec: { selector: Record<string, string> } }>(env, "get", "service", "checkout", "-n", NS))
@@ -84,6 +95,10 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         ({ env, dir } = await isolatedEnv({ apiserver: 26443, etcd: 22379 }));
         configFile = join(dir, "Pulumi.local.yaml");
         copyFileSync(join(ROOT, "Pulumi.local.yaml"), configFile);
+        for (const stack of ["storefront-local", "checkout-local"]) {
+            releaseFiles[stack] = join(dir, `Pulumi.${stack}.yaml`);
+            copyFileSync(join(ROOT, "release", `Pulumi.${stack}.yaml`), releaseFiles[stack]);
+        }
     });
 
     after(async () => {
@@ -99,10 +114,33 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         outputs.push(main.stdout + main.stderr);
         assert.equal(main.code, 0, main.stdout.slice(-4000) + main.stderr.slice(-4000));
         assert.match(main.stdout, /The platform runs on the local control plane/);
+        assert.match(main.stdout, /npm run canary -- promote --work-dir release --stack storefront-local/);
         assert.match(main.stdout + main.stderr, /cicd-platform-policies/);
+        assert.match(main.stdout, /release stack storefront-local \(tenant shop/);
+        assert.match(main.stdout, /release stack checkout-local \(tenant shop/);
 
+        const settings = JSON.parse(
+            (await run("pulumi", ["stack", "output", "--stack", "local", "--json", "releaseSettings"], env)).stdout,
+        ) as { tenants: Record<string, { stateBackend: string }> };
+        shop.backend = settings.tenants.shop?.stateBackend ?? "";
+        const kubeconfigs = JSON.parse(
+            (
+                await run(
+                    "pulumi",
+                    ["stack", "output", "--stack", "local", "--json", "--show-secrets", "tenantKubeconfigs"],
+                    env,
+                )
+            ).stdout,
+        ) as Record<string, string>;
+        shop.kubeconfig = join(dir, "shop.kubeconfig");
+        writeFileSync(shop.kubeconfig, kubeconfigs.shop ?? "", { mode: 0o600 });
+
+        // The releases' objects, created by the release stacks with the tenant's credential.
         const deployments = await kubectlJson<K8sList<Deployment>>(env, "get", "deployments", "-n", NS);
-        assert.equal(deployments.items.length, 5, deployments.items.map((d) => d.metadata.name).join(", "));
+        assert.deepEqual(
+            deployments.items.map((d) => d.metadata.name.replace(/^(storefront-router)-[0-9a-z]+$/, "$1")).sort(),
+            ["checkout-blue", "checkout-green", "storefront-router", "storefront-stable"],
+        );
         for (const d of deployments.items) {
             assert.equal(d.status.availableReplicas, d.spec.replicas, `${d.metadata.name} available`);
         }
@@ -124,11 +162,19 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         assert.equal(again.code, 0, again.stderr);
         assert.doesNotMatch(again.stdout, /\d+ (created|updated|deleted|replaced)/);
         assert.match(again.stdout, /\d+ unchanged/);
+        for (const stack of ["storefront-local", "checkout-local"]) {
+            const same = await release(stack, ["preview", "--expect-no-changes"]);
+            assert.equal(same.code, 0, same.stdout.slice(-3000));
+        }
     });
 
-    it("a canary percentage change replaces only the upstream ConfigMap and rolls nginx", async () => {
-        await setConfig("apps[0].canaryPercent", "50");
-        const preview = await pulumi(["preview", "--json"]);
+    it("a canary percentage change of the release stack replaces only the upstream ConfigMap and rolls nginx", async () => {
+        await setRelease("storefront-local", "canary.canaryVersion", "1.1.0");
+        await setRelease("storefront-local", "canary.canaryPercent", "25");
+        const first = await release("storefront-local", ["up", "--yes", "--skip-preview"]);
+        assert.equal(first.code, 0, first.stdout.slice(-3000));
+        await setRelease("storefront-local", "canary.canaryPercent", "50");
+        const preview = await release("storefront-local", ["preview", "--json"]);
         assert.equal(preview.code, 0, preview.stderr);
         const steps = (JSON.parse(preview.stdout) as { steps: { op: string; urn: string }[] }).steps.filter(
             (s) => s.op !== "same",
@@ -146,7 +192,7 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         ]);
 
         const before = await kubectlJson<K8sList<{ metadata: { name: string } }>>(env, "get", "configmaps", "-n", NS);
-        const result = await up();
+        const result = await release("storefront-local", ["up", "--yes", "--skip-preview"]);
         assert.equal(result.code, 0, result.stdout.slice(-3000));
         const maps = await kubectlJson<K8sList<{ metadata: { name: string }; data: Record<string, string> }>>(
             env,
@@ -168,16 +214,16 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         assert.equal(router?.status.updatedReplicas, router?.spec.replicas, "router rolled to the new config");
     });
 
-    it("moves the blue-green selector only when the gate passes", async () => {
+    it("moves the blue-green selector of the release stack only when the gate passes", async () => {
         assert.equal(await selectorColor(), "blue");
-        await setConfig("blueGreen.active", "green");
-        const ok = await up();
+        await setRelease("checkout-local", "blueGreen.active", "green");
+        const ok = await release("checkout-local", ["up", "--yes", "--skip-preview"]);
         assert.equal(ok.code, 0, ok.stdout.slice(-3000));
         assert.equal(await selectorColor(), "green");
 
-        await setConfig("blueGreen.active", "blue");
-        await setConfig("blueGreen.smokeTest", "echo smoke says no >&2; false");
-        const failed = await up();
+        await setRelease("checkout-local", "blueGreen.active", "blue");
+        await setRelease("checkout-local", "blueGreen.smokeTest", "echo smoke says no >&2; false");
+        const failed = await release("checkout-local", ["up", "--yes", "--skip-preview"]);
         assert.notEqual(failed.code, 0, "a failing smoke test fails the up");
         assert.match(failed.stdout + failed.stderr, /smoke test of blue failed; traffic stays where it was/);
         assert.equal(await selectorColor(), "green", "the selector did not move");
@@ -228,6 +274,10 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
     });
 
     it("destroy removes everything, and a later up works again", async () => {
+        for (const stack of ["storefront-local", "checkout-local"]) {
+            const gone = await release(stack, ["destroy", "--yes", "--skip-preview"]);
+            assert.equal(gone.code, 0, gone.stdout.slice(-3000));
+        }
         const destroy = await pulumi(["destroy", "--yes", "--skip-preview"], false);
         assert.equal(destroy.code, 0, destroy.stdout.slice(-3000));
         const gone = await run("kubectl", ["get", "namespace", NS], env);
@@ -237,6 +287,9 @@ describe("the local stack on a real API server", { timeout: 1_800_000 }, () => {
         copyFileSync(join(ROOT, "Pulumi.local.yaml"), configFile);
         const again = await up();
         assert.equal(again.code, 0, again.stdout.slice(-3000));
+        copyFileSync(join(ROOT, "release", "Pulumi.checkout-local.yaml"), releaseFiles["checkout-local"] ?? "");
+        const releaseAgain = await release("checkout-local", ["up", "--yes", "--skip-preview"]);
+        assert.equal(releaseAgain.code, 0, releaseAgain.stdout.slice(-3000));
         assert.equal(await selectorColor(), "blue");
     });
 });

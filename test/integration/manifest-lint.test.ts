@@ -13,6 +13,7 @@ import { LINT_WAIVER_PREFIX } from "../../components/shared/lint-waivers";
 
 import { drift, exportState, keyOf, ownedObjects, serverObjects, stackNamespaces } from "./cluster-state";
 import { isolatedEnv, policyFlags, ROOT, run, type Run } from "./engine";
+import { addEnvironmentReleases } from "./environment-releases";
 
 const STACK = "local";
 const NS = "platform-local";
@@ -74,6 +75,7 @@ describe(
             ({ env, dir } = await isolatedEnv({ apiserver: 32443, etcd: 32379 }));
             configFile = join(dir, "Pulumi.local.yaml");
             copyFileSync(join(ROOT, "Pulumi.local.yaml"), configFile);
+            addEnvironmentReleases(configFile);
             mkdirSync(join(dir, "state", "backend"), { recursive: true });
             const start = await run("bash", ["scripts/control-plane/cp", "start"], env, { timeoutMs: 600_000 });
             assert.equal(start.code, 0, start.stderr);

@@ -161,13 +161,34 @@ describe("application pipeline templates", () => {
         const text = readFileSync(TEMPLATE, "utf8") + workflowText();
         assert.doesNotMatch(text, /kubectl/);
         for (const script of [scripts().join("\n")]) {
-            assert.equal(script.match(/npm run canary -- promote/g)?.length, 3, "two GitHub deploy jobs, one GitLab");
+            assert.equal(
+                script.match(/scripts\/ci\/release-deploy/g)?.length,
+                3,
+                "two GitHub deploy jobs, one GitLab, each through the release stack's deploy script",
+            );
         }
+        assert.match(readFileSync(join(ROOT, "scripts", "ci", "release-deploy"), "utf8"), /canary -- promote/);
         assert.equal(asObject(gh["deploy-production"]).environment, "${{ inputs.production-stack }}");
         assert.deepEqual(asObject(gh["deploy-production"]).needs, ["build", "deploy-staging"]);
+        for (const job of ["deploy-staging", "deploy-production"]) {
+            assert.deepEqual(asObject(asObject(gh[job]).concurrency), {
+                group: `release-\${{ inputs.app }}-\${{ inputs.${job === "deploy-staging" ? "staging" : "production"}-stack }}`,
+                "cancel-in-progress": false,
+            });
+        }
         const production = asObject(gl["container-app:deploy-production"]);
         assert.deepEqual(asObject(production.environment).deployment_tier, "production");
-        assert.ok(!("when" in production), "the protected environment's approval gates it, not a manual click");
+        // Free: a manual start; the approval-rules input (Premium's protected environments) removes it.
+        assert.deepEqual(production.rules, [
+            { if: "$CI_COMMIT_BRANCH != $CI_DEFAULT_BRANCH", when: "never" },
+            { if: '"$[[ inputs.production-approval-rules ]]" == "true"' },
+            { when: "manual", allow_failure: false },
+        ]);
+        assert.equal(production.resource_group, "$[[ inputs.app ]]-$[[ inputs.production-stack ]]");
+        assert.equal(
+            asObject(gl["container-app:deploy-staging"]).resource_group,
+            "$[[ inputs.app ]]-$[[ inputs.staging-stack ]]",
+        );
         assert.deepEqual(production.needs, ["container-app:deploy-staging", "container-app:publish"]);
         // Merge/pull requests build, test and scan; only the default branch pushes and signs.
         for (const job of ["container-app:publish", "container-app:verify"]) {

@@ -374,11 +374,11 @@ describe("GitLab template container-app.yml, run by gitlab-ci-local", () => {
         });
     });
 
-    it("deploy: run by container-app-deploy.test.ts", (t) => {
+    it("deploy: run by release-deploy.test.ts", (t) => {
         t.skip(
-            "run elsewhere: container-app:deploy-staging needs the local stack up on a control plane and the canary " +
-                "lab, which test/pipelines/container-app-deploy.test.ts brings up; container-app:deploy-production " +
-                "is the same script behind the protected environment",
+            "run elsewhere: container-app:deploy-staging needs the local stack (its tenants) up on a control plane " +
+                "and the canary lab, which test/pipelines/release-deploy.test.ts brings up; container-app:deploy-production " +
+                "is the same script behind a manual start or the protected environment's approvals",
         );
     });
 });

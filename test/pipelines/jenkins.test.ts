@@ -161,7 +161,14 @@ describe("Jenkins library templates/jenkins", () => {
     });
 
     it("credentials only through withCredentials, never interpolated by Groovy", () => {
-        const secrets = ["REGISTRY_PASSWORD", "SIGNING_KEY", "SIGNING_PASSPHRASE", "PLATFORM_TOKEN"];
+        const secrets = [
+            "REGISTRY_PASSWORD",
+            "SIGNING_KEY",
+            "SIGNING_PASSPHRASE",
+            "TENANT_KUBECONFIG",
+            "PULUMI_CONFIG_PASSPHRASE",
+            "PUSH_TOKEN",
+        ];
         for (const secret of secrets) {
             assert.match(library, new RegExp(`(variable|passwordVariable): '${secret}'`), secret);
         }

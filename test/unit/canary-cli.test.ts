@@ -16,6 +16,7 @@ describe("canary command line", () => {
             app: "shop",
             imageVersion: "2.0.0",
             prometheus: "http://127.0.0.1:9090",
+            prometheusGiven: false,
             workDir: process.cwd(),
             onInterrupt: "rollback",
             queryTimeoutMs: 5000,
@@ -29,6 +30,7 @@ describe("canary command line", () => {
         );
         assert.ok(args !== "help");
         assert.equal(args.prometheus, "http://prom:9090");
+        assert.equal(args.prometheusGiven, true);
         assert.equal(args.report, "r.md");
         assert.equal(args.workDir, "/srv/p");
         assert.equal(args.intervalSeconds, 5);

@@ -7,8 +7,10 @@ import { describe, it } from "node:test";
 
 import { parse as parseYaml } from "yaml";
 
-import { loadStackConfig } from "../../config/load";
-import { parsePlainConfig, PLAIN_KEYS, SECRET_KEYS as SCHEMA_SECRET_KEYS, StackConfigError } from "../../config/schema";
+import * as pulumi from "@pulumi/pulumi";
+
+import { loadStackConfig, StackConfigRunError } from "../../config/load";
+import { parsePlainConfig, PLAIN_KEYS, SECRET_KEYS as SCHEMA_SECRET_KEYS } from "../../config/schema";
 import { SECRET_KEYS, validConfig } from "./fixtures";
 
 const ROOT = join(__dirname, "..", "..");
@@ -208,7 +210,12 @@ describe("stack config", () => {
             assert.throws(
                 () => runProgram(config, SECRET_KEYS),
                 (error: unknown) => {
-                    assert.ok(error instanceof StackConfigError, `expected StackConfigError, got ${String(error)}`);
+                    assert.ok(
+                        error instanceof StackConfigRunError,
+                        `expected StackConfigRunError, got ${String(error)}`,
+                    );
+                    // The SDK prints a RunError's message alone: no stack trace, no object dump.
+                    assert.ok(pulumi.RunError.isInstance(error));
                     assert.match(error.message, expected);
                     assert.match(error.message, /^invalid stack config for cicd-platform \(\d+ problems?\):/);
                     return true;
@@ -231,7 +238,7 @@ describe("stack config", () => {
         assert.throws(
             () => loadStackConfig(),
             (error: unknown) => {
-                assert.ok(error instanceof StackConfigError);
+                assert.ok(error instanceof StackConfigRunError);
                 assert.equal(error.problems.length, 3, error.message);
                 assert.deepEqual(error.problems.map((p) => p.path).sort(), [
                     "apps[0].canaryPercent",

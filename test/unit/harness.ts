@@ -2,10 +2,33 @@
  * Pulumi mocks that record every registered resource. Import this module before any component
  * module: the mocks must be in place before the first resource is constructed.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 import * as pulumi from "@pulumi/pulumi";
 
 import { loadStackConfig } from "../../config/load";
 import { createPlatform, type PlatformOutputs } from "../../platform";
+
+/**
+ * The environment `scripts/local up` gives the program, for stacks that take their tenancy from it
+ * (the local stack's API server from the kubeconfig, its tenants' state beside its file backend).
+ */
+const localEnvironment = mkdtempSync(join(tmpdir(), "cicd-unit-"));
+writeFileSync(
+    join(localEnvironment, "kubeconfig"),
+    [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{name: cicd-local, cluster: {server: 'https://127.0.0.1:16443'}}]",
+        "contexts: [{name: cicd-local, context: {cluster: cicd-local, user: admin}}]",
+        "current-context: cicd-local",
+        "",
+    ].join("\n"),
+);
+process.env.KUBECONFIG = join(localEnvironment, "kubeconfig");
+process.env.PULUMI_BACKEND_URL = `file://${join(localEnvironment, "backend")}`;
 
 /** How the SDK marks a secret value on the wire (and so in mock inputs). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -63,6 +86,13 @@ pulumi.runtime.setMocks(
                 metadata === undefined
                     ? inputs
                     : { ...inputs, metadata: { ...metadata, name: metadata.name ?? `${args.name}-mock` } };
+            if (args.type === "kubernetes:core/v1:Secret" && inputs.type === "kubernetes.io/service-account-token") {
+                // What kube-controller-manager's token controller writes into such a Secret.
+                state.data = {
+                    token: Buffer.from(`mock-token-of-${args.name}`).toString("base64"),
+                    "ca.crt": Buffer.from("mock-ca").toString("base64"),
+                };
+            }
             return { id: `${args.name}-id`, state };
         },
         call(args) {

@@ -26,6 +26,13 @@ import {
     runnerQuotaSchema,
     runnersSchema,
 } from "../../config/schema";
+import {
+    productionGateSchema,
+    tenancySchema,
+    tenantCredentialSchema,
+    tenantGithubSchema,
+    tenantSchema,
+} from "../../config/tenants-schema";
 
 interface Declared {
     readonly description: string;
@@ -51,6 +58,11 @@ const SECTIONS: readonly [string, z.ZodObject][] = [
     ["runners", runnerCacheSchema],
     ["runners", runnerQuotaSchema],
     ["runners", podmanHostSchema],
+    ["tenants", tenantSchema],
+    ["tenants", productionGateSchema],
+    ["tenants", tenantCredentialSchema],
+    ["tenants", tenantGithubSchema],
+    ["tenancy", tenancySchema],
 ];
 
 describe("Pulumi.yaml descriptions", () => {

@@ -1,0 +1,201 @@
+/**
+ * Section `release`: a release stack (release/, the local demo storefront as tenant shop) against
+ * the empty program's floor from the same run, with the whole local stack's `up` beside it.
+ *
+ * - floor: the empty program's no-change `up` (median of 3);
+ * - local stack: `up` from empty (the environment stack: namespaces, tenants, registry credentials,
+ *   runner), then its no-change `up` (median of 3);
+ * - release stack: `up` from empty, a no-change `up` and a canary weight change (median of 3 each),
+ *   each with the policy pack, as every up of a release stack runs it, and with the tenant's
+ *   credential from its own state backend.
+ *
+ * Targets: no-change `up` of a release stack <= 1.5x the floor; a weight change <= floor + 3 s.
+ */
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { isolatedEnv, policyFlags, ROOT, run, toolchainEnv } from "../test/integration/engine";
+import { emptyProgram } from "./empty-program";
+import { type BenchSection, median, type SectionResult, table } from "./section";
+
+const RUNS = 3;
+const TARGETS = { noChangeVsFloor: 1.5, weightChangeOverFloorS: 3 } as const;
+const RELEASE_STACK = "storefront-local";
+const PASSPHRASE = "cicd-release-local-storefront";
+
+type Result = { code: number; stdout: string; stderr: string };
+
+async function timed(label: string, action: () => Promise<Result>): Promise<number> {
+    const start = performance.now();
+    const result = await action();
+    const ms = performance.now() - start;
+    if (result.code !== 0) {
+        throw new Error(`${label} failed (${result.code}): ${(result.stdout + result.stderr).slice(-2000)}`);
+    }
+    return ms;
+}
+
+async function medianOf(label: string, action: () => Promise<Result>): Promise<number> {
+    const runs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        runs.push(await timed(label, action));
+    }
+    return median(runs);
+}
+
+async function json(result: Promise<Result>, what: string): Promise<unknown> {
+    const out = await result;
+    if (out.code !== 0) {
+        throw new Error(`${what}: ${out.stderr}`);
+    }
+    return JSON.parse(out.stdout);
+}
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+const verdict = (ok: boolean): string => (ok ? "PASS" : "FAIL");
+
+export const section: BenchSection = {
+    name: "release",
+    title: "real engine: a release stack's no-change up and canary weight change against the empty program's floor",
+    unavailable: async () => {
+        try {
+            await toolchainEnv();
+            return undefined;
+        } catch (error) {
+            return (error as Error).message;
+        }
+    },
+    run: async (): Promise<SectionResult> => {
+        const { env, dir } = await isolatedEnv({ apiserver: 34443, etcd: 34379 });
+        const localConfig = join(dir, "Pulumi.local.yaml");
+        copyFileSync(join(ROOT, "Pulumi.local.yaml"), localConfig);
+        const releaseConfig = join(dir, `Pulumi.${RELEASE_STACK}.yaml`);
+        copyFileSync(join(ROOT, "release", `Pulumi.${RELEASE_STACK}.yaml`), releaseConfig);
+        mkdirSync(join(dir, "state", "backend"), { recursive: true });
+        const local = (args: string[]) =>
+            run("pulumi", [...args, "--stack", "local", "--non-interactive", "--config-file", localConfig], env);
+        const floor = await emptyProgram(env);
+        try {
+            await timed("cp start", () => run("bash", ["scripts/control-plane/cp", "start"], env));
+            await timed("stack init", () => run("pulumi", ["stack", "select", "--create", "local"], env));
+            await timed("floor up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
+            const floorUp = await medianOf("floor no-change up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
+
+            const localPolicy = await policyFlags("local", env);
+            const localUp = () => local(["up", "--yes", "--skip-preview", ...localPolicy]);
+            const localFromEmpty = await timed("local up from empty", localUp);
+            const localNoChange = await medianOf("local no-change up", localUp);
+
+            // The release stack as tenant shop: its credential and state backend from the local stack.
+            const settings = (await json(
+                local(["stack", "output", "--json", "releaseSettings"]),
+                "releaseSettings",
+            )) as {
+                tenants: Record<string, { stateBackend: string }>;
+            };
+            const kubeconfigs = (await json(
+                local(["stack", "output", "--json", "--show-secrets", "tenantKubeconfigs"]),
+                "tenantKubeconfigs",
+            )) as Record<string, string>;
+            const backend = settings.tenants.shop?.stateBackend ?? "";
+            mkdirSync(backend.replace(/^file:\/\//, ""), { recursive: true });
+            const kubeconfig = join(dir, "shop.kubeconfig");
+            writeFileSync(kubeconfig, kubeconfigs.shop ?? "", { mode: 0o600 });
+            const tenantEnv = {
+                ...env,
+                PULUMI_BACKEND_URL: backend,
+                KUBECONFIG: kubeconfig,
+                PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+            };
+            const release = (args: string[]) =>
+                run(
+                    "pulumi",
+                    [...args, "--stack", RELEASE_STACK, "--non-interactive", "--config-file", releaseConfig],
+                    tenantEnv,
+                    { cwd: join(ROOT, "release") },
+                );
+            const releasePolicy = (
+                await run("bash", ["scripts/policy-args", "--release", RELEASE_STACK], env).then((r) => r.stdout)
+            )
+                .trim()
+                .split("\n");
+            await timed("release stack init", () =>
+                run("pulumi", ["stack", "init", RELEASE_STACK, "--non-interactive"], tenantEnv, {
+                    cwd: join(ROOT, "release"),
+                }),
+            );
+            const releaseUp = () => release(["up", "--yes", "--skip-preview", ...releasePolicy]);
+            const releaseFromEmpty = await timed("release up from empty", releaseUp);
+            const releaseNoChange = await medianOf("release no-change up", releaseUp);
+            await timed("canary version", () =>
+                release(["config", "set", "--path", "cicd-release:canary.canaryVersion", "1.1.0"]),
+            );
+            const weightChanges: number[] = [];
+            for (const percent of ["10", "25", "50"]) {
+                await timed("config", () =>
+                    release(["config", "set", "--path", "cicd-release:canary.canaryPercent", percent]),
+                );
+                weightChanges.push(await timed("release weight-change up", releaseUp));
+            }
+            const weightChange = median(weightChanges);
+            await timed("release destroy", () => release(["destroy", "--yes", "--skip-preview"]));
+            await timed("local destroy", () => local(["destroy", "--yes", "--skip-preview"]));
+
+            const targets = {
+                noChange: releaseNoChange <= TARGETS.noChangeVsFloor * floorUp,
+                weight: weightChange <= floorUp + TARGETS.weightChangeOverFloorS * 1000,
+            };
+            const rows = [
+                ["engine floor: empty program, no-change up (median of 3)", seconds(floorUp), "1.00x", "+0.0"],
+                [
+                    "local stack up from empty (environment stack)",
+                    seconds(localFromEmpty),
+                    ratio(localFromEmpty, floorUp),
+                    `+${seconds(localFromEmpty - floorUp)}`,
+                ],
+                [
+                    "local stack up, no change (median of 3)",
+                    seconds(localNoChange),
+                    ratio(localNoChange, floorUp),
+                    `+${seconds(localNoChange - floorUp)}`,
+                ],
+                [
+                    "release stack up from empty",
+                    seconds(releaseFromEmpty),
+                    ratio(releaseFromEmpty, floorUp),
+                    `+${seconds(releaseFromEmpty - floorUp)}`,
+                ],
+                [
+                    "release stack up, no change (median of 3)",
+                    seconds(releaseNoChange),
+                    ratio(releaseNoChange, floorUp),
+                    `+${seconds(releaseNoChange - floorUp)}`,
+                ],
+                [
+                    "release stack up, canary weight change (median of 3)",
+                    seconds(weightChange),
+                    ratio(weightChange, floorUp),
+                    `+${seconds(weightChange - floorUp)}`,
+                ],
+            ];
+            return {
+                status: Object.values(targets).every(Boolean) ? "pass" : "fail",
+                lines: [
+                    ...table(
+                        ["measure (release stack ups with the policy pack)", "seconds", "vs floor", "over floor"],
+                        rows,
+                    ),
+                    "",
+                    `release no-change up <= ${TARGETS.noChangeVsFloor}x floor: ${ratio(releaseNoChange, floorUp)} ${verdict(targets.noChange)}`,
+                    `release weight change <= floor + ${TARGETS.weightChangeOverFloorS} s: +${seconds(weightChange - floorUp)} s ${verdict(targets.weight)}`,
+                ],
+                data: { floorUp, localFromEmpty, localNoChange, releaseFromEmpty, releaseNoChange, weightChanges },
+            };
+        } finally {
+            floor.dispose();
+            await run("bash", ["scripts/control-plane/cp", "stop"], env);
+            rmSync(dir, { recursive: true, force: true });
+        }
+    },
+};

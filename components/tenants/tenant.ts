@@ -1,0 +1,286 @@
+import * as github from "@pulumi/github";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { TENANT_CI_VARIABLES, TENANT_SETTINGS_CONFIGMAP } from "../../config/tenant-contract";
+import { EnvironmentNamespace } from "../platform";
+import { TENANT_DEFAULTS } from "../shared/defaults";
+import { TENANT_DEPLOY_RULES } from "./deploy-rules";
+import { renderTokenKubeconfig } from "./kubeconfig";
+
+export interface TenantArgs {
+    /** The team's name: labels, the kubeconfig's context and the admission policy name derive from it. */
+    readonly tenant: string;
+    /** The team's namespace. A plain string: namespaces are addressed by name, never auto-named. */
+    readonly namespace: string;
+    /** Value of the namespace's `cicd.platform/environment` label, e.g. `staging`. */
+    readonly environment: pulumi.Input<string>;
+    /**
+     * Create the restricted, default-deny namespace. `false` adopts one that exists already (the
+     * environment's apps namespace, when its releases move to the tenant in place). @default true
+     */
+    readonly manageNamespace?: boolean;
+    /** Namespace whose Prometheus may scrape the tenant's pods. @default "monitoring" */
+    readonly monitoringNamespace?: pulumi.Input<string>;
+    /** API server URL written into the credential's kubeconfig. */
+    readonly apiServer: pulumi.Input<string>;
+    /** Data of the read-only settings ConfigMap (see `tenantSettingsData`). */
+    readonly settings: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * The credential's generation; a new value replaces the token Secret in one `up`, the new token
+     * existing before the old one is deleted. @default "initial"
+     */
+    readonly credentialRotation?: string;
+    /**
+     * Refuse changes to the settings ConfigMap by the namespace's own service accounts with a
+     * ValidatingAdmissionPolicy (Kubernetes 1.30+); RBAC alone cannot exempt one ConfigMap from a
+     * kind the release must change. @default true
+     */
+    readonly protectSettings?: boolean;
+    /** `owner/name` or name of the team's GitHub repository that receives the credential. */
+    readonly githubRepository?: pulumi.Input<string>;
+    /**
+     * Environments of that repository the component manages and fills with TENANT_KUBECONFIG and the
+     * plain TENANT_* variables. @default []
+     */
+    readonly githubEnvironments?: readonly string[];
+    /** Users who must approve a deploy in the repository's `production` environment. @default [] */
+    readonly productionReviewerUserIds?: pulumi.Input<pulumi.Input<number>[]>;
+    /** Teams who must approve a deploy in the repository's `production` environment. @default [] */
+    readonly productionReviewerTeamIds?: pulumi.Input<pulumi.Input<number>[]>;
+    /** `<push server>/<registry prefix>`, the TENANT_PUSH_PREFIX variable. */
+    readonly pushRepositoryPrefix?: pulumi.Input<string>;
+    /** `<pull server>/<registry prefix>`, the TENANT_PULL_PREFIX variable. */
+    readonly pullRepositoryPrefix?: pulumi.Input<string>;
+    /** The state location of the team's release stacks, the TENANT_STATE_BACKEND variable. */
+    readonly stateBackend?: pulumi.Input<string>;
+}
+
+/**
+ * One team in one environment: its restricted namespace, a deploy identity (ServiceAccount, Role,
+ * RoleBinding) that changes only what a release creates there, that identity's token and kubeconfig
+ * (secret outputs, fanned out to the team's GitHub environments), and a settings ConfigMap the team
+ * reads but cannot change.
+ */
+export class Tenant extends pulumi.ComponentResource {
+    public readonly namespaceName: pulumi.Output<string>;
+    /** Present when the component created the namespace. */
+    public readonly environmentNamespace?: EnvironmentNamespace;
+    public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    public readonly role: k8s.rbac.v1.Role;
+    public readonly roleBinding: k8s.rbac.v1.RoleBinding;
+    public readonly tokenSecret: k8s.core.v1.Secret;
+    public readonly settingsConfigMap: k8s.core.v1.ConfigMap;
+    public readonly settingsGuard?: k8s.admissionregistration.v1.ValidatingAdmissionPolicy;
+    /** Secret output: a kubeconfig whose only user is the deploy identity. */
+    public readonly kubeconfig: pulumi.Output<string>;
+
+    constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
+        const rotation = args.credentialRotation ?? TENANT_DEFAULTS.credentialRotation;
+        const accountName = TENANT_DEFAULTS.deployServiceAccount;
+        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(rotation) || `${accountName}-token-${rotation}`.length > 63) {
+            throw new Error(
+                `${name}: credentialRotation "${rotation}" must be a DNS label of at most ${63 - `${accountName}-token-`.length} characters (e.g. a date 2026-12-07)`,
+            );
+        }
+        if ((args.githubEnvironments ?? []).length > 0 && args.githubRepository === undefined) {
+            throw new Error(`${name}: githubEnvironments needs githubRepository`);
+        }
+        super("cicd:tenants:Tenant", name, {}, opts);
+
+        const labels = {
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/component": "tenant-deployer",
+            "cicd.platform/tenant": args.tenant,
+        };
+        if (args.manageNamespace ?? true) {
+            this.environmentNamespace = new EnvironmentNamespace(
+                `${name}-namespace`,
+                {
+                    namespace: args.namespace,
+                    environment: args.environment,
+                    monitoringNamespace: args.monitoringNamespace,
+                },
+                { parent: this },
+            );
+            this.namespaceName = this.environmentNamespace.namespaceName;
+        } else {
+            this.namespaceName = pulumi.output(args.namespace);
+        }
+        const namespace = this.namespaceName;
+
+        this.serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-deployer`,
+            // The identity acts from outside the cluster; no pod should mount its token.
+            { metadata: { name: accountName, namespace, labels }, automountServiceAccountToken: false },
+            { parent: this },
+        );
+        this.role = new k8s.rbac.v1.Role(
+            `${name}-deployer`,
+            { metadata: { name: accountName, namespace, labels }, rules: [...TENANT_DEPLOY_RULES] },
+            { parent: this },
+        );
+        this.roleBinding = new k8s.rbac.v1.RoleBinding(
+            `${name}-deployer`,
+            {
+                metadata: { name: accountName, namespace, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace }],
+            },
+            { parent: this },
+        );
+        // A long-lived token the token controller fills in (the provider waits for it). Its name
+        // carries the rotation, so a new rotation is a replacement: new token first, old one deleted.
+        this.tokenSecret = new k8s.core.v1.Secret(
+            `${name}-token`,
+            {
+                metadata: {
+                    name: `${accountName}-token-${rotation}`,
+                    namespace,
+                    labels: { ...labels, "cicd.platform/credential-rotation": rotation },
+                    annotations: { "kubernetes.io/service-account.name": this.serviceAccount.metadata.name },
+                },
+                type: "kubernetes.io/service-account-token",
+            },
+            { parent: this, dependsOn: [this.roleBinding] },
+        );
+        this.kubeconfig = pulumi.secret(
+            pulumi.all([args.apiServer, this.tokenSecret.data, namespace]).apply(([server, data, ns]) => {
+                // Until the token controller has filled it in, the Secret has no data at all.
+                const values = data as Partial<Record<string, string>> | undefined;
+                const token = values?.token;
+                const caData = values?.["ca.crt"];
+                if (token === undefined || caData === undefined) {
+                    throw new Error(
+                        `${name}: the token Secret has no token or ca.crt yet: is kube-controller-manager's token controller running?`,
+                    );
+                }
+                return renderTokenKubeconfig({
+                    server,
+                    caData,
+                    token: Buffer.from(token, "base64").toString("utf8"),
+                    namespace: ns,
+                    name: `${args.tenant}-${ns}`,
+                });
+            }),
+        );
+
+        this.settingsConfigMap = new k8s.core.v1.ConfigMap(
+            `${name}-settings`,
+            // A fixed name: release stacks look it up by name, and no pod mounts it.
+            { metadata: { name: TENANT_SETTINGS_CONFIGMAP, namespace, labels }, data: args.settings },
+            { parent: this },
+        );
+        if (args.protectSettings ?? true) {
+            this.settingsGuard = this.createSettingsGuard(name, namespace);
+        }
+        this.fanOutToGitHub(name, args);
+
+        this.registerOutputs({
+            namespaceName: this.namespaceName,
+            serviceAccount: this.serviceAccount.metadata.name,
+            settingsConfigMap: this.settingsConfigMap.metadata.name,
+            kubeconfig: this.kubeconfig,
+        });
+    }
+
+    /** Service accounts of the tenant namespace may not create, change or delete its settings ConfigMap. */
+    private createSettingsGuard(
+        name: string,
+        namespace: pulumi.Output<string>,
+    ): k8s.admissionregistration.v1.ValidatingAdmissionPolicy {
+        const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+            `${name}-settings-guard`,
+            {
+                metadata: { labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+                spec: {
+                    failurePolicy: "Fail",
+                    matchConstraints: {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+                        resourceRules: [
+                            {
+                                apiGroups: [""],
+                                apiVersions: ["v1"],
+                                operations: ["CREATE", "UPDATE", "DELETE"],
+                                resources: ["configmaps"],
+                            },
+                        ],
+                    },
+                    matchConditions: [
+                        {
+                            name: "settings-configmap",
+                            expression: `(object != null ? object.metadata.name : oldObject.metadata.name) == "${TENANT_SETTINGS_CONFIGMAP}"`,
+                        },
+                        {
+                            name: "namespace-service-account",
+                            expression: `request.userInfo.username.startsWith("system:serviceaccount:" + request.namespace + ":")`,
+                        },
+                    ],
+                    validations: [
+                        {
+                            expression: "false",
+                            message: `${TENANT_SETTINGS_CONFIGMAP} is the platform's: the tenant reads it and cannot change it`,
+                        },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            `${name}-settings-guard`,
+            {
+                metadata: { labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+                spec: { policyName: policy.metadata.name, validationActions: ["Deny"] },
+            },
+            { parent: this },
+        );
+        return policy;
+    }
+
+    /** The credential and the plain values beside it, in each of the team's GitHub environments. */
+    private fanOutToGitHub(name: string, args: TenantArgs): void {
+        const repository = args.githubRepository;
+        if (repository === undefined) {
+            return;
+        }
+        const v = TENANT_CI_VARIABLES;
+        const plain: [string, pulumi.Input<string> | undefined][] = [
+            [v.tenant, args.tenant],
+            [v.namespace, this.namespaceName],
+            [v.stateBackend, args.stateBackend],
+            [v.pushRepositoryPrefix, args.pushRepositoryPrefix],
+            [v.pullRepositoryPrefix, args.pullRepositoryPrefix],
+        ];
+        for (const envName of args.githubEnvironments ?? []) {
+            const production = envName === "production";
+            const target = new github.RepositoryEnvironment(
+                `${name}-${envName}-environment`,
+                {
+                    repository,
+                    environment: envName,
+                    preventSelfReview: production,
+                    canAdminsBypass: !production,
+                    reviewers: production
+                        ? [{ users: args.productionReviewerUserIds ?? [], teams: args.productionReviewerTeamIds ?? [] }]
+                        : [],
+                },
+                { parent: this },
+            );
+            const environment = target.environment;
+            new github.ActionsEnvironmentSecret(
+                `${name}-${envName}-kubeconfig`,
+                { repository, environment, secretName: v.kubeconfig, plaintextValue: this.kubeconfig },
+                { parent: this },
+            );
+            for (const [variableName, value] of plain) {
+                if (value !== undefined) {
+                    new github.ActionsEnvironmentVariable(
+                        `${name}-${envName}-${variableName.toLowerCase().replace(/_/g, "-")}`,
+                        { repository, environment, variableName, value },
+                        { parent: this },
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import * as pulumi from "@pulumi/pulumi";
+
+import { StackConfigError } from "./config-problems";
+import { type PlainReleaseConfig, parseReleaseConfig, RELEASE_PROJECT, RELEASE_SECRET_KEYS } from "./release-schema";
+import { stackValues } from "./stack-values";
+
+/** A release stack's validated config: plain values as they are, its one secret only as a secret Output. */
+export interface ReleaseConfig extends PlainReleaseConfig {
+    readonly secrets: {
+        /** The tenant's kubeconfig, when the stack holds it; otherwise the provider reads KUBECONFIG. */
+        readonly kubeconfig?: pulumi.Output<string>;
+    };
+}
+
+const SECRET_FULL_KEYS = new Set(Object.keys(RELEASE_SECRET_KEYS).map((key) => `${RELEASE_PROJECT}:${key}`));
+
+/**
+ * Reads and validates the release stack's config in one pass, before any resource exists. Problems
+ * end the program as a `pulumi.RunError`: the engine prints the message once, without a trace.
+ */
+export function loadReleaseConfig(): ReleaseConfig {
+    const values = stackValues(pulumi.runtime.allConfig(), { project: RELEASE_PROJECT, secretKeys: SECRET_FULL_KEYS });
+    const parsed = parseReleaseConfig(values, pulumi.getStack());
+    const problems = parsed.ok ? [] : [...parsed.problems];
+    const kubeconfig = values.kubeconfig;
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    if (typeof kubeconfig === "string" && kubeconfig !== "" && isSecret?.(`${RELEASE_PROJECT}:kubeconfig`) === false) {
+        problems.push({
+            path: "kubeconfig",
+            message: "is stored in plaintext; store it encrypted: pulumi config set --secret kubeconfig < kubeconfig",
+        });
+    }
+    if (!parsed.ok || problems.length > 0) {
+        throw new pulumi.RunError(new StackConfigError(problems, RELEASE_PROJECT).message);
+    }
+    const config = new pulumi.Config(RELEASE_PROJECT);
+    return {
+        ...parsed.config,
+        secrets: {
+            ...(typeof kubeconfig === "string" && kubeconfig !== ""
+                ? { kubeconfig: config.requireSecret("kubeconfig") }
+                : {}),
+        },
+    };
+}

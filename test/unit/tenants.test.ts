@@ -1,0 +1,552 @@
+import * as pulumi from "@pulumi/pulumi";
+import { byName, isSecretOutput, isSecretValue, ofType, rawAt, reset, runProgram, settle, valueOf } from "./harness";
+
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, it } from "node:test";
+
+import { Tenant } from "../../components";
+import { TENANT_DEPLOY_RULES } from "../../components/tenants";
+import { failOnConfigProblems, resolveTenancy, StackConfigRunError } from "../../config/load";
+import { parsePlainConfig, type PlainStackConfig } from "../../config/schema";
+import { kubeconfigServer, siblingTenantsRoot } from "../../config/tenancy-environment";
+import {
+    parseTenantSettingsData,
+    type ReleaseSettings,
+    TENANT_CI_VARIABLES,
+    TENANT_SETTINGS_CONFIGMAP,
+    tenantReleaseSettings,
+    tenantSettingsData,
+} from "../../config/tenant-contract";
+import { credentialAgeDays } from "../../platform/tenants";
+import { SECRET_KEYS, validConfig } from "./fixtures";
+
+type Obj = Record<string, unknown>;
+const get = (value: unknown, ...path: (string | number)[]): unknown =>
+    path.reduce<unknown>((v, key) => (v as Obj | undefined)?.[key as string], value);
+
+const TWO_TENANTS = [
+    // Its namespace is the apps namespace: it adopts it.
+    { name: "shop", namespace: "shop-staging", apps: ["storefront", "checkout"] },
+    {
+        name: "blog",
+        apps: ["blog"],
+        registryPrefix: "teams/blog",
+        credential: { rotation: "2026-12-01" },
+        productionGate: { mode: "approval", reviewerTeamIds: [7] },
+    },
+];
+
+function withTenants(tenants: unknown[], extra: Obj = {}): Obj {
+    return {
+        ...validConfig(),
+        tenants,
+        tenancy: { stateBackendRoot: "s3://releases-state/staging", apiServer: "https://k8s.example.com:6443" },
+        ...extra,
+    };
+}
+
+function problems(config: Obj): string[] {
+    const parsed = parsePlainConfig(config);
+    return parsed.ok ? [] : parsed.problems.map((p) => `${p.path}: ${p.message}`);
+}
+
+describe("tenants config", () => {
+    it("GIVEN two tenants WHEN parsed THEN defaults are filled from the defaults module and the environment", () => {
+        const parsed = parsePlainConfig(withTenants(TWO_TENANTS));
+        assert.ok(parsed.ok, parsed.ok ? "" : JSON.stringify(parsed.problems));
+        const blog = parsed.config.tenants[1];
+        assert.deepEqual(blog?.credential, { rotation: "2026-12-01", maxAgeDays: 90 });
+        assert.deepEqual(parsed.config.tenants[0]?.productionGate, {
+            mode: "manual",
+            reviewerUserIds: [],
+            reviewerTeamIds: [],
+            requiredApprovals: 1,
+        });
+        assert.equal(parsed.config.tenants[1]?.namespace, undefined, "derived later, from the environment");
+    });
+
+    const cases: [string, unknown[], Obj, RegExp][] = [
+        [
+            "the same name twice",
+            [TWO_TENANTS[1], { ...TWO_TENANTS[1], apps: ["other"], registryPrefix: "x" }],
+            {},
+            /^tenants\[1\]\.name: "blog" is also tenants\[0\]$/m,
+        ],
+        [
+            "the monitoring namespace",
+            [{ name: "mon", namespace: "monitoring", apps: ["a"] }],
+            {},
+            /^tenants\[0\]\.namespace: "monitoring" is already namespaces\.monitoring; give the tenant a namespace of its own$/m,
+        ],
+        [
+            "one namespace for two tenants",
+            [
+                { name: "a", namespace: "team", apps: ["a"] },
+                { name: "b", namespace: "team", apps: ["b"] },
+            ],
+            {},
+            /^tenants\[1\]\.namespace: "team" is already tenants\[0\]'s namespace: one tenant per namespace$/m,
+        ],
+        [
+            "an application of two teams",
+            [
+                { name: "a", apps: ["api"] },
+                { name: "b", apps: ["api"] },
+            ],
+            {},
+            /^tenants\[1\]\.apps\[0\]: "api" already belongs to tenant "a": an application has one owner$/m,
+        ],
+        [
+            "nested registry prefixes",
+            [
+                { name: "a", apps: ["a"], registryPrefix: "teams" },
+                { name: "b", apps: ["b"], registryPrefix: "teams/b" },
+            ],
+            {},
+            /^tenants\[1\]\.registryPrefix: "teams\/b" overlaps tenants\[0\]'s "teams"/m,
+        ],
+        [
+            "a GitHub fan-out without the github provider",
+            [{ name: "a", apps: ["a"], github: { repository: "a-app" } }],
+            { github: { enabled: false } },
+            /^tenants\[0\]\.github: needs github\.enabled/m,
+        ],
+        [
+            "an approval gate nobody can approve",
+            [{ name: "a", apps: ["a"], productionGate: { mode: "approval" } }],
+            {},
+            /^tenants\[0\]\.productionGate\.reviewerUserIds: mode "approval" needs at least one reviewer/m,
+        ],
+        [
+            "a staging tenant without a state location",
+            [{ name: "a", apps: ["a"] }],
+            { tenancy: {} },
+            /^tenants\[0\]\.stateBackend: is required \(or tenancy\.stateBackendRoot\)/m,
+        ],
+        [
+            "two tenants sharing a state location",
+            [
+                { name: "a", apps: ["a"], stateBackend: "s3://one/place" },
+                { name: "b", apps: ["b"], stateBackend: "s3://one/place" },
+            ],
+            {},
+            /^tenants\[1\]\.stateBackend: "s3:\/\/one\/place" is already tenants\[0\]'s/m,
+        ],
+        [
+            "an unknown field",
+            [{ name: "a", apps: ["a"], team: "x" }],
+            {},
+            /^tenants\[0\]: unknown field "team" \(allowed: name, namespace, apps, registryPrefix, stateBackend, productionGate, credential, github\)$/m,
+        ],
+        [
+            "a rotation that cannot be part of a Secret name",
+            [{ name: "a", apps: ["a"], credential: { rotation: "Dec 7" } }],
+            {},
+            /^tenants\[0\]\.credential\.rotation: "Dec 7" is not a rotation label/m,
+        ],
+        [
+            "a name too long for the derived namespace",
+            [{ name: "a".repeat(53), apps: ["a"] }],
+            {},
+            /^tenants\[0\]\.name: "a{53}" is not a tenant name .*at most 52 characters/m,
+        ],
+    ];
+    for (const [name, tenants, extra, expected] of cases) {
+        it(`refuses ${name}, naming the field, once`, () => {
+            const found = problems(withTenants(tenants, extra));
+            const matching = found.filter((line) => expected.test(line));
+            assert.equal(matching.length, 1, `expected one problem matching ${expected}, got:\n${found.join("\n")}`);
+        });
+    }
+});
+
+describe("tenancy from the environment", () => {
+    const plain = (config: Obj): PlainStackConfig => {
+        const parsed = parsePlainConfig(config);
+        assert.ok(parsed.ok, parsed.ok ? "" : JSON.stringify(parsed.problems));
+        return parsed.config;
+    };
+    const kubeconfig = [
+        "apiVersion: v1",
+        "clusters:",
+        "- name: one",
+        "  cluster: {server: https://127.0.0.1:16443}",
+        "- name: two",
+        "  cluster: {server: https://10.0.0.1:6443}",
+        "contexts:",
+        "- {name: a, context: {cluster: one, user: u}}",
+        "- {name: b, context: {cluster: two, user: u}}",
+        "current-context: a",
+    ].join("\n");
+
+    it("reads the server of the deploy context, or of the current one", () => {
+        assert.equal(kubeconfigServer(kubeconfig, undefined), "https://127.0.0.1:16443");
+        assert.equal(kubeconfigServer(kubeconfig, "b"), "https://10.0.0.1:6443");
+        assert.equal(kubeconfigServer(kubeconfig, "nope"), undefined);
+        assert.equal(kubeconfigServer(": not yaml :", undefined), undefined);
+    });
+
+    it("puts the local tenants' state beside the platform's file backend, and nothing else", () => {
+        assert.equal(siblingTenantsRoot("file:///var/state/backend"), "file:///var/state/tenants");
+        assert.equal(siblingTenantsRoot("s3://bucket/platform"), undefined);
+        assert.equal(siblingTenantsRoot(undefined), undefined);
+    });
+
+    it("GIVEN a local stack without tenancy WHEN resolved THEN the kubeconfig and the backend fill it", () => {
+        const dir = mkdtempSync(join(tmpdir(), "tenancy-"));
+        writeFileSync(join(dir, "kubeconfig"), kubeconfig);
+        const config = plain({
+            ...validConfig(),
+            environment: "local",
+            github: { enabled: false },
+            tenants: [{ name: "shop", apps: ["storefront"] }],
+        });
+        const resolved = resolveTenancy(config, {
+            KUBECONFIG: join(dir, "kubeconfig"),
+            PULUMI_BACKEND_URL: `file://${dir}/backend`,
+        });
+        assert.deepEqual(resolved.problems, []);
+        assert.equal(resolved.tenancy.apiServer, "https://127.0.0.1:16443");
+        assert.equal(resolved.tenancy.stateBackendRoot, `file://${dir}/tenants`);
+    });
+
+    it("GIVEN no kubeconfig and a non-file backend WHEN resolved THEN it names the keys to set", () => {
+        const config = plain({
+            ...validConfig(),
+            environment: "local",
+            github: { enabled: false },
+            tenants: [{ name: "shop", apps: ["storefront"] }],
+        });
+        const resolved = resolveTenancy(config, {
+            KUBECONFIG: "/nonexistent/kubeconfig",
+            PULUMI_BACKEND_URL: "s3://bucket",
+        });
+        assert.deepEqual(
+            resolved.problems.map((p) => p.path),
+            ["tenancy.apiServer", "tenancy.stateBackendRoot"],
+        );
+    });
+});
+
+describe("config errors", () => {
+    it("are a pulumi.RunError (printed without a stack trace) listing each problem once", () => {
+        const problem = { path: "tenants[0].name", message: "is wrong" };
+        assert.throws(
+            () => {
+                failOnConfigProblems([problem, problem, { path: "x", message: "too" }], "release");
+            },
+            (error: unknown) => {
+                assert.ok(error instanceof StackConfigRunError);
+                assert.ok(pulumi.RunError.isInstance(error));
+                assert.equal(
+                    error.message,
+                    "invalid stack config for release (2 problems):\n  - tenants[0].name: is wrong\n  - x: too",
+                );
+                return true;
+            },
+        );
+        assert.doesNotThrow(() => {
+            failOnConfigProblems([], "release");
+        });
+    });
+});
+
+describe("the tenant contract", () => {
+    const settings: ReleaseSettings = {
+        contractVersion: 1,
+        environment: "staging",
+        tenants: {
+            shop: {
+                name: "shop",
+                namespace: "shop-staging",
+                apps: ["storefront"],
+                pullSecretName: "registry-credentials",
+                pullSecretNames: ["registry-credentials"],
+                registryPullServer: "registry.example.com",
+                registryPushServer: "registry.example.com",
+                registryPrefix: "shop",
+                settingsConfigMap: TENANT_SETTINGS_CONFIGMAP,
+                deployServiceAccount: "release-deployer",
+                stateBackend: "s3://state/shop",
+                productionGate: { mode: "manual", reviewerUserIds: [], reviewerTeamIds: [], requiredApprovals: 1 },
+            },
+        },
+        router: { image: "nginx:1.27", replicas: 2, maxFails: 3, failTimeoutSeconds: 30, keepalive: 32 },
+        canary: {
+            steps: [10, 100],
+            bakeSeconds: 0,
+            stickyRequestsPerClient: 20,
+            analysis: {
+                maxErrorRatio: 0.01,
+                maxRatioVsStable: 1.5,
+                ratioFloor: 0.001,
+                maxP95Seconds: 0.5,
+                minRequests: 50,
+                intervalSeconds: 60,
+                maxNoDataIntervals: 3,
+            },
+        },
+        monitoringNamespace: "monitoring",
+        policy: { environment: "staging", packConfig: "policy/config/staging.json", minReplicas: 1 },
+    };
+
+    it("round-trips a tenant's settings through the ConfigMap data", () => {
+        const view = tenantReleaseSettings(settings, "shop");
+        const data = tenantSettingsData(view);
+        assert.ok(Object.values(data).every((v) => typeof v === "string"));
+        assert.deepEqual(parseTenantSettingsData(data), view);
+    });
+
+    it("names a missing key, an unknown tenant and an incompatible version", () => {
+        const data: Record<string, string> = tenantSettingsData(tenantReleaseSettings(settings, "shop"));
+        const { namespace: _dropped, ...withoutNamespace } = data;
+        assert.throws(() => parseTenantSettingsData(withoutNamespace), /key "namespace" is missing/);
+        assert.throws(() => parseTenantSettingsData({ ...data, contractVersion: "2" }), /contractVersion 2 is not 1/);
+        assert.throws(
+            () => tenantReleaseSettings(settings, "blog"),
+            /tenant "blog" is not a tenant .*\(tenants: shop\)/,
+        );
+    });
+});
+
+describe("credential age", () => {
+    it("counts days since a date-shaped rotation and ignores other labels", () => {
+        assert.equal(credentialAgeDays("2026-09-01", new Date("2026-12-07T10:00:00Z")), 97);
+        assert.equal(credentialAgeDays("initial", new Date()), undefined);
+    });
+});
+
+describe("Tenant", () => {
+    beforeEach(reset);
+
+    const args = {
+        tenant: "blog",
+        namespace: "blog-staging",
+        environment: "staging",
+        apiServer: "https://k8s.example.com:6443",
+        settings: { tenant: "blog" },
+    };
+
+    it("GIVEN a tenant WHEN created THEN its deploy Role changes only what a release creates, in its namespace", async () => {
+        new Tenant("tenant-blog", args);
+        await settle();
+        const role = byName("kubernetes:rbac.authorization.k8s.io/v1:Role", "tenant-blog-deployer");
+        assert.equal(get(role.inputs, "metadata", "namespace"), "blog-staging");
+        const rules = get(role.inputs, "rules") as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+        assert.deepEqual(rules, TENANT_DEPLOY_RULES);
+        const changeable = rules
+            .filter((r) => r.verbs.includes("create"))
+            .flatMap((r) => r.resources.map((res) => `${r.apiGroups[0] ?? ""}/${res}`))
+            .sort();
+        assert.deepEqual(changeable, ["/configmaps", "/services", "apps/deployments", "policy/poddisruptionbudgets"]);
+        const everything = rules.flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs]);
+        for (const forbidden of ["*", "secrets", "roles", "rolebindings", "serviceaccounts", "pods/exec"]) {
+            assert.ok(!everything.includes(forbidden), `the Role must not mention ${forbidden}`);
+        }
+        assert.ok(!rules.some((r) => r.apiGroups.includes("rbac.authorization.k8s.io")));
+        assert.deepEqual(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"), []);
+        assert.deepEqual(ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"), []);
+
+        const binding = byName("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "tenant-blog-deployer");
+        assert.deepEqual(get(binding.inputs, "subjects"), [
+            { kind: "ServiceAccount", name: "release-deployer", namespace: "blog-staging" },
+        ]);
+        assert.deepEqual(get(binding.inputs, "roleRef"), {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "Role",
+            name: "release-deployer",
+        });
+        const account = byName("kubernetes:core/v1:ServiceAccount", "tenant-blog-deployer");
+        assert.equal(get(account.inputs, "automountServiceAccountToken"), false);
+    });
+
+    it("creates the restricted default-deny namespace, or adopts an existing one", async () => {
+        new Tenant("tenant-blog", args);
+        await settle();
+        const ns = byName("kubernetes:core/v1:Namespace", "tenant-blog-namespace");
+        assert.equal(get(ns.inputs, "metadata", "labels", "pod-security.kubernetes.io/enforce"), "restricted");
+        assert.ok(
+            ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").some(
+                (p) => get(p.inputs, "metadata", "name") === "default-deny",
+            ),
+        );
+        reset();
+        new Tenant("tenant-shop", { ...args, tenant: "shop", namespace: "shop-staging", manageNamespace: false });
+        await settle();
+        assert.deepEqual(ofType("kubernetes:core/v1:Namespace"), []);
+        const role = byName("kubernetes:rbac.authorization.k8s.io/v1:Role", "tenant-shop-deployer");
+        assert.equal(get(role.inputs, "metadata", "namespace"), "shop-staging");
+    });
+
+    it("issues a token whose Secret name carries the rotation, and a secret kubeconfig for it", async () => {
+        const tenant = new Tenant("tenant-blog", { ...args, credentialRotation: "2026-12-07" });
+        await settle();
+        const secret = byName("kubernetes:core/v1:Secret", "tenant-blog-token");
+        assert.equal(get(secret.inputs, "type"), "kubernetes.io/service-account-token");
+        assert.equal(get(secret.inputs, "metadata", "name"), "release-deployer-token-2026-12-07");
+        assert.equal(
+            get(secret.inputs, "metadata", "annotations", "kubernetes.io/service-account.name"),
+            "release-deployer",
+        );
+        assert.ok(await isSecretOutput(tenant.kubeconfig));
+        const kubeconfig = JSON.parse(await valueOf(tenant.kubeconfig)) as Obj;
+        assert.equal(get(kubeconfig, "users", 0, "user", "token"), "mock-token-of-tenant-blog-token");
+        assert.equal(get(kubeconfig, "clusters", 0, "cluster", "server"), "https://k8s.example.com:6443");
+        assert.equal(
+            get(kubeconfig, "clusters", 0, "cluster", "certificate-authority-data"),
+            Buffer.from("mock-ca").toString("base64"),
+        );
+        assert.equal(get(kubeconfig, "contexts", 0, "context", "namespace"), "blog-staging");
+        assert.equal(get(kubeconfig, "current-context"), get(kubeconfig, "contexts", 0, "name"));
+
+        reset();
+        new Tenant("tenant-blog", { ...args, credentialRotation: "2027-03-01" });
+        await settle();
+        assert.equal(
+            get(byName("kubernetes:core/v1:Secret", "tenant-blog-token").inputs, "metadata", "name"),
+            "release-deployer-token-2027-03-01",
+            "a new rotation is a new Secret name: Pulumi replaces the token",
+        );
+    });
+
+    it("refuses a rotation that cannot name a Secret, before registering anything", async () => {
+        assert.throws(
+            () => new Tenant("tenant-blog", { ...args, credentialRotation: "Dec 7" }),
+            /credentialRotation "Dec 7" must be a DNS label/,
+        );
+        await settle();
+        assert.deepEqual(ofType("cicd:tenants:Tenant"), []);
+    });
+
+    it("writes the settings ConfigMap under its contract name and guards it from the namespace's accounts", async () => {
+        new Tenant("tenant-blog", args);
+        await settle();
+        const configMap = byName("kubernetes:core/v1:ConfigMap", "tenant-blog-settings");
+        assert.equal(get(configMap.inputs, "metadata", "name"), TENANT_SETTINGS_CONFIGMAP);
+        assert.deepEqual(get(configMap.inputs, "data"), { tenant: "blog" });
+        const policy = byName(
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+            "tenant-blog-settings-guard",
+        );
+        assert.deepEqual(get(policy.inputs, "spec", "matchConstraints", "namespaceSelector", "matchLabels"), {
+            "kubernetes.io/metadata.name": "blog-staging",
+        });
+        assert.deepEqual(get(policy.inputs, "spec", "matchConstraints", "resourceRules", 0, "operations"), [
+            "CREATE",
+            "UPDATE",
+            "DELETE",
+        ]);
+        const conditions = get(policy.inputs, "spec", "matchConditions") as { expression: string }[];
+        assert.match(conditions[0]?.expression ?? "", /== "tenant-settings"/);
+        assert.match(conditions[1]?.expression ?? "", /system:serviceaccount:" \+ request\.namespace/);
+        const binding = byName(
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+            "tenant-blog-settings-guard",
+        );
+        assert.deepEqual(get(binding.inputs, "spec", "validationActions"), ["Deny"]);
+    });
+
+    it("fans the credential out to the team's GitHub environments: the kubeconfig secret, the rest plain", async () => {
+        new Tenant("tenant-blog", {
+            ...args,
+            githubRepository: "blog-app",
+            githubEnvironments: ["production"],
+            productionReviewerTeamIds: [7],
+            stateBackend: "s3://state/blog",
+            pushRepositoryPrefix: "registry.example.com/blog",
+        });
+        await settle();
+        const secret = byName(
+            "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+            "tenant-blog-production-kubeconfig",
+        );
+        assert.equal(get(secret.inputs, "secretName"), TENANT_CI_VARIABLES.kubeconfig);
+        assert.ok(isSecretValue(rawAt(secret, "plaintextValue")), "the kubeconfig reaches GitHub as a secret");
+        const variables = ofType("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable");
+        assert.deepEqual(variables.map((v) => get(v.inputs, "variableName")).sort(), [
+            "TENANT_NAME",
+            "TENANT_NAMESPACE",
+            "TENANT_PUSH_PREFIX",
+            "TENANT_STATE_BACKEND",
+        ]);
+        const environment = byName(
+            "github:index/repositoryEnvironment:RepositoryEnvironment",
+            "tenant-blog-production-environment",
+        );
+        assert.deepEqual(get(environment.inputs, "reviewers"), [{ users: [], teams: [7] }]);
+        assert.equal(get(environment.inputs, "preventSelfReview"), true);
+    });
+});
+
+describe("tenants in the environment stack", () => {
+    beforeEach(reset);
+
+    it("GIVEN two tenants WHEN the platform runs THEN each gets its Tenant and pull Secrets, and the outputs carry the contract", async () => {
+        const outputs = runProgram(withTenants(TWO_TENANTS), SECRET_KEYS);
+        await settle();
+        assert.deepEqual(
+            ofType("cicd:tenants:Tenant")
+                .map((t) => t.name)
+                .sort(),
+            ["tenant-blog", "tenant-shop"],
+        );
+        // shop adopts the apps namespace (created once, by the environment); blog gets its own.
+        assert.deepEqual(
+            ofType("kubernetes:core/v1:Namespace")
+                .map((n) => get(n.inputs, "metadata", "name"))
+                .sort(),
+            ["blog-staging", "shop-staging"],
+        );
+        const pullSecrets = ofType("kubernetes:core/v1:Secret").filter(
+            (s) => get(s.inputs, "type") === "kubernetes.io/dockerconfigjson",
+        );
+        assert.deepEqual(
+            pullSecrets
+                .map(
+                    (s) =>
+                        `${String(get(s.inputs, "metadata", "namespace"))}/${String(get(s.inputs, "metadata", "name"))}`,
+                )
+                .sort(),
+            ["blog-staging/registry-credentials", "shop-staging/registry-credentials"],
+        );
+
+        assert.equal(await isSecretOutput(outputs.releaseSettings), false, "release stacks read it: plain");
+        const settings = await valueOf(outputs.releaseSettings);
+        assert.deepEqual(Object.keys(settings.tenants).sort(), ["blog", "shop"]);
+        assert.deepEqual(settings.tenants.blog, {
+            name: "blog",
+            namespace: "blog-staging",
+            apps: ["blog"],
+            pullSecretName: "registry-credentials",
+            pullSecretNames: ["registry-credentials"],
+            registryPullServer: "registry.example.com",
+            registryPushServer: "registry.example.com",
+            registryPrefix: "teams/blog",
+            settingsConfigMap: "tenant-settings",
+            deployServiceAccount: "release-deployer",
+            stateBackend: "s3://releases-state/staging/blog",
+            productionGate: { mode: "approval", reviewerUserIds: [], reviewerTeamIds: [7], requiredApprovals: 1 },
+        });
+        assert.equal(settings.policy.packConfig, "policy/config/staging.json");
+        assert.deepEqual(settings.canary.steps, [10, 25, 50, 100]);
+
+        // The ConfigMap in blog's namespace says the same as the output, for release stacks on blog's own backend.
+        const configMap = ofType("kubernetes:core/v1:ConfigMap").find((c) => c.name === "tenant-blog-settings");
+        const data = get(configMap?.inputs, "data") as Record<string, string>;
+        assert.deepEqual(parseTenantSettingsData(data), tenantReleaseSettings(settings, "blog"));
+
+        assert.ok(await isSecretOutput(outputs.tenantKubeconfigs), "the credentials output is secret");
+        const kubeconfigs = await valueOf(outputs.tenantKubeconfigs);
+        assert.deepEqual(Object.keys(kubeconfigs).sort(), ["blog", "shop"]);
+    });
+
+    it("GIVEN no tenants WHEN the platform runs THEN nothing of them is created and the settings list none", async () => {
+        const outputs = runProgram(validConfig(), SECRET_KEYS);
+        await settle();
+        assert.deepEqual(ofType("cicd:tenants:Tenant"), []);
+        assert.deepEqual((await valueOf(outputs.releaseSettings)).tenants, {});
+    });
+});
