@@ -46,6 +46,8 @@ one_of() {
 }
 
 # A private directory (mktemp -d: mode 0700) for keys and auth files, gone when the step ends however it ends.
+# TMPDIR may name a directory on the build volume that does not exist yet.
+mkdir -p "${TMPDIR:-/tmp}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cicd-step.XXXXXX")"
 cleanup_work() { rm -rf "$WORK"; }
 trap cleanup_work EXIT

@@ -147,6 +147,18 @@ export function gitlabStepCalls(text = readFileSync(GITLAB_TEMPLATE, "utf8")): S
         const parents = job.extends === undefined ? [] : [job.extends].flat().map(String);
         return [...parents.flatMap(variablesOf), ...keysOf(job.variables)];
     };
+    // A job's script is its own, else the last one among what it extends.
+    const scriptOf = (name: string): unknown => {
+        const job = body[name] ?? {};
+        if (job.script !== undefined || job.extends === undefined) {
+            return job.script;
+        }
+        let found: unknown = undefined;
+        for (const parent of [job.extends].flat() as string[]) {
+            found = scriptOf(parent) ?? found;
+        }
+        return found;
+    };
     const dotenvOf = (name: string): string[] => {
         const job = body[name] ?? {};
         const reports = ((job.artifacts as Job | undefined)?.reports as Job | undefined)?.dotenv;
@@ -157,7 +169,7 @@ export function gitlabStepCalls(text = readFileSync(GITLAB_TEMPLATE, "utf8")): S
         if (name.startsWith(".") || typeof job !== "object") {
             continue;
         }
-        const script = [job.script]
+        const script = [scriptOf(name)]
             .flat()
             .filter((line) => typeof line === "string")
             .join("\n");

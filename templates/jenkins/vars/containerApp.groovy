@@ -24,6 +24,7 @@ def call(Map config) {
         testCommand: 'npm test',
         testServices: '',
         e2eCommand: '',
+        stagingUrl: '',
         e2eWaitSeconds: '60',
         severity: 'HIGH,CRITICAL',
         storageDriver: 'vfs',
@@ -212,7 +213,7 @@ def call(Map config) {
             // stops the pipeline before production.
             stage('E2E staging') {
                 when {
-                    expression { env.BRANCH_NAME == settings.deployBranch && settings.e2eCommand != '' }
+                    expression { env.BRANCH_NAME == settings.deployBranch && settings.stagingUrl != '' }
                 }
                 environment {
                     E2E_COMMAND = "${settings.e2eCommand}"
