@@ -80,7 +80,17 @@ describe("ci/steps: the step scripts", () => {
         const functions = libraryFunctions();
         const libText = readFileSync(join(STEPS_DIR, "lib.sh"), "utf8");
         const libOwn = assigned(libText);
-        assert.deepEqual(stepNames(), ["build", "e2e", "publish", "sbom", "scan", "secret-scan", "test", "verify"]);
+        assert.deepEqual(stepNames(), [
+            "build",
+            "deploy",
+            "e2e",
+            "publish",
+            "sbom",
+            "scan",
+            "secret-scan",
+            "test",
+            "verify",
+        ]);
         for (const step of stepNames()) {
             const text = readFileSync(join(STEPS_DIR, step), "utf8");
             assert.match(text, /\n# Exit: 0 /, `${step}: no exit codes in its header`);
