@@ -40,6 +40,8 @@ export {
     type BuildSeccompDeliveryArgs,
     GitLabRunner,
     type GitLabRunnerArgs,
+    JenkinsAgentAccess,
+    type JenkinsAgentAccessArgs,
     type KubernetesRunnerOptions,
     PodmanRunnerHost,
     type PodmanRunnerHostArgs,

@@ -205,6 +205,14 @@ export const APPLICATION_DEFAULTS = {
     testCommand: "npm test",
 } as const;
 
+/** Jenkins agents on the build runner's nodes: what the controller's Kubernetes cloud is given. */
+export const JENKINS_AGENT_DEFAULTS = {
+    /** The label agent pods carry (templates/jenkins/resources/cicd-platform/agent-pod.yaml). */
+    podLabels: { "app.kubernetes.io/component": "jenkins-agent" } as Readonly<Record<string, string>>,
+    /** The controller's agent port (JNLP over TCP); agents using WebSocket use the web port instead. */
+    controllerPorts: [443, 50000] as readonly number[],
+} as const;
+
 /** A team's tenancy in an environment: its deploy identity, its credential and its production gate. */
 export const TENANT_DEFAULTS = {
     /** ServiceAccount (and Role, RoleBinding) of the deploy identity in the tenant namespace. */

@@ -71,8 +71,6 @@ export function writeFixtureRepository(dir: string, options: FixtureOptions = {}
             "      platform-repository: https://git.invalid/platform/cicd-platform.git",
             '      platform-ref: "0123456789abcdef0123456789abcdef01234567"',
             `      tools-image: "${unpulled("tools")}"`,
-            `      trivy-image: "${unpulled("trivy")}"`,
-            `      syft-image: "${unpulled("syft")}"`,
             // The test's registry listens on plain HTTP on loopback.
             "      registry-tls-verify: false",
             ...(options.testCommand === undefined
@@ -153,6 +151,9 @@ export function jobRunner(
                 gitlabCiLocal,
                 [
                     "--force-shell-executor",
+                    // The step scripts the job image ships in /opt/cicd-platform/steps, from this checkout.
+                    "--variable",
+                    `CICD_STEPS=${join(ROOT, "ci", "steps")}`,
                     ...Object.entries(variables).flatMap(([key, value]) => ["--variable", `${key}=${value}`]),
                     name,
                 ],

@@ -5,9 +5,11 @@
  *    template;
  *  - every action is pinned by commit SHA and every default image by digest; no `latest`;
  *  - no password or token on a command line, no secret expanded into a script;
- *  - the stages are the same on both forges, deploys go through the canary command and never edit
- *    live objects, production waits for the forge's approval;
+ *  - the stages are the same on both forges, deploys go through the deploy step (the canary
+ *    command) and never edit live objects, production waits for the forge's approval and for the
+ *    E2E job on staging;
  *  - the scanner versions are the ones scripts/ci/app-tools.env pins (and the tests run).
+ * That the forges call the same step scripts with the same variables: forge-glue.test.ts.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -114,7 +116,7 @@ describe("application pipeline templates", () => {
             assert.match(ref, /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/, ref);
         }
         const inputs = asObject(asObject(gitlabDocs()[0].spec).inputs);
-        for (const name of ["tools-image", "trivy-image", "syft-image", "node-image"]) {
+        for (const name of ["tools-image", "node-image"]) {
             const input = asObject(inputs[name]);
             assert.equal(input.regex, "^[^@\\s]+@sha256:[0-9a-f]{64}$", `${name} must only take digests`);
             if (typeof input.default === "string") {
@@ -139,11 +141,19 @@ describe("application pipeline templates", () => {
     it("run the same stages on both forges, deploy through the canary command, gate production", () => {
         const gh = asObject(workflow().jobs);
         const gl = Object.fromEntries(gitlabJobs());
-        assert.deepEqual(Object.keys(gh), ["secret-scan", "build", "verify", "deploy-staging", "deploy-production"]);
+        assert.deepEqual(Object.keys(gh), [
+            "secret-scan",
+            "build",
+            "verify",
+            "deploy-staging",
+            "e2e-staging",
+            "deploy-production",
+        ]);
         assert.deepEqual(Object.keys(gl).sort(), [
             "container-app:build",
             "container-app:deploy-production",
             "container-app:deploy-staging",
+            "container-app:e2e-staging",
             "container-app:publish",
             "container-app:sbom",
             "container-app:secret-scan",
@@ -152,7 +162,7 @@ describe("application pipeline templates", () => {
             "container-app:vulnerability-scan",
         ]);
         const steps = ((asObject(gh.build).steps ?? []) as Yaml[]).map((s) => `${String(s.name)} ${String(s.uses)}`);
-        for (const stage of [/Build/, /Test inside/, /SARIF/, /upload-sarif/, /gate/, /SBOM/, /Push by digest/]) {
+        for (const stage of [/Build/, /Test inside/, /SARIF/, /upload-sarif/, /SBOM/, /Push by digest/]) {
             assert.ok(
                 steps.some((s) => stage.test(s)),
                 `build job lacks ${String(stage)}: ${steps.join(" | ")}`,
@@ -162,14 +172,14 @@ describe("application pipeline templates", () => {
         assert.doesNotMatch(text, /kubectl/);
         for (const script of [scripts().join("\n")]) {
             assert.equal(
-                script.match(/scripts\/ci\/release-deploy/g)?.length,
+                script.match(/ci\/steps\/deploy/g)?.length,
                 3,
-                "two GitHub deploy jobs, one GitLab, each through the release stack's deploy script",
+                "two GitHub deploy jobs, one GitLab, each through the release stack's deploy step",
             );
         }
-        assert.match(readFileSync(join(ROOT, "scripts", "ci", "release-deploy"), "utf8"), /canary -- promote/);
+        assert.match(readFileSync(join(ROOT, "ci", "steps", "deploy"), "utf8"), /canary -- promote/);
         assert.equal(asObject(gh["deploy-production"]).environment, "${{ inputs.production-stack }}");
-        assert.deepEqual(asObject(gh["deploy-production"]).needs, ["build", "deploy-staging"]);
+        assert.deepEqual(asObject(gh["deploy-production"]).needs, ["build", "deploy-staging", "e2e-staging"]);
         for (const job of ["deploy-staging", "deploy-production"]) {
             assert.deepEqual(asObject(asObject(gh[job]).concurrency), {
                 group: `release-\${{ inputs.app }}-\${{ inputs.${job === "deploy-staging" ? "staging" : "production"}-stack }}`,
@@ -189,12 +199,16 @@ describe("application pipeline templates", () => {
             asObject(gl["container-app:deploy-staging"]).resource_group,
             "$[[ inputs.app ]]-$[[ inputs.staging-stack ]]",
         );
-        assert.deepEqual(production.needs, ["container-app:deploy-staging", "container-app:publish"]);
+        assert.deepEqual(production.needs, [
+            "container-app:deploy-staging",
+            "container-app:publish",
+            { job: "container-app:e2e-staging", optional: true },
+        ]);
         // Merge/pull requests build, test and scan; only the default branch pushes and signs.
         for (const job of ["container-app:publish", "container-app:verify"]) {
             assert.deepEqual(asObject(gl[job]).rules, [{ if: "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" }], job);
         }
-        const push = ((asObject(gh.build).steps ?? []) as Yaml[]).find((s) => s.id === "push");
+        const push = ((asObject(gh.build).steps ?? []) as Yaml[]).find((s) => s.id === "publish");
         assert.equal(push?.if, "github.event_name == 'push'");
         assert.equal(asObject(gh.verify).if, "github.event_name == 'push'");
         assert.deepEqual(asObject(gl["container-app:publish"]).needs, [
@@ -206,18 +220,12 @@ describe("application pipeline templates", () => {
         ]);
     });
 
-    it("run the scanner versions scripts/ci/app-tools.env pins, on both forges", () => {
+    it("run the scanner versions scripts/ci/app-tools.env pins, on every forge", () => {
         const pins = appToolPins();
-        const gl = asObject(asObject(gitlabDocs()[1][".container-app"]).variables);
-        assert.equal(gl.SECRETLINT_VERSION, pins.SECRETLINT_VERSION);
-        assert.equal(gl.SECRETLINT_PRESET_VERSION, pins.SECRETLINT_PRESET_VERSION);
-        const scan = ((asObject(asObject(workflow().jobs)["secret-scan"]).steps ?? []) as Yaml[]).find(
-            (s) => typeof s.run === "string",
-        );
-        assert.deepEqual(asObject(scan?.env), {
-            SECRETLINT_VERSION: pins.SECRETLINT_VERSION,
-            SECRETLINT_PRESET_VERSION: pins.SECRETLINT_PRESET_VERSION,
-        });
+        // The secret scan's versions live in its step script, which every forge runs.
+        const step = readFileSync(join(ROOT, "ci", "steps", "secret-scan"), "utf8");
+        assert.match(step, new RegExp(`^SECRETLINT_VERSION=${pins.SECRETLINT_VERSION ?? "?"}$`, "m"));
+        assert.match(step, new RegExp(`^SECRETLINT_PRESET_VERSION=${pins.SECRETLINT_PRESET_VERSION ?? "?"}$`, "m"));
         const lock = JSON.parse(readFileSync(join(ROOT, "scripts", "ci", "secretlint", "package.json"), "utf8")) as {
             dependencies: Record<string, string>;
         };

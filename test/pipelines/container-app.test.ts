@@ -155,6 +155,7 @@ describe("GitLab template container-app.yml, run by gitlab-ci-local", () => {
             "container-app:build",
             "container-app:deploy-production",
             "container-app:deploy-staging",
+            "container-app:e2e-staging",
             "container-app:publish",
             "container-app:sbom",
             "container-app:secret-scan",

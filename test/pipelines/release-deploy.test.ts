@@ -369,8 +369,6 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
                 `      platform-ref: "${ref}"`,
                 `      staging-stack: ${ENVIRONMENT}`,
                 `      tools-image: "${unpulled("tools")}"`,
-                `      trivy-image: "${unpulled("trivy")}"`,
-                `      syft-image: "${unpulled("syft")}"`,
                 ...extraInputs.map((input) => `      ${input}`),
                 "",
             ].join("\n"),

@@ -1,0 +1,92 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { JENKINS_AGENT_DEFAULTS } from "../shared/defaults";
+import { commonLabels } from "../shared/workload";
+
+export interface JenkinsAgentAccessArgs {
+    /**
+     * The namespace agent pods run in: a runner namespace whose Pod Security level admits the
+     * build pod (the build runner's). A plain string: the controller's cloud settings name it.
+     */
+    readonly namespace: string;
+    /**
+     * Ports of the Jenkins controller the agents connect back to (its web port for WebSocket agents,
+     * its TCP agent port otherwise). @default [443, 50000]
+     */
+    readonly controllerPorts?: readonly number[];
+}
+
+/**
+ * What the Kubernetes plugin of a Jenkins controller does in the agents' namespace, and nothing
+ * more: start and delete agent pods, exec into their containers (`container('build') { … }`),
+ * read their logs and events.
+ * @internal
+ */
+export const JENKINS_AGENT_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "create", "delete", "patch"] },
+    { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
+    { apiGroups: [""], resources: ["pods/log"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
+];
+
+/**
+ * A Jenkins controller's access to a runner namespace, as a GitLab runner manager has to its own:
+ * a service account (no token mounted anywhere) whose Role covers only the Kubernetes plugin's
+ * work there, and the one egress the agents need beyond the namespace's defaults, to the
+ * controller's ports. The controller authenticates as that service account with a token an
+ * operator requests for it (`kubectl create token`), stored as a Jenkins credential.
+ */
+export class JenkinsAgentAccess extends pulumi.ComponentResource {
+    public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    public readonly role: k8s.rbac.v1.Role;
+    public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+    /** The service account's name, for the controller's cloud settings. */
+    public readonly serviceAccountName: pulumi.Output<string>;
+
+    constructor(name: string, args: JenkinsAgentAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+        const ports = args.controllerPorts ?? JENKINS_AGENT_DEFAULTS.controllerPorts;
+        const bad = ports.filter((port) => !Number.isInteger(port) || port < 1 || port > 65535);
+        if (bad.length > 0 || ports.length === 0) {
+            throw new Error(`${name}: controllerPorts must be TCP ports (1-65535), got [${ports.join(", ")}]`);
+        }
+        super("cicd:runners:JenkinsAgentAccess", name, {}, opts);
+
+        const labels = { ...commonLabels(name, "jenkins-controller"), app: name };
+        const namespace = args.namespace;
+        this.serviceAccount = new k8s.core.v1.ServiceAccount(
+            name,
+            { metadata: { namespace, labels }, automountServiceAccountToken: false },
+            { parent: this },
+        );
+        this.role = new k8s.rbac.v1.Role(
+            name,
+            { metadata: { namespace, labels }, rules: JENKINS_AGENT_RULES },
+            { parent: this },
+        );
+        new k8s.rbac.v1.RoleBinding(
+            name,
+            {
+                metadata: { namespace, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace }],
+            },
+            { parent: this },
+        );
+        // The namespace denies egress by default; the agent's jnlp container must reach the controller.
+        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
+            `${name}-to-controller`,
+            {
+                metadata: { name: "allow-jenkins-controller", namespace, labels },
+                spec: {
+                    podSelector: { matchLabels: { ...JENKINS_AGENT_DEFAULTS.podLabels } },
+                    policyTypes: ["Egress"],
+                    egress: [{ ports: ports.map((port) => ({ protocol: "TCP", port })) }],
+                },
+            },
+            { parent: this },
+        );
+        this.serviceAccountName = this.serviceAccount.metadata.name;
+        this.registerOutputs({ serviceAccountName: this.serviceAccountName });
+    }
+}
