@@ -38,6 +38,7 @@ import {
 
 export { type ConfigProblem, formatPath, StackConfigError } from "./config-problems";
 export {
+    buildRunnerSchema,
     kubernetesRunnerSchema,
     podmanHostSchema,
     runnerCacheSchema,
