@@ -99,7 +99,7 @@ export const buildRunnerSchema = strict({
     /** `spo`: a SeccompProfile for the Security Profiles Operator; `installer`: a node-installer DaemonSet. */
     seccompDelivery: z
         .enum(["spo", "installer"], { error: (i) => `${describe(i.input)} is not "spo" or "installer"` })
-        .default("installer"),
+        .default(BUILD_RUNNER_DEFAULTS.seccompDelivery === "node-installer" ? "installer" : "spo"),
     /** Nodes that get the profile; the build pods are scheduled on them only. */
     nodeSelector: nodeSelectorSchema.default({ ...BUILD_RUNNER_DEFAULTS.nodeSelector }),
     /** A Localhost AppArmor profile loaded on those nodes that lets the build mount. */
