@@ -730,6 +730,8 @@ describe(
                         "--stack",
                         stack,
                         `cicd-platform:${key}`,
+                        // A value may start with "-" (a private key block): no flag parsing past here.
+                        "--",
                         value,
                     ]),
                 ];
