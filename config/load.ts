@@ -55,6 +55,8 @@ export interface StackConfig extends PlainStackConfig {
 export interface RunnerSecrets {
     /** runners.kubernetes' token, when it is enabled. */
     readonly kubernetesToken?: pulumi.Output<string>;
+    /** runners.build's token, when it is enabled. */
+    readonly buildToken?: pulumi.Output<string>;
     /** runners.kubernetes.cache's S3 keys, when it has a cache. */
     readonly cache?: { readonly accessKey: pulumi.Output<string>; readonly secretKey: pulumi.Output<string> };
     /** The SSH key of runners.podmanHosts, when there are any. */
@@ -64,10 +66,11 @@ export interface RunnerSecrets {
 }
 
 function runnerSecrets(config: pulumi.Config, plain: PlainStackConfig): RunnerSecrets {
-    const { kubernetes, podmanHosts } = plain.runners;
+    const { kubernetes, build, podmanHosts } = plain.runners;
     const tokens = podmanHosts.length > 0 ? config.requireSecret("podmanRunnerTokens") : undefined;
     return {
         kubernetesToken: kubernetes.enabled ? config.requireSecret("runnerToken") : undefined,
+        buildToken: build.enabled ? config.requireSecret("buildRunnerToken") : undefined,
         cache:
             kubernetes.enabled && kubernetes.cache !== undefined
                 ? {

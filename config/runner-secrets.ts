@@ -73,6 +73,9 @@ function sharedTokenProblems(config: PlainStackConfig, values: Record<string, un
     if (config.runners.kubernetes.enabled) {
         add(values.runnerToken, "runnerToken");
     }
+    if (config.runners.build.enabled) {
+        add(values.buildRunnerToken, "buildRunnerToken");
+    }
     if (present(values.podmanRunnerTokens)) {
         const tokens = podmanTokenMap(values.podmanRunnerTokens);
         if (typeof tokens !== "string") {
@@ -96,6 +99,12 @@ export function runnerSecretProblems(config: PlainStackConfig, values: Record<st
         const problem = runnerTokenProblem(values.runnerToken);
         if (problem !== undefined) {
             problems.push({ path: "runnerToken", message: problem });
+        }
+    }
+    if (config.runners.build.enabled && present(values.buildRunnerToken)) {
+        const problem = runnerTokenProblem(values.buildRunnerToken);
+        if (problem !== undefined) {
+            problems.push({ path: "buildRunnerToken", message: problem });
         }
     }
     if (config.runners.podmanHosts.length > 0) {

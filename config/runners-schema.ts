@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../components/shared/defaults";
+import { BUILD_RUNNER_DEFAULTS, RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../components/shared/defaults";
 import { isQuantity, quantityValue } from "../components/shared/validators";
 import type { namespacesSchema, privateRegistrySchema } from "./schema";
 import {
@@ -64,6 +64,55 @@ export const kubernetesRunnerSchema = strict({
     quota: runnerQuotaSchema.default(runnerQuotaSchema.parse({})),
 });
 
+/** How the build pods' seccomp profile reaches the nodes: the config's short names for the component's. */
+export const SECCOMP_DELIVERIES = {
+    spo: "security-profiles-operator",
+    installer: "node-installer",
+} as const;
+
+const labelKey = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;
+
+export const nodeSelectorSchema = z
+    .record(
+        z.string().regex(labelKey, { error: (i) => `${describe(i.input)} is not a Kubernetes label key` }),
+        z.string().regex(labelValue, { error: (i) => `${describe(i.input)} is not a Kubernetes label value` }),
+    )
+    .refine((selector) => Object.keys(selector).length > 0, {
+        error: "must name at least one label: only the nodes that have the seccomp profile may run build pods",
+    });
+
+/**
+ * The build runner: job pods that can run rootless Buildah (their own user namespace, SETUID,
+ * SETGID and SETFCAP, a Localhost seccomp profile), in a namespace that enforces Pod Security
+ * baseline. Its tags are what the templates' build and test jobs ask for.
+ */
+export const buildRunnerSchema = strict({
+    enabled: z.boolean({ error: "must be true or false" }).default(BUILD_RUNNER_DEFAULTS.enabled),
+    namespace: dnsLabel.default(BUILD_RUNNER_DEFAULTS.namespace),
+    tags: runnerTags.default([...BUILD_RUNNER_DEFAULTS.tags]),
+    concurrent: integer(1, 100).default(RUNNER_DEFAULTS.concurrent),
+    jobImage: imageReference.default(RUNNER_DEFAULTS.jobImage),
+    runnerImage: imageReference.default(RUNNER_DEFAULTS.runnerImage),
+    jobResources: resourcesSchema(RUNNER_DEFAULTS.jobResources).optional(),
+    quota: runnerQuotaSchema.default(runnerQuotaSchema.parse({})),
+    /** `spo`: a SeccompProfile for the Security Profiles Operator; `installer`: a node-installer DaemonSet. */
+    seccompDelivery: z
+        .enum(["spo", "installer"], { error: (i) => `${describe(i.input)} is not "spo" or "installer"` })
+        .default(BUILD_RUNNER_DEFAULTS.seccompDelivery === "node-installer" ? "installer" : "spo"),
+    /** Nodes that get the profile; the build pods are scheduled on them only. */
+    nodeSelector: nodeSelectorSchema.default({ ...BUILD_RUNNER_DEFAULTS.nodeSelector }),
+    /** A Localhost AppArmor profile loaded on those nodes that lets the build mount. */
+    appArmorProfile: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.\/-]{0,252}$/, {
+            error: (i) => `${describe(i.input)} is not an AppArmor profile name`,
+        })
+        .optional(),
+    /** The node installer's namespace (Pod Security privileged). */
+    installerNamespace: dnsLabel.default(BUILD_RUNNER_DEFAULTS.installerNamespace),
+});
+
 const SSH_HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 const SSH_HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
 
@@ -112,7 +161,7 @@ export function environmentTagProblem(tags: readonly string[], environment: Envi
     return undefined;
 }
 
-type KubernetesRunnerConfig = z.output<typeof kubernetesRunnerSchema>;
+type KubernetesRunnerConfig = Pick<z.output<typeof kubernetesRunnerSchema>, "concurrent" | "jobResources" | "quota">;
 
 const QUOTA_RESOURCES = [
     { resource: "cpu", limit: "cpuLimit", format: (cores: number) => `${Math.ceil(cores * 1000)}m` },
@@ -150,15 +199,59 @@ function quotaCapacityProblems(kubernetes: KubernetesRunnerConfig): { resource: 
     });
 }
 
+function buildRunnerRules(config: RunnerRuleInput, issue: (path: (string | number)[], message: string) => void): void {
+    const { build, kubernetes } = config.runners;
+    if (!build.enabled) {
+        return;
+    }
+    const tagProblem = environmentTagProblem(build.tags, config.environment);
+    if (tagProblem !== undefined) {
+        issue(["build", "tags"], tagProblem);
+    }
+    const taken = new Map<string, string>([
+        [config.namespaces.apps, "namespaces.apps"],
+        [config.namespaces.monitoring, "namespaces.monitoring"],
+        [build.installerNamespace, "runners.build.installerNamespace"],
+    ]);
+    if (kubernetes.enabled) {
+        taken.set(kubernetes.namespace, "runners.kubernetes.namespace (the general runner's jobs are restricted)");
+    }
+    if (config.privateRegistry.enabled) {
+        taken.set(config.privateRegistry.namespace, "privateRegistry.namespace");
+    }
+    const clash = taken.get(build.namespace);
+    if (clash !== undefined) {
+        issue(
+            ["build", "namespace"],
+            `"${build.namespace}" is already ${clash}; build pods get a namespace of their own`,
+        );
+    }
+    if (config.privateRegistry.enabled && !config.privateRegistry.pushNamespaces.includes(build.namespace)) {
+        issue(
+            ["build", "namespace"],
+            `"${build.namespace}" is not in privateRegistry.pushNamespaces, so its build jobs could not push to the platform registry`,
+        );
+    }
+    for (const problem of quotaCapacityProblems(build)) {
+        issue(["build", "quota", problem.resource], problem.message);
+    }
+    if (build.quota.pods <= build.concurrent) {
+        issue(
+            ["build", "quota", "pods"],
+            `${build.quota.pods} leaves no room for ${build.concurrent} concurrent jobs and the runner manager; make it at least ${build.concurrent + 1}`,
+        );
+    }
+}
+
 export function runnerRules(config: RunnerRuleInput, ctx: z.RefinementCtx): void {
     const { kubernetes, podmanHosts, gitlabUrl: url } = config.runners;
     const issue = (path: (string | number)[], message: string): void => {
         ctx.addIssue({ code: "custom", path: ["runners", ...path], message });
     };
-    if (url === undefined && (kubernetes.enabled || podmanHosts.length > 0)) {
+    if (url === undefined && (kubernetes.enabled || config.runners.build.enabled || podmanHosts.length > 0)) {
         issue(
             ["gitlabUrl"],
-            "is required when a runner is configured (runners.kubernetes.enabled or runners.podmanHosts)",
+            "is required when a runner is configured (runners.kubernetes.enabled, runners.build.enabled or runners.podmanHosts)",
         );
     }
     if (kubernetes.enabled) {
@@ -196,6 +289,7 @@ export function runnerRules(config: RunnerRuleInput, ctx: z.RefinementCtx): void
             );
         }
     }
+    buildRunnerRules(config, issue);
     const seen = new Set<string>();
     podmanHosts.forEach((host, index) => {
         if (seen.has(host.name)) {
@@ -213,5 +307,6 @@ export const runnersSchema = strict({
     /** The GitLab every runner of the stack serves. */
     gitlabUrl: gitlabUrl.optional(),
     kubernetes: kubernetesRunnerSchema.default(kubernetesRunnerSchema.parse({})),
+    build: buildRunnerSchema.default(buildRunnerSchema.parse({})),
     podmanHosts: z.array(podmanHostSchema).default([]),
 });

@@ -38,6 +38,7 @@ import {
 
 export { type ConfigProblem, formatPath, StackConfigError } from "./config-problems";
 export {
+    buildRunnerSchema,
     kubernetesRunnerSchema,
     podmanHostSchema,
     runnerCacheSchema,
@@ -388,6 +389,8 @@ export const SECRET_KEYS = {
     registryPullPassword: "password of privateRegistry.pullUsername (16+ random characters)",
     registryHttpSecret: "http.secret and htpasswd salt key of the private registry (32+ random characters)",
     runnerToken: "runner authentication token (glrt-…) of runners.kubernetes, created in GitLab",
+    buildRunnerToken:
+        "runner authentication token (glrt-…) of runners.build, created in GitLab with the build runner's tags",
     runnerCacheAccessKey: "S3 access key of runners.kubernetes.cache",
     runnerCacheSecretKey: "S3 secret key of runners.kubernetes.cache",
     podmanRunnerTokens:
@@ -407,6 +410,9 @@ export function requiredSecrets(config: PlainStackConfig | undefined): SecretKey
         if (config.runners.kubernetes.cache !== undefined) {
             needed.push("runnerCacheAccessKey", "runnerCacheSecretKey");
         }
+    }
+    if (config?.runners.build.enabled) {
+        needed.push("buildRunnerToken");
     }
     if ((config?.runners.podmanHosts.length ?? 0) > 0) {
         needed.push("podmanRunnerTokens", "podmanSshPrivateKey");

@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
 import {
+    BuildSeccompDelivery,
     GitLabRunner,
     type GitLabRunnerArgs,
     PodmanRunnerHost,
@@ -10,6 +11,7 @@ import {
 } from "../components";
 import { REGISTRY_PUSH_PORT } from "../components/registry/private-registry/pod";
 import type { StackConfig } from "../config/load";
+import { SECCOMP_DELIVERIES } from "../config/runners-schema";
 import { argsOf } from "./args-of";
 
 /** What a stack's runners are, for its outputs: names and tags, never a token. */
@@ -19,6 +21,15 @@ export interface RunnerOutputs {
         readonly deployment: pulumi.Output<string>;
         readonly serviceAccount: pulumi.Output<string>;
         readonly tags: readonly string[];
+    };
+    /** The build runner (rootless Buildah job pods, Pod Security baseline), when enabled. */
+    readonly build?: {
+        readonly namespace: pulumi.Output<string>;
+        readonly deployment: pulumi.Output<string>;
+        readonly serviceAccount: pulumi.Output<string>;
+        readonly tags: readonly string[];
+        /** The Localhost seccomp profile the build pods name, under the kubelet's seccomp directory. */
+        readonly seccompProfile: pulumi.Output<string>;
     };
     readonly podmanHosts: Record<string, { readonly host: string; readonly tags: readonly string[] }>;
 }
@@ -84,6 +95,67 @@ function kubernetesRunner(config: StackConfig, kubernetes: k8s.Provider): Runner
     };
 }
 
+/**
+ * The build runner: its own baseline namespace, its seccomp profile on the build nodes, and a
+ * gitlab-runner whose job pods can run rootless Buildah. It takes no cache: build layers go to the
+ * registry (`--cache-to`), not to the runner's S3 cache.
+ */
+function buildRunner(config: StackConfig, kubernetes: k8s.Provider): RunnerOutputs["build"] {
+    const { enabled, namespace, quota, seccompDelivery, nodeSelector, appArmorProfile, installerNamespace, ...runner } =
+        config.runners.build;
+    const token = config.secrets.runners.buildToken;
+    const gitlabUrl = config.runners.gitlabUrl;
+    if (!enabled || token === undefined || gitlabUrl === undefined) {
+        return undefined;
+    }
+    const privateRegistry = config.privateRegistry.enabled ? config.privateRegistry : undefined;
+    const buildNamespace = new RunnerNamespace(
+        "build-runner-ns",
+        {
+            namespace,
+            role: "build",
+            environment: config.environment,
+            gitlabPort: portOf(gitlabUrl),
+            registryNamespace: privateRegistry?.namespace,
+            registryPort: privateRegistry ? REGISTRY_PUSH_PORT : hostPort(config.registry.server),
+            quota,
+            jobResources: runner.jobResources,
+        },
+        { provider: kubernetes },
+    );
+    const delivery = new BuildSeccompDelivery(
+        "build-seccomp",
+        {
+            delivery: SECCOMP_DELIVERIES[seccompDelivery],
+            installerNamespace,
+            nodeSelector,
+            environment: config.environment,
+        },
+        { provider: kubernetes },
+    );
+    const gitlabRunner = new GitLabRunner(
+        "build-runner",
+        {
+            ...argsOf<GitLabRunnerArgs>()(runner),
+            role: "build",
+            namespace: buildNamespace.namespaceName,
+            gitlabUrl,
+            runnerToken: token,
+            seccompLocalhostProfile: delivery.localhostProfile,
+            nodeSelector,
+            ...(appArmorProfile === undefined ? {} : { appArmorLocalhostProfile: appArmorProfile }),
+        },
+        { provider: kubernetes },
+    );
+    return {
+        namespace: buildNamespace.namespaceName,
+        deployment: gitlabRunner.deployment.metadata.name,
+        serviceAccount: gitlabRunner.serviceAccount.metadata.name,
+        tags: runner.tags,
+        seccompProfile: delivery.localhostProfile,
+    };
+}
+
 function podmanHosts(config: StackConfig): RunnerOutputs["podmanHosts"] {
     const { gitlabUrl } = config.runners;
     const privateKey = config.secrets.runners.podmanSshPrivateKey;
@@ -104,9 +176,13 @@ function podmanHosts(config: StackConfig): RunnerOutputs["podmanHosts"] {
 }
 
 /**
- * The stack's CI runners: the Kubernetes executor in a namespace of its own, and the Podman hosts
- * over SSH. Each has its own token, created by the operator in GitLab.
+ * The stack's CI runners: the general Kubernetes executor (restricted job pods) and the build runner
+ * (baseline, rootless Buildah), each in a namespace of its own, and the Podman hosts over SSH. Each has its own token, created by the operator in GitLab.
  */
 export function createRunners(config: StackConfig, kubernetes: k8s.Provider): RunnerOutputs {
-    return { kubernetes: kubernetesRunner(config, kubernetes), podmanHosts: podmanHosts(config) };
+    return {
+        kubernetes: kubernetesRunner(config, kubernetes),
+        build: buildRunner(config, kubernetes),
+        podmanHosts: podmanHosts(config),
+    };
 }

@@ -5,7 +5,8 @@
  * podman-host-sshd.test.ts applies the component against a real sshd), and the private registry's
  * claim bound to a PersistentVolume this file provides.
  * Everything else is production's: replicas, PDBs, the router, the registry's GC CronJob, the
- * NetworkPolicies, the runner. The first `up` creates it, the second must change nothing, so every
+ * NetworkPolicies, the runners (the build runner's SeccompProfile against the operator's API, see
+ * test/support/seccomp-profile-crd.ts). The first `up` creates it, the second must change nothing, so every
  * object comes back from the server as the program sent it.
  */
 import assert from "node:assert/strict";
@@ -14,6 +15,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseDocument } from "yaml";
 
+import { seccompProfileCrdCommands } from "../support/seccomp-profile-crd";
 import { demoSecrets } from "../unit/stack-secrets";
 import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run, secureKeys, stripSecure } from "./engine";
 
@@ -86,6 +88,10 @@ describe("a production-shaped stack on a real API server", { timeout: 2 * UP_TIM
     before(async () => {
         ({ env, dir } = await isolatedEnv({ apiserver: 25443, etcd: 21379 }));
         await must("bash", ["scripts/control-plane/cp", "start"]);
+        // Production delivers the build runner's seccomp profile through the Security Profiles Operator.
+        for (const args of seccompProfileCrdCommands(dir)) {
+            await must("kubectl", args);
+        }
         mkdirSync(join(dir, "state", "backend"), { recursive: true });
         project = join(dir, "project");
         const entries = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.program.json"];

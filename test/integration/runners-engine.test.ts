@@ -730,6 +730,8 @@ describe(
                         "--stack",
                         stack,
                         `cicd-platform:${key}`,
+                        // A value may start with "-" (a private key block): no flag parsing past here.
+                        "--",
                         value,
                     ]),
                 ];
@@ -783,6 +785,24 @@ describe(
                         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::gitlab-runner",
                         `command:remote:Command::${podmanHost}-config`,
                         `command:remote:Command::${podmanHost}-podman-socket`,
+                        // The build runner: its baseline namespace, its runner, its profile through SPO.
+                        "cicd:runners:BuildSeccompDelivery::build-seccomp",
+                        "cicd:runners:GitLabRunner::build-runner",
+                        "cicd:runners:RunnerNamespace::build-runner-ns",
+                        "kubernetes:security-profiles-operator.x-k8s.io/v1beta1:SeccompProfile::build-seccomp-profile",
+                        "kubernetes:apps/v1:Deployment::build-runner",
+                        "kubernetes:core/v1:LimitRange::build-runner-ns",
+                        "kubernetes:core/v1:Namespace::build-runner-ns",
+                        "kubernetes:core/v1:ResourceQuota::build-runner-ns",
+                        "kubernetes:core/v1:Secret::build-runner-config",
+                        "kubernetes:core/v1:ServiceAccount::build-runner",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-allow-dns",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-allow-gitlab",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-allow-registry",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-allow-runner-to-apiserver",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-default-deny",
+                        "kubernetes:rbac.authorization.k8s.io/v1:Role::build-runner",
+                        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::build-runner",
                     ].sort(),
                 );
                 assert.ok(
@@ -805,6 +825,15 @@ describe(
                     `${stack},kubernetes,rootless-buildah`,
                 );
                 assert.equal(table(deployment.metadata).namespace, `ci-runners-${stack}`);
+                const buildNamespace = table(inputs("kubernetes:core/v1:Namespace::build-runner-ns").metadata);
+                assert.equal(buildNamespace.name, `ci-build-${stack}`);
+                assert.equal(table(buildNamespace.labels)["pod-security.kubernetes.io/enforce"], "baseline");
+                assert.equal(
+                    table(table(inputs("kubernetes:apps/v1:Deployment::build-runner").metadata).annotations)[
+                        "cicd.platform/runner-tags"
+                    ],
+                    `${stack},kubernetes,rootless-build`,
+                );
 
                 const secret = inputs("kubernetes:core/v1:Secret::gitlab-runner-config");
                 // The provider's check folds stringData into data; the engine shows it only as a secret.

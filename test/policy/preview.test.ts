@@ -25,6 +25,7 @@ import { EXPECTED_VIOLATIONS } from "./fixture/expected";
 import { EXPECTED_VIOLATIONS as GITHUB_VARIANT_VIOLATIONS } from "./github-variant/expected";
 import { isolatedEnv, secureKeys, stripSecure } from "../integration/engine";
 import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
+import { seccompProfileCrdCommands } from "../support/seccomp-profile-crd";
 import { demoSecrets } from "../unit/stack-secrets";
 import { parsePlainConfig } from "../../config/schema";
 import { parse as parseYaml } from "yaml";
@@ -240,6 +241,7 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         // Secrets re-encrypted under the test passphrase: the stacks' own passphrases are not needed.
         const secretsOf = new Map<string, Record<string, string>>();
         const namespacesOf = new Map<string, string[]>();
+        const buildNamespaces = new Set<string>();
         for (const stack of STACKS) {
             const text = await readFile(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
             const stripped = stripSecure(text);
@@ -272,6 +274,9 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                 ...(privateRegistry.enabled ? [privateRegistry.namespace] : []),
                 ...(runnerConfig.kubernetes.enabled ? [runnerConfig.kubernetes.namespace] : []),
             ]);
+            if (runnerConfig.build.enabled) {
+                buildNamespaces.add(runnerConfig.build.namespace);
+            }
         }
         await mkdir(join(work, "state"));
         // scripts/toolchain/bootstrap installs the policy-pack launcher next to pulumi.
@@ -307,12 +312,24 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         // answers a dry run into a missing namespace with 404, which the provider takes as "nothing
         // to check", so only then does every object meet validation and admission. Labelled like
         // the components label them, so Pod Security judges the pod templates too.
-        for (const ns of new Set([...namespacesOf.values()].flat())) {
-            for (const args of [
+        // The build runner's namespace enforces baseline (its build pods add three capabilities) and
+        // warns on restricted; staging and production deliver its seccomp profile through the
+        // Security Profiles Operator, whose API the cluster has.
+        const namespaceCommands = [
+            ...[...new Set([...namespacesOf.values()].flat())].map((ns) => [
                 ["create", "namespace", ns],
                 ["label", "namespace", ns, "pod-security.kubernetes.io/enforce=restricted"],
                 ["label", "namespace", ns, "pod-security.kubernetes.io/warn=restricted"],
-            ]) {
+            ]),
+            ...[...buildNamespaces].map((ns) => [
+                ["create", "namespace", ns],
+                ["label", "namespace", ns, "pod-security.kubernetes.io/enforce=baseline"],
+                ["label", "namespace", ns, "pod-security.kubernetes.io/warn=restricted"],
+            ]),
+            seccompProfileCrdCommands(work),
+        ];
+        for (const commands of namespaceCommands) {
+            for (const args of commands) {
                 const result = await run("kubectl", args, ROOT, env);
                 assert.equal(result.code, 0, `kubectl ${args.join(" ")}:\n${result.output}`);
             }

@@ -1,6 +1,6 @@
 /**
  * The pack judges what the stacks' runners create: every resource of local, staging and production
- * (registered under Pulumi mocks with made-up secrets) goes through every policy with the stack's own
+ * (registered under Pulumi mocks with made-up secrets), the build runner's included, goes through every policy with the stack's own
  * policy config, and none of the runner resources may violate a policy the stack enforces (advisory
  * ones, like staging's digest advice, only warn). The misuse fixture
  * (./fixture/index.ts) proves the other direction: a privileged runner and a cluster-wide runner Role fail.
@@ -28,6 +28,9 @@ const isRunnerResource = (name: string): boolean =>
     name === "gitlab-runner" ||
     name.startsWith("gitlab-runner-") ||
     name.startsWith("runners-ns") ||
+    name === "build-runner" ||
+    name.startsWith("build-runner-") ||
+    name.startsWith("build-seccomp") ||
     name.startsWith("podman-");
 
 describe("the pack on the stacks' runners", { concurrency: 1 }, () => {
@@ -42,6 +45,11 @@ describe("the pack on the stacks' runners", { concurrency: 1 }, () => {
             // What the runners add: namespace, 5-6 policies, quota, limits, SA, Role, binding, Secret, Deployment.
             assert.ok(runnerResources.length >= 13, runnerResources.map((r) => r.name).join(", "));
             assert.ok(ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").some((r) => r.name === "gitlab-runner"));
+            // staging and production also run the build runner (baseline namespace, SPO profile).
+            assert.equal(
+                ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").some((r) => r.name === "build-runner"),
+                stack !== "local",
+            );
 
             const config = policyConfig(stack);
             const settings = (name: string): Record<string, unknown> | undefined => {
@@ -83,4 +91,42 @@ describe("the pack on the stacks' runners", { concurrency: 1 }, () => {
             assert.deepEqual(findings, []);
         });
     }
+});
+
+describe("the pack on the node-installer delivery", () => {
+    // The committed stacks deliver the build profile through the Security Profiles Operator. The
+    // installer DaemonSet writes into the kubelet's directory as uid 0 through a hostPath: the pack
+    // has no exception for it, so a stack that chooses `installer` must waive these policies itself.
+    it("refuses the installer DaemonSet for its uid 0, its hostPath and its image tag, and nothing else", async () => {
+        await settle();
+        reset();
+        const { values, secrets } = committedStackConfig("staging");
+        const runners = values.runners as Record<string, Record<string, unknown>>;
+        runProgram(
+            { ...values, runners: { ...runners, build: { ...runners.build, seccompDelivery: "installer" } } },
+            secrets,
+        );
+        await settle();
+        const daemonSets = ofType("kubernetes:apps/v1:DaemonSet");
+        assert.equal(daemonSets.length, 1);
+        const installer = daemonSets[0];
+        assert.ok(installer);
+        const failed: string[] = [];
+        for (const p of policies.filter((q) => "validateResource" in q)) {
+            const messages = await checkResource(p.name, {
+                type: installer.type,
+                name: installer.name,
+                props: installer.inputs,
+            });
+            if (messages.length > 0) {
+                failed.push(p.name);
+            }
+        }
+        // The image finding is the pack's default enforcement; the default installer image is a tag.
+        assert.deepEqual(failed.sort(), [
+            "image-pinned-by-digest",
+            "pod-no-host-namespaces-or-paths",
+            "pod-run-as-non-root",
+        ]);
+    });
 });

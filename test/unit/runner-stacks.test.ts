@@ -338,7 +338,8 @@ describe("the runners' config checks", () => {
             },
             {
                 path: "runners.gitlabUrl",
-                message: "is required when a runner is configured (runners.kubernetes.enabled or runners.podmanHosts)",
+                message:
+                    "is required when a runner is configured (runners.kubernetes.enabled, runners.build.enabled or runners.podmanHosts)",
             },
             {
                 path: "runners.kubernetes.tags",

@@ -40,6 +40,8 @@ export function demoSecrets(
         switch (key as SecretKey) {
             case "runnerToken":
                 return fakeRunnerToken("kubernetes", tag);
+            case "buildRunnerToken":
+                return fakeRunnerToken("build", tag);
             case "podmanRunnerTokens":
                 return JSON.stringify(
                     Object.fromEntries(
