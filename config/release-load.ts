@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { delimiter } from "node:path";
+
 import * as pulumi from "@pulumi/pulumi";
 
 import { StackConfigError } from "./config-problems";
@@ -7,7 +10,7 @@ import { stackValues } from "./stack-values";
 /** A release stack's validated config: plain values as they are, its one secret only as a secret Output. */
 export interface ReleaseConfig extends PlainReleaseConfig {
     readonly secrets: {
-        /** The tenant's kubeconfig, when the stack holds it; otherwise the provider reads KUBECONFIG. */
+        /** The tenant's kubeconfig: the stack's own, else the contents of the one file KUBECONFIG names. */
         readonly kubeconfig?: pulumi.Output<string>;
     };
 }
@@ -34,12 +37,31 @@ export function loadReleaseConfig(): ReleaseConfig {
         throw new pulumi.RunError(new StackConfigError(problems, RELEASE_PROJECT).message);
     }
     const config = new pulumi.Config(RELEASE_PROJECT);
+    const fromStack = typeof kubeconfig === "string" && kubeconfig !== "";
+    const fromFile = fromStack ? undefined : kubeconfigFileContents(process.env.KUBECONFIG);
     return {
         ...parsed.config,
         secrets: {
-            ...(typeof kubeconfig === "string" && kubeconfig !== ""
-                ? { kubeconfig: config.requireSecret("kubeconfig") }
-                : {}),
+            ...(fromStack ? { kubeconfig: config.requireSecret("kubeconfig") } : {}),
+            ...(fromFile === undefined ? {} : { kubeconfig: pulumi.secret(fromFile) }),
         },
     };
+}
+
+/**
+ * Left to itself, the Kubernetes SDK hands the provider KUBECONFIG's value, a path, as its
+ * `kubeconfig`; a CI file variable lands at a new path in every job, so each deploy would update the
+ * provider. Its contents are what names the cluster and the credential.
+ */
+function kubeconfigFileContents(path: string | undefined): string | undefined {
+    if (path === undefined || path === "" || path.includes(delimiter)) {
+        return undefined;
+    }
+    try {
+        return readFileSync(path, "utf8");
+    } catch (error) {
+        throw new pulumi.RunError(
+            `KUBECONFIG names ${path}, which cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+        );
+    }
 }

@@ -69,6 +69,12 @@ const NAMESPACED_KINDS = [
     "persistentvolumeclaims",
 ];
 
+/** The cluster-scoped kinds the local stack creates (the tenants' settings guards). */
+const CLUSTER_KINDS = [
+    "validatingadmissionpolicies.admissionregistration.k8s.io",
+    "validatingadmissionpolicybindings.admissionregistration.k8s.io",
+];
+
 export interface ServerObject {
     readonly apiVersion: string;
     readonly kind: string;
@@ -86,7 +92,10 @@ const isBuiltIn = (o: ServerObject): boolean =>
     (o.kind === "ServiceAccount" && o.metadata.name === "default") ||
     (o.metadata.ownerReferences?.length ?? 0) > 0;
 
-/** The objects of those kinds in the namespaces, as the server has them (the namespaces too). */
+/**
+ * The objects of those kinds in the namespaces, as the server has them (the namespaces too), and
+ * the cluster-scoped objects of the kinds the stack creates (every control plane here is a test's own).
+ */
 export async function serverObjects(env: NodeJS.ProcessEnv, namespaces: readonly string[]): Promise<ServerObject[]> {
     const objects: ServerObject[] = [];
     for (const ns of namespaces) {
@@ -100,6 +109,11 @@ export async function serverObjects(env: NodeJS.ProcessEnv, namespaces: readonly
             objects.push(JSON.parse(namespace.stdout) as ServerObject);
         }
     }
+    const cluster = await run("kubectl", ["get", CLUSTER_KINDS.join(","), "-o", "json"], env);
+    if (cluster.code !== 0) {
+        throw new Error(`kubectl get ${CLUSTER_KINDS.join(",")}: ${cluster.stderr}`);
+    }
+    objects.push(...(JSON.parse(cluster.stdout) as { items: ServerObject[] }).items);
     return objects;
 }
 
