@@ -28,6 +28,7 @@ import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/githu
 import { seccompProfileCrdCommands } from "../support/seccomp-profile-crd";
 import { demoSecrets } from "../unit/stack-secrets";
 import { parsePlainConfig } from "../../config/schema";
+import { resolveTenants } from "../../config/tenants-schema";
 import { parse as parseYaml } from "yaml";
 
 const ROOT = resolve(__dirname, "../..");
@@ -268,11 +269,15 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
             secretValues.set(stack, Object.values(secrets));
             const parsed = parsePlainConfig(plain);
             assert.ok(parsed.ok, `${stack}: ${JSON.stringify(parsed)}`);
-            const { namespaces, privateRegistry, runners: runnerConfig } = parsed.config;
+            const { namespaces, privateRegistry, runners: runnerConfig, tenants, environment } = parsed.config;
+            // A tenant may adopt the apps namespace: each namespace once.
             namespacesOf.set(stack, [
-                namespaces.apps,
-                ...(privateRegistry.enabled ? [privateRegistry.namespace] : []),
-                ...(runnerConfig.kubernetes.enabled ? [runnerConfig.kubernetes.namespace] : []),
+                ...new Set([
+                    namespaces.apps,
+                    ...(privateRegistry.enabled ? [privateRegistry.namespace] : []),
+                    ...(runnerConfig.kubernetes.enabled ? [runnerConfig.kubernetes.namespace] : []),
+                    ...resolveTenants(tenants, environment).map((tenant) => tenant.namespace),
+                ]),
             ]);
             if (runnerConfig.build.enabled) {
                 buildNamespaces.add(runnerConfig.build.namespace);
