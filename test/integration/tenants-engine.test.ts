@@ -67,7 +67,11 @@ describe("tenants on the local control plane", { concurrency: 1 }, () => {
         // `pods/exec` as a TYPE/NAME argument would mean the pod named "exec": subresources go apart.
         const [type = "", sub] = resource.includes(".") ? [resource] : resource.split("/");
         const subresource = sub === undefined ? [] : [`--subresource=${sub}`];
-        const out = await asTenant(kubeconfig, ["auth", "can-i", verb, type, ...subresource, ...scope]);
+        // A resource name comes before the flags and joins the type: `secrets/<name>`.
+        const [name, flags] =
+            scope[0] !== undefined && !scope[0].startsWith("-") ? [scope[0], scope.slice(1)] : [undefined, scope];
+        const target = name === undefined ? type : `${type}/${name}`;
+        const out = await asTenant(kubeconfig, ["auth", "can-i", verb, target, ...subresource, ...flags]);
         return out.stdout.trim() || out.stderr.trim();
     };
     const up = async (rotation: string): Promise<Run> => {
@@ -254,7 +258,7 @@ describe("a bad stack config under the real engine", () => {
             }
         }
         const bad = readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")
-            .replace("canaryPercent: 25", "canaryPercent: 150")
+            .replace("steps: [10, 25, 50, 75, 100]", "steps: [10, 50, 25, 75, 100]")
             .replace("    - name: news\n", "    - name: shop\n");
         assert.notEqual(bad, readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8"));
         // Without its encrypted values: they belong to another passphrase (set again below).
@@ -279,7 +283,7 @@ describe("a bad stack config under the real engine", () => {
         const output = preview.stdout + preview.stderr;
         assert.notEqual(preview.code, 0, output);
         const problems = [
-            "apps[0].canaryPercent: 150 is not a percentage (0-100)",
+            "canary.steps: must rise: step 2 (25) is not above step 1 (50)",
             'tenants[1].name: "shop" is also tenants[0]',
         ];
         for (const problem of problems) {
