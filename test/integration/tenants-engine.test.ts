@@ -18,7 +18,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { TENANT_DEPLOY_RULES } from "../../components/tenants";
+import { TENANT_DEPLOY_RULES } from "../../components/tenants/deploy-rules";
 import { TENANT_SETTINGS_CONFIGMAP } from "../../config/tenant-contract";
 import { isolatedEnv, ROOT, run, type Run, stripSecure } from "./engine";
 import { writeTsProgram } from "./ts-program";

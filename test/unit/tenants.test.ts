@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeEach, describe, it } from "node:test";
 
 import { Tenant } from "../../components";
-import { TENANT_DEPLOY_RULES } from "../../components/tenants";
+import { TENANT_DEPLOY_RULES } from "../../components/tenants/deploy-rules";
 import { failOnConfigProblems, resolveTenancy, StackConfigRunError } from "../../config/load";
 import { parsePlainConfig, type PlainStackConfig } from "../../config/schema";
 import { kubeconfigServer, siblingTenantsRoot } from "../../config/tenancy-environment";
