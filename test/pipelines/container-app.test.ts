@@ -190,7 +190,8 @@ describe("GitLab template container-app.yml, run by gitlab-ci-local", () => {
             REGISTRY_PASSWORD: PUSH.password,
         });
         assertJob(result, "container-app:build", true);
-        assert.match(result.stdout, /Login Succeeded/);
+        // The build step logs in on its stderr, which gitlab-ci-local passes on as its own.
+        assert.match(`${result.stdout}${result.stderr}`, /Login Succeeded/);
         // The cache pushes need the credential: a failed login would fail them.
         assert.match(result.stdout, /Pushing cache /);
         assert.ok(!`${result.stdout}${result.stderr}`.includes(PUSH.password), "the password reached the log");
