@@ -322,6 +322,8 @@ describe(
                         "--stack",
                         "staging",
                         `cicd-platform:${key}`,
+                        // A PEM value starts with "-": after "--" it is no flag.
+                        "--",
                         value,
                     ]),
                     // The job's plumbing is under test here, and GitHub's API is not reachable from
