@@ -202,7 +202,9 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
             "gitlab-ci-local",
         ]);
         assert.equal(check.code, 0, `install it with: bash scripts/ci/install-tools\n${check.stderr}`);
-        gitlabCiLocal = check.stdout.trim().split(" ")[1] ?? "";
+        // One line a tool: `gitlab-ci-local <path>`, then the rsync it copies checkouts with.
+        const line = check.stdout.split("\n").find((l) => l.startsWith("gitlab-ci-local ")) ?? "";
+        gitlabCiLocal = line.split(" ")[1] ?? "";
         headerNames = headerVariables(readFileSync(join(ROOT, "templates", "gitlab", "container-app.yml"), "utf8"));
         for (const name of [
             "TENANT_KUBECONFIG",
