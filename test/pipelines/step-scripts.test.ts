@@ -20,8 +20,8 @@ import { checkedTool, writeFixtureRepository } from "./container-app-fixture";
 import { JOB_ENVIRONMENT, runStep, STEPS_DIR, stepNames, stepVariables } from "./steps";
 import { run } from "./tools";
 
-const PUSH: Credential = { username: "ci-push", password: ["push", "steps", "7a3f"].join("-") };
-const PULL: Credential = { username: "cluster-pull", password: ["pull", "steps", "2b9d"].join("-") };
+const PUSH: Credential = { username: "ci-push", password: ["push", "steps", "7a3f0c9e"].join("-") };
+const PULL: Credential = { username: "cluster-pull", password: ["pull", "steps", "2b9d4e81"].join("-") };
 const PASSPHRASE = ["signing", "passphrase", "of", "the", "steps"].join("-");
 
 /** Upper-case names a shell text refers to ($X, ${X…}, ${!X}-style names passed to need/one_of are listed separately). */
