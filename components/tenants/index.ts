@@ -1,2 +1,2 @@
-export { renderTokenKubeconfig, type TokenKubeconfig } from "./kubeconfig";
+export type { TokenKubeconfig } from "./kubeconfig";
 export { Tenant, type TenantArgs } from "./tenant";
