@@ -515,7 +515,7 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
     it(
         "B's first deploy (newer platform) creates its release stack in its tenant's backend and records the promotion",
         {
-            todo: "the deploy step through the real engine has not passed on this machine yet (first run: the tenant state directory was missing)",
+            todo: "the deploy step through the real engine has not passed on this machine yet (the tenant state directory was missing, then B's canary promotion failed, not yet diagnosed)",
         },
         async (t) => {
             t.diagnostic("not run here: pushing an image; the digests are fixed (the cluster pulls nothing)");
@@ -533,7 +533,7 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
     it(
         "A's deploy from an OLDER platform commit leaves every object of B at its resourceVersion",
         {
-            todo: "the deploy step through the real engine has not passed on this machine yet (first run: the tenant state directory was missing)",
+            todo: "the deploy step through the real engine has not passed on this machine yet (the tenant state directory was missing, then B's canary promotion failed, not yet diagnosed)",
         },
         async () => {
             const before = await objectVersions(env, B.namespace);
@@ -564,7 +564,7 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
     it(
         "A twice and B, started together: B runs beside A, A's two deploys one after the other (resource_group stand-in), all finish",
         {
-            todo: "the deploy step through the real engine has not passed on this machine yet (first run: the tenant state directory was missing)",
+            todo: "the deploy step through the real engine has not passed on this machine yet (the tenant state directory was missing, then B's canary promotion failed, not yet diagnosed)",
         },
         async (t) => {
             const { value: results } = await withRouters(() =>
