@@ -14,6 +14,10 @@
  * traffic (the control plane's pods serve nothing); its router follows the weights the release
  * stack's router ConfigMap has on the API server.
  *
+ * A third app, C (checkout, tenant shop), is the local stack's blue-green release: its deploy puts the
+ * digest on the idle colour and switches to it (the gates, then the watch on the lab's Prometheus,
+ * where its colours are the lab's two backends).
+ *
  * Proves: B's objects keep their resourceVersion through A's deploy from an older platform commit; A's
  * credential is refused in B's namespace; A's and B's deploys started together both finish; two
  * deploys of A in one resource group run one after the other, the second from the first's record;
@@ -66,6 +70,18 @@ const A: AppSide = {
     tenant: "shop",
     image: "shop/storefront",
     passphrase: "cicd-release-local-storefront",
+    origin: "",
+    namespace: "",
+    kubeconfig: "",
+    backend: "",
+    pullPrefix: "",
+};
+/** A blue-green app of tenant A's team: the local stack's demo checkout, already a release stack there. */
+const C: AppSide = {
+    app: "checkout",
+    tenant: "shop",
+    image: "shop/checkout",
+    passphrase: "cicd-release-local-checkout",
     origin: "",
     namespace: "",
     kubeconfig: "",
@@ -131,7 +147,7 @@ async function clusterCanaryPercent(env: NodeJS.ProcessEnv, side: AppSide): Prom
             "-n",
             side.namespace,
             "-l",
-            `app=${side.app},app.kubernetes.io/component=router`,
+            `app=${side.app}-router,app.kubernetes.io/component=router`,
             "-o",
             "json",
         ],
@@ -153,6 +169,25 @@ async function clusterCanaryPercent(env: NodeJS.ProcessEnv, side: AppSide): Prom
     if (conf.code !== 0) return undefined;
     const canary = /weight=(\d+)[^\n]*# canary/.exec(conf.stdout);
     return canary === null ? 0 : Number(canary[1]);
+}
+
+/** 100 while the blue-green release's live Service serves green, 0 while blue: the lab's router follows. */
+async function clusterGreenPercent(env: NodeJS.ProcessEnv, side: AppSide): Promise<number | undefined> {
+    const service = await run(
+        "kubectl",
+        [
+            "get",
+            "service",
+            "-n",
+            side.namespace,
+            side.app,
+            "-o",
+            "jsonpath={.metadata.annotations.cicd\\.platform/active-color}",
+        ],
+        { env },
+    );
+    if (service.code !== 0) return undefined;
+    return service.stdout.trim() === "green" ? 100 : 0;
 }
 
 /** name → resourceVersion of every object a release creates in a namespace. */
@@ -272,7 +307,7 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
             >;
         };
         const kubeconfigs = (await output("tenantKubeconfigs", true)) as Record<string, string>;
-        for (const side of [A, B]) {
+        for (const side of [A, B, C]) {
             const tenant = settings.tenants[side.tenant];
             assert.ok(tenant, `the local stack has no tenant ${side.tenant}`);
             side.namespace = tenant.namespace;
@@ -289,9 +324,9 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
             const tree = join(work, `${side.app}-init`);
             mkdirSync(join(tree, "deploy"), { recursive: true });
             const initial =
-                side === A
-                    ? readFileSync(join(platform, "release", "Pulumi.storefront-local.yaml"), "utf8")
-                    : stackFile(side, "3.0.0");
+                side === B
+                    ? stackFile(side, "3.0.0")
+                    : readFileSync(join(platform, "release", `Pulumi.${side.app}-local.yaml`), "utf8");
             writeFileSync(join(tree, "deploy", `Pulumi.${side.app}-${ENVIRONMENT}.yaml`), initial);
             writeFileSync(join(tree, ".gitlab-ci.yml"), "# replaced per deploy by includeAt()\n");
             await git(tree, "init", "--quiet", "--initial-branch=main");
@@ -310,9 +345,8 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
 
             side.lab = await CanaryLab.create();
             for (const track of ["stable", "canary"] as const) {
-                await runScript(
-                    START_TRACK_SCRIPT,
-                    trackEnvironment({
+                await runScript(START_TRACK_SCRIPT, {
+                    ...trackEnvironment({
                         stateDir: side.lab.settings.stateDir,
                         app: side.app,
                         track,
@@ -321,7 +355,9 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
                         errorRatio: 0,
                         delayMs: 0,
                     }),
-                );
+                    // The blue-green app's colours: blue behind the lab's stable port, green its canary port.
+                    ...(side === C ? { TRACK: track === "stable" ? "blue" : "green" } : {}),
+                });
             }
             await applyRouter(side.lab, 0);
             side.load = side.lab.startLoad({ ratePerSecond: 40, maxRequests: 500_000, maxDurationMs: 50 * 60 * 1000 });
@@ -329,7 +365,7 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
     });
 
     after(async () => {
-        for (const side of [A, B]) {
+        for (const side of [A, B, C]) {
             await side.load?.stop();
             await side.lab?.dispose();
         }
@@ -472,11 +508,12 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
     /** Keeps each lab's router on the weights the release's router ConfigMap asks for, while `body` runs. */
     async function withRouters<T>(body: () => Promise<T>): Promise<{ value: T; percents: Record<string, number[]> }> {
         const state = { running: true };
-        const percents: Record<string, number[]> = { [A.app]: [], [B.app]: [] };
-        const followers = [A, B].map(async (side) => {
+        const percents: Record<string, number[]> = { [A.app]: [], [B.app]: [], [C.app]: [] };
+        const followers = [A, B, C].map(async (side) => {
             let applied = 0;
             while (state.running) {
-                const percent = await clusterCanaryPercent(env, side);
+                const percent =
+                    side === C ? await clusterGreenPercent(env, side) : await clusterCanaryPercent(env, side);
                 if (percent !== undefined && percent !== applied && side.lab !== undefined) {
                     await applyRouter(side.lab, percent);
                     applied = percent;
@@ -509,46 +546,35 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
         a2: digest("storefront 2"),
         a3: digest("storefront 3"),
         b2: digest("headlines 2"),
+        c1: digest("checkout 1"),
     };
     const reference = (side: AppSide, d: string) => `${side.pullPrefix.split("/")[0]}/${side.image}@${d}`;
 
-    it(
-        "B's first deploy (newer platform) creates its release stack in its tenant's backend and records the promotion",
-        {
-            todo: "the deploy step through the real engine has not passed on this machine yet (the tenant state directory was missing, then B's canary promotion failed, not yet diagnosed)",
-        },
-        async (t) => {
-            t.diagnostic("not run here: pushing an image; the digests are fixed (the cluster pulls nothing)");
-            const { value: result, percents } = await withRouters(() => deploy(B, refs.newer, DIGESTS.b1));
-            assert.equal(result.code, 0, `${(result.stdout + result.stderr).slice(-8000)}\n${await B.lab?.logs()}`);
-            t.diagnostic(`router of ${B.app} followed ${percents[B.app]?.join(", ")}%`);
-            assert.match(result.stdout + result.stderr, /promoted/);
-            const rec = await record(B);
-            assert.equal(rec.stable, DIGESTS.b1);
-            assert.equal(rec.subject, `${B.app}: ${ENVIRONMENT} runs ${reference(B, DIGESTS.b1)} [skip ci]`);
-            assert.ok(existsSync(B.backend.replace(/^file:\/\//, "")), "the state is in the tenant's backend");
-        },
-    );
+    it("B's first deploy (newer platform) creates its release stack in its tenant's backend and records the promotion", async (t) => {
+        t.diagnostic("not run here: pushing an image; the digests are fixed (the cluster pulls nothing)");
+        const { value: result, percents } = await withRouters(() => deploy(B, refs.newer, DIGESTS.b1));
+        t.diagnostic(`router of ${B.app} followed ${percents[B.app]?.join(", ")}%`);
+        assert.equal(result.code, 0, `${(result.stdout + result.stderr).slice(-8000)}\n${await B.lab?.logs()}`);
+        assert.match(result.stdout + result.stderr, /promoted/);
+        const rec = await record(B);
+        assert.equal(rec.stable, DIGESTS.b1);
+        assert.equal(rec.subject, `${B.app}: ${ENVIRONMENT} runs ${reference(B, DIGESTS.b1)} [skip ci]`);
+        assert.ok(existsSync(B.backend.replace(/^file:\/\//, "")), "the state is in the tenant's backend");
+    });
 
-    it(
-        "A's deploy from an OLDER platform commit leaves every object of B at its resourceVersion",
-        {
-            todo: "the deploy step through the real engine has not passed on this machine yet (the tenant state directory was missing, then B's canary promotion failed, not yet diagnosed)",
-        },
-        async () => {
-            const before = await objectVersions(env, B.namespace);
-            assert.ok(
-                Object.keys(before).some((k) => k.startsWith("Deployment/")),
-                JSON.stringify(before),
-            );
-            const { value: result } = await withRouters(() => deploy(A, refs.older, DIGESTS.a1));
-            assert.equal(result.code, 0, `${(result.stdout + result.stderr).slice(-8000)}\n${await A.lab?.logs()}`);
-            assert.deepEqual(await objectVersions(env, B.namespace), before);
-            const rec = await record(A);
-            assert.equal(rec.stable, DIGESTS.a1);
-            assert.equal(rec.subject, `${A.app}: ${ENVIRONMENT} runs ${reference(A, DIGESTS.a1)} [skip ci]`);
-        },
-    );
+    it("A's deploy from an OLDER platform commit leaves every object of B at its resourceVersion", async () => {
+        const before = await objectVersions(env, B.namespace);
+        assert.ok(
+            Object.keys(before).some((k) => k.startsWith("Deployment/")),
+            JSON.stringify(before),
+        );
+        const { value: result } = await withRouters(() => deploy(A, refs.older, DIGESTS.a1));
+        assert.equal(result.code, 0, `${(result.stdout + result.stderr).slice(-8000)}\n${await A.lab?.logs()}`);
+        assert.deepEqual(await objectVersions(env, B.namespace), before);
+        const rec = await record(A);
+        assert.equal(rec.stable, DIGESTS.a1);
+        assert.equal(rec.subject, `${A.app}: ${ENVIRONMENT} runs ${reference(A, DIGESTS.a1)} [skip ci]`);
+    });
 
     it("A's credential is refused by the API server in B's namespace", async () => {
         const asA = { ...env, KUBECONFIG: A.kubeconfig };
@@ -561,47 +587,60 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
         assert.equal(own.stdout.trim(), "yes", "and allowed in its own");
     });
 
-    it(
-        "A twice and B, started together: B runs beside A, A's two deploys one after the other (resource_group stand-in), all finish",
-        {
-            todo: "the deploy step through the real engine has not passed on this machine yet (the tenant state directory was missing, then B's canary promotion failed, not yet diagnosed)",
-        },
-        async (t) => {
-            const { value: results } = await withRouters(() =>
-                deployInResourceGroups([
-                    { side: A, ref: refs.older, digest: DIGESTS.a2 },
-                    { side: A, ref: refs.older, digest: DIGESTS.a3 },
-                    { side: B, ref: refs.newer, digest: DIGESTS.b2 },
-                ]),
-            );
-            const [a2, a3, b2] = results.map((r) => r.result);
-            for (const [name, r] of [
-                ["A 2", a2],
-                ["A 3", a3],
-                ["B 2", b2],
-            ] as const) {
-                assert.equal(r?.code, 0, `${name}: ${((r?.stdout ?? "") + (r?.stderr ?? "")).slice(-6000)}`);
-            }
-            assert.equal(results[0]?.group, `${A.app}-${ENVIRONMENT}`);
-            assert.equal(results[2]?.group, `${B.app}-${ENVIRONMENT}`);
-            assert.ok(a2 && a3 && b2);
-            assert.ok(a3.started >= a2.finished, "A's second deploy started after its first finished");
-            assert.ok(b2.started < a2.finished && b2.finished > a2.started, "B ran while A's first deploy ran");
-            t.diagnostic(
-                `A: ${a2.started}-${a2.finished}, then ${a3.started}-${a3.finished}; B: ${b2.started}-${b2.finished}`,
-            );
-            // The second deploy of A started from what the first recorded.
-            assert.match(a3.stdout + a3.stderr, new RegExp(`-\\s+stableVersion: "?${DIGESTS.a2}`));
-            const recA = await record(A);
-            assert.equal(recA.stable, DIGESTS.a3);
-            assert.deepEqual(recA.subjects.slice(0, 3), [
-                `${A.app}: ${ENVIRONMENT} runs ${reference(A, DIGESTS.a3)} [skip ci]`,
-                `${A.app}: ${ENVIRONMENT} runs ${reference(A, DIGESTS.a2)} [skip ci]`,
-                `${A.app}: ${ENVIRONMENT} runs ${reference(A, DIGESTS.a1)} [skip ci]`,
-            ]);
-            assert.equal((await record(B)).stable, DIGESTS.b2);
-        },
-    );
+    it("A twice and B, started together: B runs beside A, A's two deploys one after the other (resource_group stand-in), all finish", async (t) => {
+        const { value: results } = await withRouters(() =>
+            deployInResourceGroups([
+                { side: A, ref: refs.older, digest: DIGESTS.a2 },
+                { side: A, ref: refs.older, digest: DIGESTS.a3 },
+                { side: B, ref: refs.newer, digest: DIGESTS.b2 },
+            ]),
+        );
+        const [a2, a3, b2] = results.map((r) => r.result);
+        for (const [name, r] of [
+            ["A 2", a2],
+            ["A 3", a3],
+            ["B 2", b2],
+        ] as const) {
+            assert.equal(r?.code, 0, `${name}: ${((r?.stdout ?? "") + (r?.stderr ?? "")).slice(-6000)}`);
+        }
+        assert.equal(results[0]?.group, `${A.app}-${ENVIRONMENT}`);
+        assert.equal(results[2]?.group, `${B.app}-${ENVIRONMENT}`);
+        assert.ok(a2 && a3 && b2);
+        assert.ok(a3.started >= a2.finished, "A's second deploy started after its first finished");
+        assert.ok(b2.started < a2.finished && b2.finished > a2.started, "B ran while A's first deploy ran");
+        t.diagnostic(
+            `A: ${a2.started}-${a2.finished}, then ${a3.started}-${a3.finished}; B: ${b2.started}-${b2.finished}`,
+        );
+        // The second deploy of A started from what the first recorded.
+        assert.match(a3.stdout + a3.stderr, new RegExp(`-\\s+stableVersion: "?${DIGESTS.a2}`));
+        const recA = await record(A);
+        assert.equal(recA.stable, DIGESTS.a3);
+        assert.deepEqual(recA.subjects.slice(0, 3), [
+            `${A.app}: ${ENVIRONMENT} runs ${reference(A, DIGESTS.a3)} [skip ci]`,
+            `${A.app}: ${ENVIRONMENT} runs ${reference(A, DIGESTS.a2)} [skip ci]`,
+            `${A.app}: ${ENVIRONMENT} runs ${reference(A, DIGESTS.a1)} [skip ci]`,
+        ]);
+        assert.equal((await record(B)).stable, DIGESTS.b2);
+    });
+
+    it("a blue-green app's deploy puts the digest on the idle colour, switches after the gates and the watch, and records it", async (t) => {
+        const before = await objectVersions(env, B.namespace);
+        const { value: result, percents } = await withRouters(() => deploy(C, refs.newer, DIGESTS.c1));
+        t.diagnostic(`router of ${C.app} followed ${percents[C.app]?.join(", ")}%`);
+        assert.equal(result.code, 0, `${(result.stdout + result.stderr).slice(-8000)}\n${await C.lab?.logs()}`);
+        assert.match(result.stdout + result.stderr, /switched/);
+        const file = await git(C.origin, "show", `main:deploy/Pulumi.${C.app}-${ENVIRONMENT}.yaml`);
+        const blueGreen = (
+            parseYaml(file) as { config: Record<string, { active?: string; greenVersion?: string } | undefined> }
+        ).config["cicd-release:blueGreen"];
+        assert.ok(blueGreen, file);
+        assert.equal(blueGreen.active, "green");
+        assert.equal(blueGreen.greenVersion, DIGESTS.c1);
+        const subject = (await git(C.origin, "log", "-1", "--format=%s", "main")).trim();
+        assert.equal(subject, `${C.app}: ${ENVIRONMENT} runs ${reference(C, DIGESTS.c1)} [skip ci]`);
+        assert.equal(await clusterGreenPercent(env, C), 100, "the live Service serves green");
+        assert.deepEqual(await objectVersions(env, B.namespace), before, "B's objects untouched");
+    });
 
     it("GitLab production is manual (gitlab-ci-local lists it waiting); the approval-rules input removes the manual step", async () => {
         const when = async (inputs: string[]): Promise<string | undefined> => {
