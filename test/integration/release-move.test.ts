@@ -176,6 +176,21 @@ describe("moving a release out of the environment stack (scripts/release-move)",
         }
     });
 
+    it("before step 1 the script refuses, naming the missing tenant, and moves nothing", async () => {
+        const stateBefore = await environment(["stack", "export"], false);
+        const move = await run(
+            "bash",
+            ["scripts/release-move", ENV_STACK, APP, "--config-file", configFile],
+            { ...env, RELEASE_CONFIG_PASSPHRASE: RELEASE_PASSPHRASE },
+            { cwd: project },
+        );
+        assert.equal(move.code, 2, move.stdout + move.stderr);
+        assert.match(move.stderr, /no tenant of local lists storefront in its apps: add it \(tenants\[\]\.apps\)/);
+        const stateAfter = await environment(["stack", "export"], false);
+        assert.equal(stateAfter.stdout, stateBefore.stdout, "the environment stack's state changed");
+        assert.deepEqual(readdirSync(join(project, "release")).sort(), ["Pulumi.yaml", "index.ts"]);
+    });
+
     it("step 1: tenant shop adopts the apps namespace by an up that leaves the app's objects alone", async () => {
         original = await appObjects(env);
         assert.deepEqual(
