@@ -29,12 +29,23 @@ export interface ReleaseStackOutputs {
     readonly service?: pulumi.Output<string>;
 }
 
+/**
+ * The environment stack's provider is named "kubernetes": a release moved out of it with
+ * `pulumi state move` (scripts/release-move) arrives with that provider, and the alias makes it
+ * this one, updated in place to the tenant's credential rather than replaced by a new provider.
+ */
+export const MOVED_PROVIDER_NAME = "kubernetes";
+
 /** The provider of every object of the release: the tenant's credential, and no other. */
 export function tenantProvider(config: ReleaseConfig): k8s.Provider {
-    return new k8s.Provider("tenant", {
-        namespace: config.namespace,
-        ...(config.secrets.kubeconfig === undefined ? {} : { kubeconfig: config.secrets.kubeconfig }),
-    });
+    return new k8s.Provider(
+        "tenant",
+        {
+            namespace: config.namespace,
+            ...(config.secrets.kubeconfig === undefined ? {} : { kubeconfig: config.secrets.kubeconfig }),
+        },
+        { aliases: [{ name: MOVED_PROVIDER_NAME }] },
+    );
 }
 
 /**
