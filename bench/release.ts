@@ -75,6 +75,13 @@ export const section: BenchSection = {
         mkdirSync(join(dir, "state", "backend"), { recursive: true });
         const local = (args: string[]) =>
             run("pulumi", [...args, "--stack", "local", "--non-interactive", "--config-file", localConfig], env);
+        // `stack output` takes no --config-file: outputs are the state's, not the config's.
+        const localOutput = (name: string, secret = false) =>
+            run(
+                "pulumi",
+                ["stack", "output", "--json", ...(secret ? ["--show-secrets"] : []), name, "--stack", "local"],
+                env,
+            );
         const floor = await emptyProgram(env);
         try {
             await timed("cp start", () => run("bash", ["scripts/control-plane/cp", "start"], env));
@@ -88,16 +95,13 @@ export const section: BenchSection = {
             const localNoChange = await medianOf("local no-change up", localUp);
 
             // The release stack as tenant shop: its credential and state backend from the local stack.
-            const settings = (await json(
-                local(["stack", "output", "--json", "releaseSettings"]),
-                "releaseSettings",
-            )) as {
+            const settings = (await json(localOutput("releaseSettings"), "releaseSettings")) as {
                 tenants: Record<string, { stateBackend: string }>;
             };
-            const kubeconfigs = (await json(
-                local(["stack", "output", "--json", "--show-secrets", "tenantKubeconfigs"]),
-                "tenantKubeconfigs",
-            )) as Record<string, string>;
+            const kubeconfigs = (await json(localOutput("tenantKubeconfigs", true), "tenantKubeconfigs")) as Record<
+                string,
+                string
+            >;
             const backend = settings.tenants.shop?.stateBackend ?? "";
             mkdirSync(backend.replace(/^file:\/\//, ""), { recursive: true });
             const kubeconfig = join(dir, "shop.kubeconfig");
