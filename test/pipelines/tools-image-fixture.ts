@@ -1,0 +1,146 @@
+/**
+ * What the tools-image test builds from: a copy of this repository with a bare repository as its
+ * origin, the job's variables as .gitlab-ci.yml gives them, and the two images the Containerfile
+ * starts from, made locally (no registry is reachable here) and cached by version.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+import { parse as parseYaml } from "yaml";
+
+import { debianRootfsTar, ociLayout } from "../support/local-images";
+import { ROOT } from "./tools";
+
+export const PIPELINE = join(ROOT, ".gitlab-ci.yml");
+export const FIXTURES = join(ROOT, "test", "pipelines", "fixtures", "tools-image");
+const CACHE = process.env.CICD_CACHE ?? join(process.env.HOME ?? "/root", ".cache", "cicd-platform");
+
+function sh(command: string, args: readonly string[], cwd?: string): string {
+    const result = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (result.status !== 0) {
+        throw new Error(`${command} ${args.join(" ")} failed (${String(result.status)}):\n${result.stderr}`);
+    }
+    return result.stdout.trim();
+}
+
+export function git(cwd: string, ...args: string[]): string {
+    return sh("git", ["-c", "user.name=test", "-c", "user.email=test@localhost", ...args], cwd);
+}
+
+/**
+ * The repository's tracked files as they are in this work tree, committed to a new repository
+ * whose origin (a bare repository) has them on `main`, as the job's checkout would. Returns the commit.
+ */
+export function copyRepository(target: string, origin: string): string {
+    const files = sh("git", ["ls-files", "-z"], ROOT)
+        .split("\0")
+        .filter((file) => file !== "" && existsSync(join(ROOT, file)));
+    for (const file of files) {
+        mkdirSync(dirname(join(target, file)), { recursive: true });
+        copyFileSync(join(ROOT, file), join(target, file));
+    }
+    git(target, "init", "--quiet", "--initial-branch=main");
+    git(target, "add", "--all");
+    git(target, "commit", "--quiet", "--message", "the platform at the tested work tree");
+    sh("git", ["init", "--quiet", "--bare", "--initial-branch=main", origin]);
+    git(target, "remote", "add", "origin", origin);
+    git(target, "push", "--quiet", "origin", "main");
+    return git(target, "rev-parse", "HEAD");
+}
+
+export interface ToolsImageJob {
+    readonly variables: Readonly<Record<string, string>>;
+    readonly script: readonly string[];
+    readonly tags: readonly string[];
+}
+
+/** The tools-image job of .gitlab-ci.yml: its variables with GitLab's predefined ones expanded, its script lines. */
+export function toolsImageJob(predefined: Readonly<Record<string, string>>): ToolsImageJob {
+    const doc = parseYaml(readFileSync(PIPELINE, "utf8")) as Record<string, Record<string, unknown>>;
+    const job = doc["tools-image"];
+    if (job === undefined) {
+        throw new Error(".gitlab-ci.yml has no tools-image job");
+    }
+    const expand = (value: string): string =>
+        value.replace(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g, (whole, name: string) => predefined[name] ?? whole);
+    const variables = Object.fromEntries(
+        Object.entries((job.variables ?? {}) as Record<string, string>).map(([k, v]) => [k, expand(String(v))]),
+    );
+    return { variables, script: job.script as string[], tags: job.tags as string[] };
+}
+
+function cached(name: string, key: string, build: (dir: string) => void): string {
+    const dir = join(CACHE, "images", `${name}-${createHash("sha256").update(key).digest("hex").slice(0, 12)}`);
+    if (existsSync(join(dir, ".complete"))) {
+        return dir;
+    }
+    const part = `${dir}.part`;
+    rmSync(part, { recursive: true, force: true });
+    mkdirSync(part, { recursive: true });
+    build(part);
+    sh("touch", [join(part, ".complete")]);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(part, dir);
+    return dir;
+}
+
+/**
+ * debian:bookworm-slim's stand-in: the project's local Debian minbase rootfs (scripts/images/debian-image)
+ * with the official image's apt sources (release, updates, security) in place of mmdebstrap's one line,
+ * as a one-layer OCI layout (tag `base`).
+ */
+export function debianSlimLayout(): string {
+    const rootfs = debianRootfsTar("base");
+    const sources = readFileSync(join(FIXTURES, "etc", "apt", "sources.list.d", "debian.sources"));
+    const dir = cached("tools-base", `${rootfs}\n${sources.toString()}`, (part) => {
+        const tar = join(part, "rootfs.tar");
+        copyFileSync(rootfs, tar);
+        sh("tar", ["--delete", "-f", tar, "./etc/apt/sources.list"]);
+        sh("tar", [
+            "-rf",
+            tar,
+            "--owner=0",
+            "--group=0",
+            "--numeric-owner",
+            "-C",
+            FIXTURES,
+            "./etc/apt/sources.list.d/debian.sources",
+        ]);
+        ociLayout(tar, join(part, "oci"));
+    });
+    return join(dir, "oci");
+}
+
+/**
+ * The image GO_BINARIES names in place of the Go stage: /out holding the binaries of the project's
+ * version-keyed tool cache (scripts/ci/install-app-tools), which are built from the same Go modules
+ * at the same versions as the Containerfile's Go stage builds them.
+ */
+export function goBinariesLayout(binaries: Readonly<Record<string, string>>): string {
+    const names = Object.keys(binaries).sort();
+    const key = names.map((name) => `${name}=${binaries[name] ?? ""}`).join("\n");
+    const dir = cached("tools-go-binaries", key, (part) => {
+        const out = join(part, "rootfs", "out");
+        mkdirSync(out, { recursive: true });
+        for (const name of names) {
+            copyFileSync(binaries[name] as string, join(out, name));
+        }
+        const tar = join(part, "rootfs.tar");
+        sh("tar", [
+            "-cf",
+            tar,
+            "--owner=0",
+            "--group=0",
+            "--numeric-owner",
+            "--mode=0755",
+            "-C",
+            join(part, "rootfs"),
+            "./out",
+        ]);
+        rmSync(join(part, "rootfs"), { recursive: true, force: true });
+        ociLayout(tar, join(part, "oci"));
+    });
+    return join(dir, "oci");
+}
