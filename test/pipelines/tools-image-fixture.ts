@@ -66,7 +66,7 @@ export function toolsImageJob(predefined: Readonly<Record<string, string>>): Too
     const expand = (value: string): string =>
         value.replace(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g, (whole, name: string) => predefined[name] ?? whole);
     const variables = Object.fromEntries(
-        Object.entries((job.variables ?? {}) as Record<string, string>).map(([k, v]) => [k, expand(String(v))]),
+        Object.entries((job.variables ?? {}) as Record<string, unknown>).map(([k, v]) => [k, expand(String(v))]),
     );
     return { variables, script: job.script as string[], tags: job.tags as string[] };
 }
@@ -95,19 +95,17 @@ export function debianSlimLayout(): string {
     const rootfs = debianRootfsTar("base");
     const sources = readFileSync(join(FIXTURES, "etc", "apt", "sources.list.d", "debian.sources"));
     const dir = cached("tools-base", `${rootfs}\n${sources.toString()}`, (part) => {
+        const tree = join(part, "rootfs");
+        mkdirSync(tree);
+        sh("tar", ["-xpf", rootfs, "--numeric-owner", "-C", tree]);
+        rmSync(join(tree, "etc", "apt", "sources.list"), { force: true });
+        copyFileSync(
+            join(FIXTURES, "etc", "apt", "sources.list.d", "debian.sources"),
+            join(tree, "etc", "apt", "sources.list.d", "debian.sources"),
+        );
         const tar = join(part, "rootfs.tar");
-        copyFileSync(rootfs, tar);
-        sh("tar", ["--delete", "-f", tar, "./etc/apt/sources.list"]);
-        sh("tar", [
-            "-rf",
-            tar,
-            "--owner=0",
-            "--group=0",
-            "--numeric-owner",
-            "-C",
-            FIXTURES,
-            "./etc/apt/sources.list.d/debian.sources",
-        ]);
+        sh("tar", ["-cf", tar, "--numeric-owner", "-C", tree, "."]);
+        rmSync(tree, { recursive: true, force: true });
         ociLayout(tar, join(part, "oci"));
     });
     return join(dir, "oci");

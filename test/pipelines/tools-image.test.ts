@@ -293,11 +293,12 @@ describe("the platform pipeline's tools-image job: build, push, sign and record 
         ]);
         const show = (file: string): string => git(origin, "show", `main:${file}`);
         const template = parseYaml(show("templates/gitlab/container-app.yml").split("\n---\n")[0] ?? "") as {
-            spec: { inputs: Record<string, { default?: string; regex?: string }> };
+            spec: { inputs: Partial<Record<string, { default?: string; regex?: string }>> };
         };
         const input = template.spec.inputs["tools-image"];
-        assert.equal(input?.default, reference);
-        assert.match(reference, new RegExp(input?.regex ?? "^$"));
+        assert.ok(input !== undefined, "no tools-image input");
+        assert.equal(input.default, reference);
+        assert.match(reference, new RegExp(input.regex ?? "^$"));
         assert.match(
             show("templates/jenkins/vars/containerApp.groovy"),
             new RegExp(`^ {8}toolsImage: '${reference}',$`, "m"),
