@@ -56,15 +56,20 @@ export interface ToolsImageJob {
     readonly tags: readonly string[];
 }
 
-/** The tools-image job of .gitlab-ci.yml: its variables with GitLab's predefined ones expanded, its script lines. */
+/**
+ * The tools-image job of .gitlab-ci.yml: its variables expanded as GitLab does (from `known`, the
+ * predefined and project variables, and the file's global variables), its script lines.
+ */
 export function toolsImageJob(predefined: Readonly<Record<string, string>>): ToolsImageJob {
     const doc = parseYaml(readFileSync(PIPELINE, "utf8")) as Record<string, Record<string, unknown>>;
     const job = doc["tools-image"];
     if (job === undefined) {
         throw new Error(".gitlab-ci.yml has no tools-image job");
     }
+    const global = Object.fromEntries(Object.entries(doc.variables ?? {}).map(([k, v]) => [k, String(v)]));
+    const known: Record<string, string> = { ...global, ...predefined };
     const expand = (value: string): string =>
-        value.replace(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g, (whole, name: string) => predefined[name] ?? whole);
+        value.replace(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g, (whole, name: string) => known[name] ?? whole);
     const variables = Object.fromEntries(
         Object.entries((job.variables ?? {}) as Record<string, unknown>).map(([k, v]) => [k, expand(String(v))]),
     );
@@ -111,34 +116,50 @@ export function debianSlimLayout(): string {
     return join(dir, "oci");
 }
 
+/** What stands in for the Containerfile's two builder stages (its PREBUILT layout). */
+export interface Prebuilt {
+    /** Binaries for /out/bin (cosign, syft, trivy, node). */
+    readonly bin: Readonly<Record<string, string>>;
+    /** An npm package directory for /out/npm. */
+    readonly npm: string;
+    /** An npm prefix with secretlint's node_modules, for /out/secretlint. */
+    readonly secretlint: string;
+}
+
 /**
- * The image GO_BINARIES names in place of the Go stage: /out holding the binaries of the project's
- * version-keyed tool cache (scripts/ci/install-app-tools), which are built from the same Go modules
- * at the same versions as the Containerfile's Go stage builds them.
+ * The image PREBUILT names in place of the builder stages: their output layout, filled from the
+ * project's version-keyed tool cache (scripts/ci/install-app-tools: the same Go modules and
+ * secretlint lockfile at the same versions) and this machine's Node.js and npm.
  */
-export function goBinariesLayout(binaries: Readonly<Record<string, string>>): string {
-    const names = Object.keys(binaries).sort();
-    const key = names.map((name) => `${name}=${binaries[name] ?? ""}`).join("\n");
-    const dir = cached("tools-go-binaries", key, (part) => {
+export function prebuiltLayout(prebuilt: Prebuilt): string {
+    const names = Object.keys(prebuilt.bin).sort();
+    const npmVersion = (JSON.parse(readFileSync(join(prebuilt.npm, "package.json"), "utf8")) as { version: string })
+        .version;
+    const key = [
+        ...names.map((name) => `${name}=${prebuilt.bin[name] ?? ""}`),
+        `node=${process.version}`,
+        `npm=${prebuilt.npm}@${npmVersion}`,
+        `secretlint=${sha256File(join(prebuilt.secretlint, "package-lock.json"))}`,
+    ].join("\n");
+    const dir = cached("tools-prebuilt", key, (part) => {
         const out = join(part, "rootfs", "out");
-        mkdirSync(out, { recursive: true });
+        mkdirSync(join(out, "bin"), { recursive: true });
         for (const name of names) {
-            copyFileSync(binaries[name] as string, join(out, name));
+            copyFileSync(prebuilt.bin[name] as string, join(out, "bin", name));
+        }
+        sh("cp", ["-a", prebuilt.npm, join(out, "npm")]);
+        mkdirSync(join(out, "secretlint"));
+        for (const entry of ["package.json", "package-lock.json", "node_modules"]) {
+            sh("cp", ["-a", join(prebuilt.secretlint, entry), join(out, "secretlint", entry)]);
         }
         const tar = join(part, "rootfs.tar");
-        sh("tar", [
-            "-cf",
-            tar,
-            "--owner=0",
-            "--group=0",
-            "--numeric-owner",
-            "--mode=0755",
-            "-C",
-            join(part, "rootfs"),
-            "./out",
-        ]);
+        sh("tar", ["-cf", tar, "--owner=0", "--group=0", "--numeric-owner", "-C", join(part, "rootfs"), "./out"]);
         rmSync(join(part, "rootfs"), { recursive: true, force: true });
         ociLayout(tar, join(part, "oci"));
     });
     return join(dir, "oci");
+}
+
+function sha256File(path: string): string {
+    return createHash("sha256").update(readFileSync(path)).digest("hex");
 }

@@ -9,9 +9,10 @@
  * pipeline tests run the templates' jobs. No registry is reachable, so the Containerfile's two
  * starting images are made locally and pushed to the test registry, then named by digest as the
  * job requires: BASE is the project's Debian minbase with the official image's apt sources, and
- * the Go stage is replaced through the job's TOOLS_GO_BINARIES_IMAGE by an image holding the
- * cached binaries (the output says which). The apt and npm installs of the Containerfile run for
- * real against Debian's archive and the npm registry.
+ * the Go and Node builder stages are replaced through the job's TOOLS_PREBUILT_IMAGE by an image
+ * of their output layout made from the project's tool cache and this machine's Node.js and npm
+ * (the output says what). The apt installs of the Containerfile run for real against Debian's
+ * archive (HTTPS downloads cannot work inside the builds here: the machine's egress re-signs TLS).
  *
  * Proves: the job builds the image rootless (vfs, chroot isolation) with ci/steps/build, writes its
  * SBOM, pushes and signs it with ci/steps/publish; the digest it records equals the registry's
@@ -21,6 +22,7 @@
  * at /opt/cicd-platform/steps and runs every tool the steps call, and its secret scan runs offline.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,7 +41,7 @@ import {
 } from "../registry/registry-harness";
 import { checkedTool } from "./container-app-fixture";
 import { run, type Run, ROOT } from "./tools";
-import { copyRepository, debianSlimLayout, git, goBinariesLayout, toolsImageJob } from "./tools-image-fixture";
+import { copyRepository, debianSlimLayout, git, prebuiltLayout, toolsImageJob } from "./tools-image-fixture";
 
 const PUSH: Credential = { username: "ci-push", password: ["push", "tools-image", "b81e"].join("-") };
 const PULL: Credential = { username: "cluster-pull", password: ["pull", "tools-image", "3f0a"].join("-") };
@@ -66,6 +68,7 @@ const TOOLS: Readonly<Record<string, string>> = {
     jq: "jq --version",
     curl: "curl --version",
     git: "git --version",
+    node: "node --version",
     npm: "npm --version",
     secretlint: '"$SECRETLINT_PREFIX/node_modules/.bin/secretlint" --version',
 };
@@ -110,6 +113,7 @@ describe("the platform pipeline's tools-image job: build, push, sign and record 
     let publicKey = "";
     let substituted: string[] = [];
     let containersConf = "";
+    let script: readonly string[] = [];
     let job: Run | undefined;
     let digest = "";
 
@@ -157,15 +161,26 @@ describe("the platform pipeline's tools-image job: build, push, sign and record 
             return `${registry?.pushEndpoint ?? ""}/${repository}@${readFileSync(digestFile, "utf8").trim()}`;
         };
         const baseImage = await pushLayout(debianSlimLayout(), "mirror/debian-bookworm-slim");
-        const binaries: Record<string, string> = { cosign, syft };
-        if (trivy !== undefined) {
-            binaries.trivy = trivy;
+        const secretlint = checkedTool("install-app-tools", "secretlint");
+        if (secretlint === undefined) {
+            throw new Error("secretlint is not installed: run bash scripts/ci/install-app-tools");
         }
-        const goBinaries = await pushLayout(goBinariesLayout(binaries), "mirror/tools-go-binaries");
+        const npm = join(spawnSync("npm", ["root", "-g"], { encoding: "utf8" }).stdout.trim(), "npm");
+        const bin: Record<string, string> = { cosign, syft, node: process.execPath };
+        if (trivy !== undefined) {
+            bin.trivy = trivy;
+        }
+        const prebuilt = await pushLayout(prebuiltLayout({ bin, npm, secretlint }), "mirror/tools-prebuilt");
         substituted = [
             `BASE: debian:bookworm-slim <- the local Debian minbase (scripts/images/debian-image) with the official apt sources, ${baseImage}`,
-            `GO_BINARIES: the Go stage (golang image, go install) <- ${Object.keys(binaries).join(", ")} from the project's tool cache, ${goBinaries}`,
+            `PREBUILT: the Go and Node builder stages <- ${Object.keys(bin).sort().join(", ")} (node ${process.version}: this machine's), ` +
+                `npm (this machine's), secretlint from the project's tool cache, ${prebuilt}`,
         ];
+        if (trivy === undefined) {
+            substituted.push(
+                "trivy: left out (not in the tool cache: bash scripts/ci/install-app-tools --only trivy builds it, many minutes)",
+            );
+        }
 
         const keys = join(scratch, "keys");
         mkdirSync(keys);
@@ -187,24 +202,9 @@ describe("the platform pipeline's tools-image job: build, push, sign and record 
         );
         containersConf = join(scratch, "containers.conf");
         writeFileSync(containersConf, TEST_CONTAINERS_CONF);
-        const jobDefinition = toolsImageJob({
-            CI_COMMIT_SHA: commit,
-            CI_PROJECT_URL: "https://gitlab.example.com/platform/cicd-platform",
-            CI_DEFAULT_BRANCH: "main",
-            CI_BUILDS_DIR: builds,
-        });
-        assert.deepEqual(jobDefinition.tags, ["staging", "kubernetes", "rootless-build"]);
-        env = {
-            // The runner's environment: tools on PATH, a home, the containers storage of the job.
-            PATH: [join(cosign, ".."), join(syft, ".."), process.env.PATH ?? "/usr/bin:/bin"].join(delimiter),
-            HOME: home,
-            LANG: "C.UTF-8",
-            CONTAINERS_STORAGE_CONF: storageConf,
-            // GitLab's predefined variables the job's script line reads.
-            GITLAB_USER_NAME: "Platform Maintainer",
-            GITLAB_USER_EMAIL: "maintainer@example.com",
-            ...jobDefinition.variables,
-            // The project variables of the tools-image environment (.gitlab-ci.yml's header).
+        // The project variables of the tools-image environment (.gitlab-ci.yml's header); they
+        // take precedence over the job's own, as in GitLab.
+        const project: Record<string, string> = {
             REGISTRY_SERVER: registry.pushEndpoint,
             TOOLS_PULL_SERVER: registry.pullEndpoint,
             REGISTRY_AUTH_FILE: pushAuth,
@@ -212,8 +212,30 @@ describe("the platform pipeline's tools-image job: build, push, sign and record 
             SIGNING_KEY: join(keys, "cosign.key"),
             SIGNING_PASSPHRASE: PASSPHRASE,
             TOOLS_BASE_IMAGE: baseImage,
-            TOOLS_GO_BINARIES_IMAGE: goBinaries,
+            TOOLS_PREBUILT_IMAGE: prebuilt,
             TOOLS_PUSH_TOKEN: TOKEN,
+        };
+        // GitLab's predefined variables the job's variables name.
+        const predefined: Record<string, string> = {
+            CI_COMMIT_SHA: commit,
+            CI_PROJECT_URL: "https://gitlab.example.com/platform/cicd-platform",
+            CI_DEFAULT_BRANCH: "main",
+            CI_BUILDS_DIR: builds,
+            GITLAB_USER_NAME: "Platform Maintainer",
+            GITLAB_USER_EMAIL: "maintainer@example.com",
+        };
+        const jobDefinition = toolsImageJob({ ...predefined, ...project });
+        assert.deepEqual(jobDefinition.tags, ["staging", "kubernetes", "rootless-build"]);
+        script = jobDefinition.script;
+        env = {
+            // The runner's environment: tools on PATH, a home, the containers storage of the job.
+            PATH: [join(cosign, ".."), join(syft, ".."), process.env.PATH ?? "/usr/bin:/bin"].join(delimiter),
+            HOME: home,
+            LANG: "C.UTF-8",
+            CONTAINERS_STORAGE_CONF: storageConf,
+            ...predefined,
+            ...jobDefinition.variables,
+            ...project,
         };
     });
 
@@ -233,14 +255,14 @@ describe("the platform pipeline's tools-image job: build, push, sign and record 
             t.diagnostic(`substituted: ${line}`);
         }
         const started = Date.now();
-        for (const line of toolsImageJob({}).script) {
+        for (const line of script) {
             job = await run("bash", ["-eo", "pipefail", "-c", line], { cwd: repo, env, timeoutMs: 40 * 60 * 1000 });
             assert.equal(job.code, 0, `${line}\n${output(job).slice(-6000)}`);
         }
         t.diagnostic(`the job took ${Math.round((Date.now() - started) / 1000)} s`);
         assert.ok(!output(job as Run).includes(TOKEN), "the push token reached the log");
         assert.ok(!output(job as Run).includes(PUSH.password), "the registry password reached the log");
-        assert.match(output(job as Run), /not from a Go build/);
+        assert.match(output(job as Run), /not from the builder stages/);
         const recorded = readFileSync(join(repo, "tools-image.env"), "utf8");
         digest = /^IMAGE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(recorded)?.[1] ?? "";
         assert.notEqual(digest, "", recorded);
@@ -360,7 +382,7 @@ describe("the platform pipeline's tools-image job: build, push, sign and record 
         );
         for (const name of Object.keys(TOOLS)) {
             const version = versions.get(name) ?? "MISSING";
-            if (name === "trivy" && version === "MISSING" && !substituted.some((s) => s.includes("trivy"))) {
+            if (name === "trivy" && version === "MISSING" && substituted.some((s) => s.startsWith("trivy: left out"))) {
                 t.diagnostic(
                     "trivy: not in the locally built image: the tool cache has no Trivy (scripts/ci/install-app-tools --only trivy builds it), so the substituted Go stage could not supply it",
                 );
@@ -472,6 +494,6 @@ describe("scripts/ci/record-tools-image and the job's checks of its variables", 
             },
         });
         assert.equal(noGo.code, 2);
-        assert.match(noGo.stderr, /TOOLS_GO_BUILDER_IMAGE: "" is not .*or set TOOLS_GO_BINARIES_IMAGE/);
+        assert.match(noGo.stderr, /TOOLS_GO_BUILDER_IMAGE: "" is not .*or set TOOLS_PREBUILT_IMAGE/);
     });
 });
