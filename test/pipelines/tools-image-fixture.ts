@@ -118,11 +118,11 @@ export function debianSlimLayout(): string {
 
 /** What stands in for the Containerfile's two builder stages (its PREBUILT layout). */
 export interface Prebuilt {
-    /** Binaries for /out/bin (cosign, syft, trivy, node). */
+    /** Binaries for /out/usr/local/bin (cosign, syft, trivy, node). */
     readonly bin: Readonly<Record<string, string>>;
-    /** An npm package directory for /out/npm. */
+    /** An npm package directory for /out/usr/local/lib/node_modules/npm. */
     readonly npm: string;
-    /** An npm prefix with secretlint's node_modules, for /out/secretlint. */
+    /** An npm prefix with secretlint's node_modules, for /out/opt/cicd-platform/secretlint. */
     readonly secretlint: string;
 }
 
@@ -136,6 +136,7 @@ export function prebuiltLayout(prebuilt: Prebuilt): string {
     const npmVersion = (JSON.parse(readFileSync(join(prebuilt.npm, "package.json"), "utf8")) as { version: string })
         .version;
     const key = [
+        "layout=usr-local",
         ...names.map((name) => `${name}=${prebuilt.bin[name] ?? ""}`),
         `node=${process.version}`,
         `npm=${prebuilt.npm}@${npmVersion}`,
@@ -143,14 +144,18 @@ export function prebuiltLayout(prebuilt: Prebuilt): string {
     ].join("\n");
     const dir = cached("tools-prebuilt", key, (part) => {
         const out = join(part, "rootfs", "out");
-        mkdirSync(join(out, "bin"), { recursive: true });
+        const bin = join(out, "usr", "local", "bin");
+        mkdirSync(bin, { recursive: true });
         for (const name of names) {
-            copyFileSync(prebuilt.bin[name] as string, join(out, "bin", name));
+            copyFileSync(prebuilt.bin[name] as string, join(bin, name));
         }
-        sh("cp", ["-a", prebuilt.npm, join(out, "npm")]);
-        mkdirSync(join(out, "secretlint"));
+        mkdirSync(join(out, "usr", "local", "lib", "node_modules"), { recursive: true });
+        sh("cp", ["-a", prebuilt.npm, join(out, "usr", "local", "lib", "node_modules", "npm")]);
+        sh("ln", ["-s", "../lib/node_modules/npm/bin/npm-cli.js", join(bin, "npm")]);
+        const secretlint = join(out, "opt", "cicd-platform", "secretlint");
+        mkdirSync(secretlint, { recursive: true });
         for (const entry of ["package.json", "package-lock.json", "node_modules"]) {
-            sh("cp", ["-a", join(prebuilt.secretlint, entry), join(out, "secretlint", entry)]);
+            sh("cp", ["-a", join(prebuilt.secretlint, entry), join(secretlint, entry)]);
         }
         const tar = join(part, "rootfs.tar");
         sh("tar", ["-cf", tar, "--owner=0", "--group=0", "--numeric-owner", "-C", join(part, "rootfs"), "./out"]);
