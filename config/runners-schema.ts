@@ -1,6 +1,11 @@
 import { z } from "zod";
 
-import { BUILD_RUNNER_DEFAULTS, RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../components/shared/defaults";
+import {
+    BUILD_RUNNER_DEFAULTS,
+    JENKINS_AGENT_DEFAULTS,
+    RUNNER_DEFAULTS,
+    RUNNER_NAMESPACE_DEFAULTS,
+} from "../components/shared/defaults";
 import { isQuantity, quantityValue } from "../components/shared/validators";
 import type { namespacesSchema, privateRegistrySchema } from "./schema";
 import {
@@ -83,6 +88,18 @@ export const nodeSelectorSchema = z
     });
 
 /**
+ * A Jenkins controller's Kubernetes cloud running its agent pods in the build runner's namespace
+ * (they have the build pods' shape): its service account, Role and egress to the controller.
+ */
+export const jenkinsAgentsSchema = strict({
+    /** The controller's web port (WebSocket agents) and/or its TCP agent port. */
+    controllerPorts: z
+        .array(integer(1, 65535, "a TCP port (1-65535)"), { error: "must be a list of TCP ports" })
+        .min(1, { error: "must name at least one port of the controller" })
+        .default([...JENKINS_AGENT_DEFAULTS.controllerPorts]),
+});
+
+/**
  * The build runner: job pods that can run rootless Buildah (their own user namespace, SETUID,
  * SETGID and SETFCAP, a Localhost seccomp profile), in a namespace that enforces Pod Security
  * baseline. Its tags are what the templates' build and test jobs ask for.
@@ -111,6 +128,8 @@ export const buildRunnerSchema = strict({
         .optional(),
     /** The node installer's namespace (Pod Security privileged). */
     installerNamespace: dnsLabel.default(BUILD_RUNNER_DEFAULTS.installerNamespace),
+    /** Jenkins agents in this namespace too; absent: no Jenkins access. */
+    jenkinsAgents: jenkinsAgentsSchema.optional(),
 });
 
 const SSH_HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
@@ -202,6 +221,12 @@ function quotaCapacityProblems(kubernetes: KubernetesRunnerConfig): { resource: 
 function buildRunnerRules(config: RunnerRuleInput, issue: (path: (string | number)[], message: string) => void): void {
     const { build, kubernetes } = config.runners;
     if (!build.enabled) {
+        if (build.jenkinsAgents !== undefined) {
+            issue(
+                ["build", "jenkinsAgents"],
+                "needs runners.build.enabled: Jenkins agent pods run in the build runner's namespace, under its Pod Security level and seccomp profile",
+            );
+        }
         return;
     }
     const tagProblem = environmentTagProblem(build.tags, config.environment);

@@ -5,6 +5,7 @@ import {
     BuildSeccompDelivery,
     GitLabRunner,
     type GitLabRunnerArgs,
+    JenkinsAgentAccess,
     PodmanRunnerHost,
     type PodmanRunnerHostArgs,
     RunnerNamespace,
@@ -30,6 +31,8 @@ export interface RunnerOutputs {
         readonly tags: readonly string[];
         /** The Localhost seccomp profile the build pods name, under the kubelet's seccomp directory. */
         readonly seccompProfile: pulumi.Output<string>;
+        /** The Jenkins controller's service account there (runners.build.jenkinsAgents), for its cloud settings. */
+        readonly jenkinsServiceAccount?: pulumi.Output<string>;
     };
     readonly podmanHosts: Record<string, { readonly host: string; readonly tags: readonly string[] }>;
 }
@@ -101,8 +104,17 @@ function kubernetesRunner(config: StackConfig, kubernetes: k8s.Provider): Runner
  * registry (`--cache-to`), not to the runner's S3 cache.
  */
 function buildRunner(config: StackConfig, kubernetes: k8s.Provider): RunnerOutputs["build"] {
-    const { enabled, namespace, quota, seccompDelivery, nodeSelector, appArmorProfile, installerNamespace, ...runner } =
-        config.runners.build;
+    const {
+        enabled,
+        namespace,
+        quota,
+        seccompDelivery,
+        nodeSelector,
+        appArmorProfile,
+        installerNamespace,
+        jenkinsAgents,
+        ...runner
+    } = config.runners.build;
     const token = config.secrets.runners.buildToken;
     const gitlabUrl = config.runners.gitlabUrl;
     if (!enabled || token === undefined || gitlabUrl === undefined) {
@@ -147,12 +159,21 @@ function buildRunner(config: StackConfig, kubernetes: k8s.Provider): RunnerOutpu
         },
         { provider: kubernetes },
     );
+    // Jenkins agent pods share the namespace (and so its Pod Security level, quota and egress rules).
+    const jenkins =
+        jenkinsAgents &&
+        new JenkinsAgentAccess(
+            "jenkins-agents",
+            { namespace, controllerPorts: jenkinsAgents.controllerPorts },
+            { provider: kubernetes, dependsOn: [buildNamespace] },
+        );
     return {
         namespace: buildNamespace.namespaceName,
         deployment: gitlabRunner.deployment.metadata.name,
         serviceAccount: gitlabRunner.serviceAccount.metadata.name,
         tags: runner.tags,
         seccompProfile: delivery.localhostProfile,
+        ...(jenkins ? { jenkinsServiceAccount: jenkins.serviceAccountName } : {}),
     };
 }
 

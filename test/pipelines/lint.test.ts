@@ -219,7 +219,12 @@ describe("GitHub workflows", () => {
     });
 
     it("run only the project's npm scripts and scripts/ci (no logic in YAML)", () => {
-        const allowed = [/^cat "\$RUNNER_TEMP\/preview\/summary\.md" >>"\$GITHUB_STEP_SUMMARY"$/, /^echo "checks: /];
+        const allowed = [
+            /^cat "\$RUNNER_TEMP\/preview\/summary\.md" >>"\$GITHUB_STEP_SUMMARY"$/,
+            /^echo "checks: /,
+            // The syft the action downloaded, on PATH for the tools-image job's SBOM step.
+            /^dirname "\$SYFT_BINARY" >>"\$GITHUB_PATH"$/,
+        ];
         for (const { file, step } of workflowSteps()) {
             if (step.run === undefined || isAppTemplate(file)) {
                 continue;
@@ -284,15 +289,31 @@ describe(".gitlab-ci.yml", () => {
         }
     });
 
-    it("runs jobs in the Node image pinned by digest on the runners tagged podman and rootless", () => {
+    it("runs jobs in the Node image pinned by digest on runners the stacks register", () => {
         const doc = gitlab();
         const variables = asObject(doc.variables);
         assert.match(String(variables.NODE_IMAGE), /^node:20-bookworm@sha256:[0-9a-f]{64}$/);
-        assert.deepEqual(asObject(doc.default).tags, ["podman", "rootless"]);
+        // The tags each stack's general and build runner registers (its stack file).
+        const registered = (stack: string, runner: "kubernetes" | "build"): string[] => {
+            const file = parseYaml(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as Yaml;
+            const runners = asObject(asObject(file.config)["cicd-platform:runners"]);
+            return asObject(runners[runner]).tags as string[];
+        };
+        assert.deepEqual(asObject(doc.default).tags, registered("staging", "kubernetes"));
+        const expected: Record<string, { tags: string[]; image: RegExp }> = {
+            "up-production": { tags: registered("production", "kubernetes"), image: /^\$PULUMI_JOB_IMAGE$/ },
+            // Builds an image: the build runner's rootless Buildah pods, in the image it published last.
+            "tools-image": { tags: registered("staging", "build"), image: /^\$TOOLS_JOB_IMAGE$/ },
+        };
         for (const [name, job] of gitlabJobs(doc)) {
-            assert.ok(!("tags" in job), `${name} overrides the runner tags`);
+            const own = expected[name];
+            if (own === undefined) {
+                assert.ok(!("tags" in job), `${name} overrides the runner tags`);
+            } else {
+                assert.deepEqual(job.tags, own.tags, name);
+            }
             if ("image" in job) {
-                assert.match(String(job.image), /^\$(NODE_IMAGE|PULUMI_JOB_IMAGE)$/, name);
+                assert.match(String(job.image), own?.image ?? /^\$(NODE_IMAGE|PULUMI_JOB_IMAGE)$/, name);
             }
         }
     });

@@ -3,7 +3,7 @@
 //
 //   @Library('cicd-platform@<40-hex commit of this repository>') _
 //   containerApp(app: 'api', image: 'team-a/api', registryServer: 'registry.example.com',
-//                toolsImage: 'registry.example.com/ci/tools@sha256:…', agentImage: 'jenkins/inbound-agent@sha256:…',
+//                agentImage: 'jenkins/inbound-agent@sha256:…',
 //                stagingUrl: 'https://api.staging.example.com', e2eCommand: 'npm run e2e')
 //
 // The stages are the GitLab template's and the GitHub workflow's; each runs a step script of the
@@ -47,6 +47,9 @@ def call(Map config) {
         // Node.js for the deploy (it installs the pinned Pulumi CLI itself); the GitLab template's default.
         deployImage: 'node:20-bookworm@sha256:8f693eaa7e0a8e71560c9a82b55fd54c2ae920a2ba5d2cde28bac7d1c01c9ba5',
         toolchainCache: '',
+        // The job image the platform's own pipeline published last (scripts/ci/record-tools-image
+        // writes it); empty until the first publication, and then required from the caller.
+        toolsImage: '',
     ] + config
     ['app', 'image', 'registryServer', 'toolsImage', 'agentImage', 'platformRepository', 'platformRef',
      'tenantStateBackend', 'tenantPullPrefix'].each { key ->
