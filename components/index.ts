@@ -61,7 +61,14 @@ export {
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
 } from "./shared";
-export { Tenant, type TenantArgs } from "./tenants";
+export {
+    type GitLabVariableForm,
+    GitLabVariables,
+    type GitLabVariablesArgs,
+    type GitLabVariableSpec,
+    Tenant,
+    type TenantArgs,
+} from "./tenants";
 export {
     canaryReplicas,
     type HostConnection,

@@ -64,6 +64,11 @@ export const gitlabSchema = strict({
     protectBranch: z.boolean({ error: "must be true or false" }).default(GITLAB_DEFAULTS.protectBranch),
     defaultBranch: z.string().min(1, { error: "must not be empty" }).default(GITLAB_DEFAULTS.defaultBranch),
     runners: gitlabRunnersSchema.default(gitlabRunnersSchema.parse({})),
+    /**
+     * Give the tenants' projects the build jobs' variables (the registry push credential, the
+     * signing public key), unscoped because build jobs have no environment; one stack per project.
+     */
+    buildVariables: z.boolean({ error: "must be true or false" }).default(GITLAB_DEFAULTS.buildVariables),
 });
 
 export const tenantGitlabSchema = strict({

@@ -142,6 +142,7 @@ export function loadStackConfig(): StackConfig {
     if (parsed.ok) {
         problems.push(...runnerSecretProblems(parsed.config, values));
         problems.push(...gitlabTokenProblems(parsed.config, values, process.env));
+        problems.push(...gitlabMaskProblems(parsed.config, values));
     }
     const tenancy = parsed.ok ? resolveTenancy(parsed.config, process.env) : undefined;
     problems.push(...(tenancy?.problems ?? []));
@@ -193,6 +194,29 @@ export function gitlabTokenProblems(
             path: "gitlabToken",
             message:
                 "is required with gitlab.enabled (scopes: see the README's GitLab section): pulumi config set --secret gitlabToken, or GITLAB_TOKEN in the environment",
+        },
+    ];
+}
+
+/** What GitLab can mask: one line of at least 8 characters of the Base64 alphabet and `@:.~-_`. */
+export const GITLAB_MASKABLE = /^[A-Za-z0-9+/=@:.~_-]{8,}$/;
+
+/**
+ * The registry push password becomes the masked REGISTRY_PASSWORD of the tenants' projects; GitLab
+ * refuses to mask anything else, which would fail the `up` halfway. The value is never quoted.
+ */
+export function gitlabMaskProblems(config: PlainStackConfig, values: Record<string, unknown>): ConfigProblem[] {
+    const fansOut = config.gitlab.enabled && config.gitlab.buildVariables && config.tenants.some((t) => t.gitlab);
+    const key = config.privateRegistry.enabled ? "registryPushPassword" : "registryPassword";
+    const value = values[key];
+    if (!fansOut || typeof value !== "string" || value === "" || GITLAB_MASKABLE.test(value)) {
+        return [];
+    }
+    return [
+        {
+            path: key,
+            message:
+                "cannot be masked by GitLab, and it becomes the masked REGISTRY_PASSWORD of the tenants' projects (gitlab.buildVariables): use at least 8 characters of A-Z a-z 0-9 + / = @ : . ~ - _ and no whitespace",
         },
     ];
 }

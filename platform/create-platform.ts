@@ -54,7 +54,7 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
     const gl = createGitLab(config);
     const registries = createRegistries(config, kubernetes, apps, gh);
     createApplications(config, gh, registries);
-    const tenants = createTenants(config, kubernetes, apps, gh, registries);
+    const tenants = createTenants(config, kubernetes, apps, gh, registries, gl);
     const target = {
         kubernetes,
         namespace: apps,

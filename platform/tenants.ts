@@ -16,6 +16,8 @@ import {
     type TenantOutputs,
 } from "../config/tenant-contract";
 import type { GitHubTarget } from "./github";
+import type { GitLabTarget } from "./gitlab";
+import { createTenantBuildVariables, tenantGitLabArgs } from "./gitlab-tenants";
 import type { Registries } from "./registry";
 
 export interface TenantsResult {
@@ -99,6 +101,7 @@ export function createTenants(
     apps: EnvironmentNamespace,
     gh: GitHubTarget | undefined,
     registries: Registries,
+    gl?: GitLabTarget,
 ): TenantsResult {
     const shared = {
         contractVersion: TENANT_CONTRACT_VERSION,
@@ -140,9 +143,14 @@ export function createTenants(
                 stateBackend: out.stateBackend,
                 pushRepositoryPrefix: pulumi.interpolate`${out.registryPushServer}/${out.registryPrefix}`,
                 pullRepositoryPrefix: pulumi.interpolate`${out.registryPullServer}/${out.registryPrefix}`,
+                ...tenantGitLabArgs(tenant, gl),
             },
             {
-                providers: gh === undefined ? [kubernetes] : [kubernetes, gh.provider],
+                providers: [
+                    kubernetes,
+                    ...(gh === undefined ? [] : [gh.provider]),
+                    ...(gl === undefined ? [] : [gl.provider]),
+                ],
                 dependsOn: adopted ? [apps] : [],
             },
         );
@@ -164,6 +172,7 @@ export function createTenants(
                     ),
             );
         }
+        createTenantBuildVariables(config, tenant, gl, registries);
         tenants.set(tenant.name, resource);
         outputs[tenant.name] = out;
     }

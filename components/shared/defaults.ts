@@ -223,6 +223,8 @@ export const GITLAB_DEFAULTS = {
      * would overwrite each other and delete it on either's destroy.
      */
     protectBranch: false,
+    /** Off for the same reason: the build jobs' variables are unscoped, one stack per project sets them. */
+    buildVariables: false,
     defaultBranch: "main",
     runnerType: "project_type",
     /** A runner's generation; a new value replaces its UserRunner (and so its token) in one `up`. */

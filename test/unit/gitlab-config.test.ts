@@ -72,7 +72,7 @@ describe("gitlab config", () => {
             { enable: true },
             {},
             [
-                'gitlab: unknown field "enable" (allowed: enabled, tier, baseUrl, platformProject, protectBranch, defaultBranch, runners)',
+                'gitlab: unknown field "enable" (allowed: enabled, tier, baseUrl, platformProject, protectBranch, defaultBranch, runners, buildVariables)',
             ],
         ],
         [
