@@ -80,7 +80,7 @@ export const tenantGitlabSchema = strict({
     deployUserIds: ids("user"),
     /** Groups whose members may deploy to it (paid tiers). */
     deployGroupIds: ids("group"),
-    /** Approvals a production deploy waits for, from those users and groups (paid tiers). */
+    /** Approvals a production deploy waits for from each deploy group; each deploy user approves (paid tiers). */
     requiredApprovals: integer(0, 5).default(TENANT_DEFAULTS.requiredApprovals),
 });
 
@@ -183,12 +183,10 @@ export function gitlabRules(config: GitLabRuleInput, ctx: z.RefinementCtx): void
                 `needs a paid tier (gitlab.tier is ${gitlab.tier}): protected environments are Premium; on Free who may start the manual production job follows the protected default branch`,
             );
         }
-        // A group may hold any number of approvers; only a list of users alone bounds them.
-        const users = t.deployUserIds.length;
-        if (paid && t.deployGroupIds.length === 0 && users > 0 && t.requiredApprovals > users) {
+        if (paid && config.environment === "production" && t.project !== undefined && t.requiredApprovals === 0) {
             issue(
                 at("requiredApprovals"),
-                `is ${t.requiredApprovals} but only ${users} deploy user${users === 1 ? "" : "s"} could approve`,
+                "production needs at least 1: a protected environment without approvals lets a deployer ship alone",
             );
         }
     });

@@ -6,6 +6,7 @@ import type { StackConfig } from "../config/load";
 import { createApplications } from "./applications";
 import { createGitHub } from "./github";
 import { createGitLab } from "./gitlab";
+import { createGitLabGate } from "./gitlab-production";
 import { createRegistries } from "./registry";
 import { createBlueGreenRelease, createCanaryReleases } from "./releases";
 import { createRunners, type RunnerOutputs } from "./runners";
@@ -64,6 +65,7 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
     const canaries = createCanaryReleases(config, target);
     const blueGreen = createBlueGreenRelease(config, target);
     const runners = createRunners(config, kubernetes, gl);
+    createGitLabGate(gl, config.tenants);
 
     return {
         environment: config.environment,

@@ -170,7 +170,7 @@ describe("gitlab config", () => {
         );
     });
 
-    it("production on a paid tier needs a deployer per tenant project, and no more approvals than deploy users", () => {
+    it("production on a paid tier needs a deployer and an approval per tenant project", () => {
         const config = (gitlab: Obj) =>
             stack(
                 "production",
@@ -184,10 +184,12 @@ describe("gitlab config", () => {
             ],
         );
         assert.deepEqual(
-            problems(config({ project: "shop/app", deployUserIds: [3], requiredApprovals: 2 })).filter((p) =>
+            problems(config({ project: "shop/app", deployUserIds: [3], requiredApprovals: 0 })).filter((p) =>
                 p.startsWith("tenants"),
             ),
-            ["tenants[0].gitlab.requiredApprovals: is 2 but only 1 deploy user could approve"],
+            [
+                "tenants[0].gitlab.requiredApprovals: production needs at least 1: a protected environment without approvals lets a deployer ship alone",
+            ],
         );
         assert.deepEqual(
             problems(config({ project: "shop/app", deployGroupIds: [9], requiredApprovals: 2 })).filter((p) =>
