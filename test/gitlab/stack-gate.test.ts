@@ -96,25 +96,27 @@ describe(
                 : false,
     },
     () => {
-        let api: GitLabStandIn;
-        let stack: EngineStack;
+        let api: GitLabStandIn | undefined;
+        let stack: EngineStack | undefined;
         let out: string;
 
         before(async () => {
-            api = await startStandIn({
+            const standIn = await startStandIn({
                 tier: "free",
                 users: [{ id: 1, username: "root", token: ADMIN_TOKEN, admin: true }],
                 projects: ["shop/storefront", "platform/cicd-platform"],
                 groups: [],
             });
-            stack = await newEngineStack("gitlab-gate", PROGRAM);
-            out = join(stack.dir, "runner-token");
-            await stack.config("tier", "free");
-            await stack.config("baseUrl", api.baseUrl);
-            await stack.config("token", ADMIN_TOKEN, true);
-            await stack.config("kubeconfig", KUBECONFIG, true);
-            await stack.config("rotation", "initial");
-            await stack.config("out", out);
+            api = standIn;
+            const engine = await newEngineStack("gitlab-gate", PROGRAM);
+            stack = engine;
+            out = join(engine.dir, "runner-token");
+            await engine.config("tier", "free");
+            await engine.config("baseUrl", standIn.baseUrl);
+            await engine.config("token", ADMIN_TOKEN, true);
+            await engine.config("kubeconfig", KUBECONFIG, true);
+            await engine.config("rotation", "initial");
+            await engine.config("out", out);
         });
         after(async () => {
             if (stack !== undefined) {
@@ -124,17 +126,25 @@ describe(
             api?.stop();
         });
 
-        const get = async (path: string) => api.api(ADMIN_TOKEN, "GET", path);
+        const standIn = (): GitLabStandIn => {
+            assert.ok(api, "the stand-in started");
+            return api;
+        };
+        const engine = (): EngineStack => {
+            assert.ok(stack, "the stack exists");
+            return stack;
+        };
+        const get = async (path: string) => standIn().api(ADMIN_TOKEN, "GET", path);
         const upOk = async () => {
-            const r = await stack.up();
+            const r = await engine().up();
             assert.equal(r.code, 0, `pulumi up: ${r.stderr}${r.stdout}`);
             return r;
         };
 
         it("stand-in: on Free, up protects the default branch, creates the variables and runner, and calls no paid endpoint", async () => {
-            await api.clearRequests();
+            await standIn().clearRequests();
             await upOk();
-            const calls = (await api.requests()) as Logged[];
+            const calls = (await standIn().requests()) as Logged[];
             assert.deepEqual(
                 calls.filter((q) => q.path.includes("protected_environments") || q.status === 403),
                 [],
@@ -160,7 +170,7 @@ describe(
                 },
                 { masked: true, protected: true, type: "file", decoded: KUBECONFIG },
             );
-            const { runnerId } = await stack.outputs();
+            const { runnerId } = await engine().outputs();
             const runner = (await get(`/runners/${String(runnerId)}`)).json as {
                 access_level: string;
                 locked: boolean;
@@ -171,8 +181,8 @@ describe(
         });
 
         it("stand-in: on Premium, up adds the tenant's protected production environment with its deployer and approval", async () => {
-            await fetch(`${api.baseUrl.replace(/\/api\/v4\/$/, "")}/-/standin/tier/premium`, { method: "PUT" });
-            await stack.config("tier", "premium");
+            await fetch(`${standIn().baseUrl.replace(/\/api\/v4\/$/, "")}/-/standin/tier/premium`, { method: "PUT" });
+            await engine().config("tier", "premium");
             await upOk();
             const env = await get("/projects/shop%2Fstorefront/protected_environments/production");
             assert.equal(env.status, 200);
@@ -192,17 +202,17 @@ describe(
 
         it("stand-in: a rotation replaces the runner's registration and its consumer gets the new token in the same up", async () => {
             const before = readFileSync(out, "utf8");
-            const { runnerId: oldId } = await stack.outputs();
-            await stack.config("rotation", "2026-12-07");
+            const { runnerId: oldId } = await engine().outputs();
+            await engine().config("rotation", "2026-12-07");
             await upOk();
             const after = readFileSync(out, "utf8");
-            const { runnerId: newId } = await stack.outputs();
+            const { runnerId: newId } = await engine().outputs();
             assert.notEqual(newId, oldId);
             assert.notEqual(after, before);
             assert.match(after, /^glrt-/);
             assert.equal((await get(`/runners/${String(oldId)}`)).status, 404, "the old registration is deleted");
             assert.equal((await get(`/runners/${String(newId)}`)).status, 200);
-            const state = await stack.state();
+            const state = await engine().state();
             for (const clear of [before, after, ADMIN_TOKEN, "gate test"]) {
                 assert.ok(!state.includes(clear), "a token or the kubeconfig is in the state in the clear");
             }

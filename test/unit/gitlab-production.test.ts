@@ -69,8 +69,8 @@ describe("production's gate in GitLab", { concurrency: 1 }, () => {
                 { userId: 7, requiredApprovals: 1 },
             ],
         });
-        for (const r of [branch, environment, protection]) {
-            assert.match(r?.provider ?? "", /::pulumi:providers:gitlab::gitlab::/);
+        for (const r of [...ofType(BRANCH), ...ofType(ENVIRONMENT), ...ofType(PROTECTED)]) {
+            assert.match(r.provider ?? "", /::pulumi:providers:gitlab::gitlab::/);
         }
     });
 
