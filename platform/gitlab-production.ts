@@ -68,8 +68,9 @@ function protectProduction(
               ];
     const protection = new gitlab.ProjectProtectedEnvironment(
         `tenant-${tenant}-gitlab-production`,
-        { project, environment: environment.name, deployAccessLevelsAttributes: deployers, approvalRules },
-        opts,
+        // The name as a plain value, so a preview (and the policy pack) sees which environment it guards.
+        { project, environment: "production", deployAccessLevelsAttributes: deployers, approvalRules },
+        { ...opts, dependsOn: [environment] },
     );
     return { environment, protection };
 }

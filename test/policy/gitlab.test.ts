@@ -88,6 +88,16 @@ describe("the pack's GitLab policies", () => {
             [],
             "a value unknown at preview is not judged",
         );
+        assert.deepEqual(
+            await pack([variable("TENANT_KUBECONFIG", { value: "[secret]", masked: true, protected: true })]),
+            [],
+            "nor one the engine does not show",
+        );
+        assert.deepEqual(
+            await pack([variable("TENANT_KUBECONFIG", { value: "", masked: true, protected: true })]),
+            [],
+            "nor a secret the preview does not know yet (the engine sends an empty string)",
+        );
     });
 
     it("GIVEN a production runner that takes unprotected branches' jobs THEN it fires", async () => {

@@ -10,6 +10,12 @@ const USER_RUNNER = "gitlab:index/userRunner:UserRunner";
  * and `@:.~-_`. A kubeconfig or a PEM block is not; the platform's fan-out sends those base64-encoded.
  */
 const MASKABLE = /^[A-Za-z0-9+/=@:.~_-]{8,}$/;
+/**
+ * What a policy gets for a secret it cannot see: the display placeholder, or an empty string for a
+ * secret not known yet at preview (the engine sends that for a secret unknown). Nothing to judge;
+ * GitLab itself refuses an empty value.
+ */
+const NOT_VISIBLE: ReadonlySet<string> = new Set(["[secret]", ""]);
 
 function kindOf(type: string): string {
     return type.split(":").pop() ?? type;
@@ -47,7 +53,8 @@ export const productionGitlabVariablesProtected: StackValidationPolicy = {
             }
             const value = str(props.value);
             const masked = props.masked === true || props.hidden === true;
-            if (masked && value !== undefined && !isUnknown(props.value) && !MASKABLE.test(value)) {
+            const visible = value !== undefined && !NOT_VISIBLE.has(value) && !isUnknown(props.value);
+            if (masked && visible && !MASKABLE.test(value)) {
                 reportViolation(
                     `${label} is masked but GitLab cannot mask its value (more than one line, whitespace, a character outside the Base64 alphabet and @:.~-_, or under 8 characters); GitLab refuses it. Fix: base64-encode the value (GitLabVariables' base64-masked form) and decode it in the job.`,
                     subject.urn,
