@@ -13,7 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { ROOT } from "../integration/engine";
+import { policyFlags, ROOT } from "../integration/engine";
 import { type EngineStack, newEngineStack } from "../support/engine-stack";
 import { type GitLabStandIn, startStandIn } from "./standin";
 
@@ -78,6 +78,14 @@ new command.local.Command("runner-config", {
     update: 'umask 077; printf %s "$TOKEN" >"$OUT"',
     environment: { TOKEN: runner.token, OUT: c.require("out") },
 });
+if (c.getBoolean("unprotectedVariant") === true) {
+    // The variant the policy pack must refuse: a production variable any branch's pipeline reads.
+    new gitlab.ProjectVariable(
+        "unprotected",
+        { project: "shop/storefront", key: "DEPLOY_NOTE", value: "plain", protected: false, environmentScope: "production" },
+        { provider },
+    );
+}
 export const runnerId = runner.id;
 `;
 
@@ -198,6 +206,23 @@ describe(
                 body.approval_rules.map((r) => [r.user_id, r.required_approvals]),
                 [[1, 1]],
             );
+        });
+
+        it("stand-in: the policy pack passes these production resources and fires on the variant with an unprotected production variable", async () => {
+            const flags = await policyFlags("production", engine().env);
+            const clean = await engine().pulumi(["preview", ...flags]);
+            assert.equal(clean.code, 0, `the pack refused the stack's own resources: ${clean.stdout}${clean.stderr}`);
+            await engine().config("unprotectedVariant", "true");
+            try {
+                const variant = await engine().pulumi(["preview", ...flags]);
+                assert.notEqual(variant.code, 0, "the pack let an unprotected production variable through");
+                const text = variant.stdout + variant.stderr;
+                assert.match(text, /\[mandatory\]\s+production-gitlab-variables-protected/);
+                assert.match(text, /GitLab CI variable DEPLOY_NOTE \(ProjectVariable "unprotected"\) is not protected/);
+                assert.doesNotMatch(text, /\[mandatory\]\s+production-gitlab-runners-protected/);
+            } finally {
+                await engine().config("unprotectedVariant", "false");
+            }
         });
 
         it("stand-in: a rotation replaces the runner's registration and its consumer gets the new token in the same up", async () => {
