@@ -61,14 +61,7 @@ export {
     restrictedContainerSecurityContext,
     restrictedPodSecurityContext,
 } from "./shared";
-export {
-    type GitLabVariableForm,
-    GitLabVariables,
-    type GitLabVariablesArgs,
-    type GitLabVariableSpec,
-    Tenant,
-    type TenantArgs,
-} from "./tenants";
+export { Tenant, type TenantArgs } from "./tenants";
 export {
     canaryReplicas,
     type HostConnection,

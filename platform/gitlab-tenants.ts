@@ -1,7 +1,11 @@
-import { GitLabVariables, type GitLabVariableSpec, type TenantArgs } from "../components";
+import * as pulumi from "@pulumi/pulumi";
+
+import type { Tenant } from "../components";
 import type { StackConfig } from "../config/load";
 import type { TenantConfig } from "../config/schema";
+import { TENANT_CI_VARIABLES, type TenantOutputs } from "../config/tenant-contract";
 import type { GitLabTarget } from "./gitlab";
+import { GitLabVariables, type GitLabVariableSpec } from "./gitlab-variables";
 import type { Registries } from "./registry";
 
 /**
@@ -24,19 +28,48 @@ function buildVariables(config: StackConfig, registries: Registries): GitLabVari
 }
 
 /**
- * What a tenant's Tenant needs for its GitLab fan-out: its project or group and the scope of this
- * stack's environment (a group's only on a paid tier, which the schema insists on). Nothing without
- * the integration or a tenant project/group.
+ * The tenant's deploy credential and the plain values beside it (what its GitHub environments get)
+ * as CI/CD variables of its GitLab project or group, scoped to this stack's environment (a group's
+ * only on a paid tier, which the schema insists on). Nothing without the integration or a tenant
+ * project/group.
  */
-export function tenantGitLabArgs(tenant: TenantConfig, gl: GitLabTarget | undefined): Partial<TenantArgs> {
+export function createTenantGitLabVariables(
+    tenant: TenantConfig,
+    resource: Tenant,
+    out: pulumi.Output<TenantOutputs>,
+    gl: GitLabTarget | undefined,
+): GitLabVariables | undefined {
     if (gl === undefined || tenant.gitlab === undefined) {
-        return {};
+        return undefined;
     }
-    return {
-        gitlabProject: tenant.gitlab.project,
-        gitlabGroup: tenant.gitlab.group,
-        gitlabEnvironmentScope: gl.environment,
-    };
+    const v = TENANT_CI_VARIABLES;
+    return new GitLabVariables(
+        `tenant-${tenant.name}-gitlab`,
+        {
+            project: tenant.gitlab.project,
+            group: tenant.gitlab.group,
+            environmentScope: gl.environment,
+            variables: [
+                // A kubeconfig is many lines: GitLab can mask it only base64-encoded.
+                { key: v.kubeconfig, value: resource.kubeconfig, form: "base64-masked", file: true },
+                { key: v.tenant, value: tenant.name, form: "plain" },
+                { key: v.namespace, value: resource.namespaceName, form: "plain" },
+                { key: v.stateBackend, value: out.stateBackend, form: "plain" },
+                {
+                    key: v.pushRepositoryPrefix,
+                    value: pulumi.interpolate`${out.registryPushServer}/${out.registryPrefix}`,
+                    form: "plain",
+                },
+                {
+                    key: v.pullRepositoryPrefix,
+                    value: pulumi.interpolate`${out.registryPullServer}/${out.registryPrefix}`,
+                    form: "plain",
+                },
+            ],
+            managedBy: `cicd-platform (${gl.environment} stack)`,
+        },
+        { provider: gl.provider },
+    );
 }
 
 /** The build jobs' variables in the tenant's project or group, when this stack sets them. */

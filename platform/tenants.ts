@@ -17,7 +17,7 @@ import {
 } from "../config/tenant-contract";
 import type { GitHubTarget } from "./github";
 import type { GitLabTarget } from "./gitlab";
-import { createTenantBuildVariables, tenantGitLabArgs } from "./gitlab-tenants";
+import { createTenantBuildVariables, createTenantGitLabVariables } from "./gitlab-tenants";
 import type { Registries } from "./registry";
 
 export interface TenantsResult {
@@ -143,7 +143,6 @@ export function createTenants(
                 stateBackend: out.stateBackend,
                 pushRepositoryPrefix: pulumi.interpolate`${out.registryPushServer}/${out.registryPrefix}`,
                 pullRepositoryPrefix: pulumi.interpolate`${out.registryPullServer}/${out.registryPrefix}`,
-                ...tenantGitLabArgs(tenant, gl),
             },
             {
                 providers: [
@@ -172,6 +171,7 @@ export function createTenants(
                     ),
             );
         }
+        createTenantGitLabVariables(tenant, resource, out, gl);
         createTenantBuildVariables(config, tenant, gl, registries);
         tenants.set(tenant.name, resource);
         outputs[tenant.name] = out;

@@ -6,7 +6,6 @@ import { TENANT_CI_VARIABLES, TENANT_SETTINGS_CONFIGMAP } from "../../config/ten
 import { EnvironmentNamespace } from "../platform";
 import { TENANT_DEFAULTS } from "../shared/defaults";
 import { TENANT_DEPLOY_RULES } from "./deploy-rules";
-import { GitLabVariables } from "./gitlab-variables";
 import { renderTokenKubeconfig } from "./kubeconfig";
 
 export interface TenantArgs {
@@ -55,15 +54,6 @@ export interface TenantArgs {
     readonly pullRepositoryPrefix?: pulumi.Input<string>;
     /** The state location of the team's release stacks, the TENANT_STATE_BACKEND variable. */
     readonly stateBackend?: pulumi.Input<string>;
-    /**
-     * The team's GitLab project (full path or id) whose CI/CD variables get the credential (the
-     * kubeconfig base64-encoded and masked, a file variable) and the plain TENANT_* values.
-     */
-    readonly gitlabProject?: pulumi.Input<string>;
-    /** Or the team's GitLab group. */
-    readonly gitlabGroup?: pulumi.Input<string>;
-    /** The environment scope of those variables, e.g. `production`. @default "*" */
-    readonly gitlabEnvironmentScope?: string;
 }
 
 /**
@@ -84,8 +74,6 @@ export class Tenant extends pulumi.ComponentResource {
     public readonly settingsGuard?: k8s.admissionregistration.v1.ValidatingAdmissionPolicy;
     /** Secret output: a kubeconfig whose only user is the deploy identity. */
     public readonly kubeconfig: pulumi.Output<string>;
-    /** Present with a GitLab project or group: the credential as its CI/CD variables. */
-    public readonly gitlabVariables?: GitLabVariables;
 
     constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
         const rotation = args.credentialRotation ?? TENANT_DEFAULTS.credentialRotation;
@@ -187,7 +175,6 @@ export class Tenant extends pulumi.ComponentResource {
             this.settingsGuard = this.createSettingsGuard(name, namespace);
         }
         this.fanOutToGitHub(name, args);
-        this.gitlabVariables = this.fanOutToGitLab(name, args);
 
         this.registerOutputs({
             namespaceName: this.namespaceName,
@@ -249,37 +236,6 @@ export class Tenant extends pulumi.ComponentResource {
             { parent: this },
         );
         return policy;
-    }
-
-    /** The credential and the plain values beside it, as CI/CD variables of the team's GitLab project or group. */
-    private fanOutToGitLab(name: string, args: TenantArgs): GitLabVariables | undefined {
-        if (args.gitlabProject === undefined && args.gitlabGroup === undefined) {
-            return undefined;
-        }
-        const v = TENANT_CI_VARIABLES;
-        const plain: [string, pulumi.Input<string> | undefined][] = [
-            [v.tenant, args.tenant],
-            [v.namespace, this.namespaceName],
-            [v.stateBackend, args.stateBackend],
-            [v.pushRepositoryPrefix, args.pushRepositoryPrefix],
-            [v.pullRepositoryPrefix, args.pullRepositoryPrefix],
-        ];
-        return new GitLabVariables(
-            `${name}-gitlab`,
-            {
-                project: args.gitlabProject,
-                group: args.gitlabGroup,
-                environmentScope: args.gitlabEnvironmentScope,
-                variables: [
-                    // A kubeconfig is many lines: GitLab can mask it only base64-encoded.
-                    { key: v.kubeconfig, value: this.kubeconfig, form: "base64-masked", file: true },
-                    ...plain.flatMap(([key, value]) =>
-                        value === undefined ? [] : [{ key, value, form: "plain" as const }],
-                    ),
-                ],
-            },
-            { parent: this },
-        );
     }
 
     /** The credential and the plain values beside it, in each of the team's GitHub environments. */

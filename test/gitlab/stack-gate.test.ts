@@ -30,7 +30,7 @@ import * as command from "@pulumi/command";
 import * as gitlab from "@pulumi/gitlab";
 import * as pulumi from "@pulumi/pulumi";
 
-import { GitLabVariables } from "${ROOT}/components/tenants/gitlab-variables";
+import { GitLabVariables } from "${ROOT}/platform/gitlab-variables";
 import type { GitLabConfig, GitLabTier } from "${ROOT}/config/gitlab-schema";
 import type { GitLabTarget } from "${ROOT}/platform/gitlab";
 import { createGitLabGate } from "${ROOT}/platform/gitlab-production";

@@ -19,7 +19,7 @@ const variable = (key: string, props: Record<string, unknown>): StackInput => ({
     props: { project: "shop/storefront", key, environmentScope: "production", ...props },
 });
 
-/** What the fan-out creates in production (components/tenants/gitlab-variables.ts). */
+/** What the fan-out creates in production (platform/gitlab-variables.ts). */
 const FAN_OUT = [
     variable("TENANT_KUBECONFIG", {
         value: Buffer.from(KUBECONFIG).toString("base64"),

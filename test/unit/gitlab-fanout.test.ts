@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { beforeEach, describe, it } from "node:test";
 
-import { GitLabVariables } from "../../components";
+import { GitLabVariables } from "../../platform/gitlab-variables";
 import { gitlabMaskProblems, GITLAB_MASKABLE } from "../../config/load";
 import { parsePlainConfig } from "../../config/schema";
 import { gitlabStackConfig } from "./gitlab-stack-fixture";

@@ -9,6 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
  * - `masked`: a secret GitLab can mask as it is (a password of that alphabet);
  * - `base64-masked`: a secret GitLab could not mask as it is, sent base64-encoded (one line of the
  *   Base64 alphabet) and masked; the step that reads it decodes it (ci/steps: `kubeconfig_file`).
+ *
+ * Here rather than in components/: the published component library does not depend on the
+ * generated @pulumi/gitlab, which is not on the npm registry.
  */
 export type GitLabVariableForm = "plain" | "masked" | "base64-masked";
 
@@ -56,7 +59,7 @@ export class GitLabVariables extends pulumi.ComponentResource {
         if (twice !== undefined) {
             throw new Error(`${name}: variable ${twice} is listed twice`);
         }
-        super("cicd:tenants:GitLabVariables", name, {}, opts);
+        super("cicd:platform:GitLabVariables", name, {}, opts);
 
         const environmentScope = args.environmentScope ?? "*";
         const managedBy = args.managedBy ?? "cicd-platform";
