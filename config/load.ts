@@ -41,6 +41,8 @@ export interface StackConfig extends PlainStackConfig {
     readonly secrets: {
         readonly registryPassword: pulumi.Output<string>;
         readonly githubToken?: pulumi.Output<string>;
+        /** The gitlab provider's token when set in the stack; GITLAB_TOKEN from the environment otherwise. */
+        readonly gitlabToken?: pulumi.Output<string>;
         /** Present when privateRegistry.enabled. */
         readonly privateRegistry?: {
             readonly pushPassword: pulumi.Output<string>;
@@ -67,10 +69,12 @@ export interface RunnerSecrets {
 
 function runnerSecrets(config: pulumi.Config, plain: PlainStackConfig): RunnerSecrets {
     const { kubernetes, build, podmanHosts } = plain.runners;
-    const tokens = podmanHosts.length > 0 ? config.requireSecret("podmanRunnerTokens") : undefined;
+    // With the GitLab integration the tokens are the UserRunners' (platform/gitlab-runners.ts).
+    const byHand = !plain.gitlab.enabled;
+    const tokens = byHand && podmanHosts.length > 0 ? config.requireSecret("podmanRunnerTokens") : undefined;
     return {
-        kubernetesToken: kubernetes.enabled ? config.requireSecret("runnerToken") : undefined,
-        buildToken: build.enabled ? config.requireSecret("buildRunnerToken") : undefined,
+        kubernetesToken: byHand && kubernetes.enabled ? config.requireSecret("runnerToken") : undefined,
+        buildToken: byHand && build.enabled ? config.requireSecret("buildRunnerToken") : undefined,
         cache:
             kubernetes.enabled && kubernetes.cache !== undefined
                 ? {
@@ -78,9 +82,9 @@ function runnerSecrets(config: pulumi.Config, plain: PlainStackConfig): RunnerSe
                       secretKey: config.requireSecret("runnerCacheSecretKey"),
                   }
                 : undefined,
-        podmanSshPrivateKey: tokens === undefined ? undefined : config.requireSecret("podmanSshPrivateKey"),
+        podmanSshPrivateKey: podmanHosts.length > 0 ? config.requireSecret("podmanSshPrivateKey") : undefined,
         podmanTokens: Object.fromEntries(
-            podmanHosts.map((host) => [
+            (tokens === undefined ? [] : podmanHosts).map((host) => [
                 host.name,
                 // Validated above: the JSON parses and names every host.
                 pulumi.secret(
@@ -137,6 +141,8 @@ export function loadStackConfig(): StackConfig {
 
     if (parsed.ok) {
         problems.push(...runnerSecretProblems(parsed.config, values));
+        problems.push(...gitlabTokenProblems(parsed.config, values, process.env));
+        problems.push(...gitlabMaskProblems(parsed.config, values));
     }
     const tenancy = parsed.ok ? resolveTenancy(parsed.config, process.env) : undefined;
     problems.push(...(tenancy?.problems ?? []));
@@ -154,6 +160,10 @@ export function loadStackConfig(): StackConfig {
                 values.githubToken === undefined || values.githubToken === ""
                     ? undefined
                     : config.requireSecret("githubToken"),
+            gitlabToken:
+                values.gitlabToken === undefined || values.gitlabToken === ""
+                    ? undefined
+                    : config.requireSecret("gitlabToken"),
             privateRegistry: parsed.config.privateRegistry.enabled
                 ? {
                       pushPassword: config.requireSecret("registryPushPassword"),
@@ -164,6 +174,51 @@ export function loadStackConfig(): StackConfig {
             runners: runnerSecrets(config, parsed.config),
         },
     };
+}
+
+/**
+ * The gitlab provider needs a token: the stack's secret `gitlabToken` or GITLAB_TOKEN where the
+ * program runs. Without either, the preview would fail later at the provider with a vaguer message.
+ */
+export function gitlabTokenProblems(
+    config: PlainStackConfig,
+    values: Record<string, unknown>,
+    env: NodeJS.ProcessEnv,
+): ConfigProblem[] {
+    const inStack = typeof values.gitlabToken === "string" && values.gitlabToken !== "";
+    if (!config.gitlab.enabled || inStack || (env.GITLAB_TOKEN ?? "") !== "") {
+        return [];
+    }
+    return [
+        {
+            path: "gitlabToken",
+            message:
+                "is required with gitlab.enabled (scopes: see the README's GitLab section): pulumi config set --secret gitlabToken, or GITLAB_TOKEN in the environment",
+        },
+    ];
+}
+
+/** What GitLab can mask: one line of at least 8 characters of the Base64 alphabet and `@:.~-_`. */
+export const GITLAB_MASKABLE = /^[A-Za-z0-9+/=@:.~_-]{8,}$/;
+
+/**
+ * The registry push password becomes the masked REGISTRY_PASSWORD of the tenants' projects; GitLab
+ * refuses to mask anything else, which would fail the `up` halfway. The value is never quoted.
+ */
+export function gitlabMaskProblems(config: PlainStackConfig, values: Record<string, unknown>): ConfigProblem[] {
+    const fansOut = config.gitlab.enabled && config.gitlab.buildVariables && config.tenants.some((t) => t.gitlab);
+    const key = config.privateRegistry.enabled ? "registryPushPassword" : "registryPassword";
+    const value = values[key];
+    if (!fansOut || typeof value !== "string" || value === "" || GITLAB_MASKABLE.test(value)) {
+        return [];
+    }
+    return [
+        {
+            path: key,
+            message:
+                "cannot be masked by GitLab, and it becomes the masked REGISTRY_PASSWORD of the tenants' projects (gitlab.buildVariables): use at least 8 characters of A-Z a-z 0-9 + / = @ : . ~ - _ and no whitespace",
+        },
+    ];
 }
 
 /**

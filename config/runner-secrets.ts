@@ -92,8 +92,24 @@ function sharedTokenProblems(config: PlainStackConfig, values: Record<string, un
         }));
 }
 
+const HAND_MADE_TOKENS = ["runnerToken", "buildRunnerToken", "podmanRunnerTokens"] as const;
+
+/**
+ * With the GitLab integration each runner's token is its UserRunner's: a token set by hand would be
+ * a second, unmanaged runner registration, and silently ignoring it would leave it valid in GitLab.
+ */
+function integrationTokenProblems(values: Record<string, unknown>): ConfigProblem[] {
+    return HAND_MADE_TOKENS.filter((key) => present(values[key])).map((key) => ({
+        path: key,
+        message: `is not used with gitlab.enabled (the stack creates each runner's token as a gitlab.UserRunner): delete the runner it belongs to in GitLab, then pulumi config rm ${key}`,
+    }));
+}
+
 /** Every problem of the runners' secret values, given the validated plain config. */
 export function runnerSecretProblems(config: PlainStackConfig, values: Record<string, unknown>): ConfigProblem[] {
+    if (config.gitlab.enabled) {
+        return [...integrationTokenProblems(values), ...sshKeyProblems(config, values)];
+    }
     const problems: ConfigProblem[] = [];
     if (config.runners.kubernetes.enabled && present(values.runnerToken)) {
         const problem = runnerTokenProblem(values.runnerToken);
@@ -107,18 +123,24 @@ export function runnerSecretProblems(config: PlainStackConfig, values: Record<st
             problems.push({ path: "buildRunnerToken", message: problem });
         }
     }
-    if (config.runners.podmanHosts.length > 0) {
-        if (present(values.podmanRunnerTokens)) {
-            problems.push(...podmanTokenProblems(config, values.podmanRunnerTokens));
-        }
-        if (present(values.podmanSshPrivateKey) && !PRIVATE_KEY_BLOCK.test(values.podmanSshPrivateKey.trim() + "\n")) {
-            problems.push({
-                path: "podmanSshPrivateKey",
-                message:
-                    "is not an OpenSSH or PEM private key (the whole file, from its BEGIN line to its END line): cat ~/.ssh/id_ed25519 | pulumi config set --secret podmanSshPrivateKey",
-            });
-        }
+    if (config.runners.podmanHosts.length > 0 && present(values.podmanRunnerTokens)) {
+        problems.push(...podmanTokenProblems(config, values.podmanRunnerTokens));
     }
+    problems.push(...sshKeyProblems(config, values));
     problems.push(...sharedTokenProblems(config, values));
     return problems;
+}
+
+function sshKeyProblems(config: PlainStackConfig, values: Record<string, unknown>): ConfigProblem[] {
+    const key = values.podmanSshPrivateKey;
+    if (config.runners.podmanHosts.length === 0 || !present(key) || PRIVATE_KEY_BLOCK.test(key.trim() + "\n")) {
+        return [];
+    }
+    return [
+        {
+            path: "podmanSshPrivateKey",
+            message:
+                "is not an OpenSSH or PEM private key (the whole file, from its BEGIN line to its END line): cat ~/.ssh/id_ed25519 | pulumi config set --secret podmanSshPrivateKey",
+        },
+    ];
 }

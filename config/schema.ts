@@ -17,6 +17,7 @@ import {
 import { isCidr, isCookieName, isCron, isRegistryUser } from "../components/shared/validators";
 import { applicationRules, applicationsSchema } from "./applications";
 import { type ConfigProblem, formatPath, issueMessage } from "./config-problems";
+import { gitlabRules, gitlabSchema } from "./gitlab-schema";
 import { type podmanHostSchema, runnerRules, runnersSchema } from "./runners-schema";
 import { tenancySchema, tenantRules, tenantsSchema } from "./tenants-schema";
 import {
@@ -45,6 +46,14 @@ export {
     runnerQuotaSchema,
     runnersSchema,
 } from "./runners-schema";
+export {
+    type GitLabConfig,
+    gitlabRunnersSchema,
+    gitlabSchema,
+    type GitLabTier,
+    isPaidTier,
+    tenantGitlabSchema,
+} from "./gitlab-schema";
 export { type Environment, ENVIRONMENTS, resourcesSchema } from "./schema-fields";
 export {
     resolveTenants,
@@ -290,6 +299,7 @@ export const stackConfigSchema = z
             blueGreenSchema.optional(),
         ),
         github: githubSchema.default(githubSchema.parse({})),
+        gitlab: gitlabSchema.default(gitlabSchema.parse({})),
         privateRegistry: privateRegistrySchema.default(privateRegistrySchema.parse({})),
         kubernetes: kubernetesSchema.default({}),
         runners: runnersSchema.default(runnersSchema.parse({})),
@@ -301,6 +311,7 @@ export const stackConfigSchema = z
         runnerRules(config, ctx);
         applicationRules(config, ctx);
         tenantRules(config, ctx);
+        gitlabRules(config, ctx);
         if (config.environment === "production") {
             config.apps.forEach((app, index) => {
                 if (app.replicas < 2) {
@@ -385,6 +396,7 @@ export type BlueGreenWatchConfig = z.output<typeof blueGreenWatchSchema>;
 export const SECRET_KEYS = {
     registryPassword: "password of registry.username",
     githubToken: "GitHub token for the github provider (otherwise GITHUB_TOKEN from the environment)",
+    gitlabToken: "GitLab token for the gitlab provider (otherwise GITLAB_TOKEN from the environment)",
     registryPushPassword: "password of privateRegistry.pushUsername (16+ random characters)",
     registryPullPassword: "password of privateRegistry.pullUsername (16+ random characters)",
     registryHttpSecret: "http.secret and htpasswd salt key of the private registry (32+ random characters)",
@@ -405,17 +417,21 @@ export function requiredSecrets(config: PlainStackConfig | undefined): SecretKey
     if (config?.privateRegistry.enabled) {
         needed.push("registryPushPassword", "registryPullPassword", "registryHttpSecret");
     }
+    // With the GitLab integration the stack creates the runners' tokens itself.
+    const tokensByHand = config?.gitlab.enabled !== true;
     if (config?.runners.kubernetes.enabled) {
-        needed.push("runnerToken");
+        if (tokensByHand) {
+            needed.push("runnerToken");
+        }
         if (config.runners.kubernetes.cache !== undefined) {
             needed.push("runnerCacheAccessKey", "runnerCacheSecretKey");
         }
     }
-    if (config?.runners.build.enabled) {
+    if (config?.runners.build.enabled && tokensByHand) {
         needed.push("buildRunnerToken");
     }
     if ((config?.runners.podmanHosts.length ?? 0) > 0) {
-        needed.push("podmanRunnerTokens", "podmanSshPrivateKey");
+        needed.push(...(tokensByHand ? (["podmanRunnerTokens"] as const) : []), "podmanSshPrivateKey");
     }
     return needed;
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 
 import { TENANT_DEFAULTS } from "../components/shared/defaults";
 import { isDnsLabel } from "../components/shared/validators";
+import { tenantGitlabSchema } from "./gitlab-schema";
 import { describe, type Environment, integer, strict } from "./schema-fields";
 
 /** A tenant name leaves room for `-production` in the namespace derived from it. */
@@ -80,6 +81,7 @@ export const tenantSchema = strict({
     productionGate: productionGateSchema.default(productionGateSchema.parse({})),
     credential: tenantCredentialSchema.default(tenantCredentialSchema.parse({})),
     github: tenantGithubSchema.optional(),
+    gitlab: tenantGitlabSchema.optional(),
 });
 
 export const tenantsSchema = z.array(tenantSchema, { error: "must be a list of tenants" }).default([]);

@@ -5,6 +5,8 @@ import { EnvironmentNamespace } from "../components";
 import type { StackConfig } from "../config/load";
 import { createApplications } from "./applications";
 import { createGitHub } from "./github";
+import { createGitLab } from "./gitlab";
+import { createGitLabGate } from "./gitlab-production";
 import { createRegistries } from "./registry";
 import { createBlueGreenRelease, createCanaryReleases } from "./releases";
 import { createRunners, type RunnerOutputs } from "./runners";
@@ -50,9 +52,10 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
         { provider: kubernetes },
     );
     const gh = createGitHub(config);
+    const gl = createGitLab(config);
     const registries = createRegistries(config, kubernetes, apps, gh);
     createApplications(config, gh, registries);
-    const tenants = createTenants(config, kubernetes, apps, gh, registries);
+    const tenants = createTenants(config, kubernetes, apps, gh, registries, gl);
     const target = {
         kubernetes,
         namespace: apps,
@@ -61,7 +64,8 @@ export function createPlatform(config: StackConfig): PlatformOutputs {
     };
     const canaries = createCanaryReleases(config, target);
     const blueGreen = createBlueGreenRelease(config, target);
-    const runners = createRunners(config, kubernetes);
+    const runners = createRunners(config, kubernetes, gl);
+    createGitLabGate(gl, config.tenants);
 
     return {
         environment: config.environment,

@@ -24,6 +24,12 @@ export interface Registries {
     /** host[:port] the cluster pulls from and CI pushes to. */
     readonly pullServer: pulumi.Input<string>;
     readonly pushServer: pulumi.Input<string>;
+    /** What CI pushes with: the platform registry's push user, else the external registry's. */
+    readonly pushCredential: {
+        readonly server: pulumi.Input<string>;
+        readonly username: pulumi.Input<string>;
+        readonly password: pulumi.Input<string>;
+    };
 }
 
 /** The tenants' namespaces other than the apps namespace (which is listed already). */
@@ -73,6 +79,11 @@ export function createRegistries(
             pullCredentials: [credentials],
             pullServer: config.registry.server,
             pushServer: config.registry.server,
+            pushCredential: {
+                server: config.registry.server,
+                username: config.registry.username,
+                password: config.secrets.registryPassword,
+            },
         };
     }
 
@@ -125,5 +136,10 @@ export function createRegistries(
         pullCredentials: [credentials, pull],
         pullServer: privateRegistry.endpoint,
         pushServer: privateRegistry.pushEndpoint,
+        pushCredential: {
+            server: privateRegistry.pushEndpoint,
+            username: privateRegistry.pushUsername,
+            password: privateRegistry.pushPassword,
+        },
     };
 }

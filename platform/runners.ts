@@ -14,6 +14,8 @@ import { REGISTRY_PUSH_PORT } from "../components/registry/private-registry/pod"
 import type { StackConfig } from "../config/load";
 import { SECCOMP_DELIVERIES } from "../config/runners-schema";
 import { argsOf } from "./args-of";
+import type { GitLabTarget } from "./gitlab";
+import { runnerToken } from "./gitlab-runners";
 
 /** What a stack's runners are, for its outputs: names and tags, never a token. */
 export interface RunnerOutputs {
@@ -49,11 +51,18 @@ function hostPort(server: string): number {
     return port === undefined ? 443 : Number(port);
 }
 
-function kubernetesRunner(config: StackConfig, kubernetes: k8s.Provider): RunnerOutputs["kubernetes"] {
+function kubernetesRunner(
+    config: StackConfig,
+    kubernetes: k8s.Provider,
+    gl: GitLabTarget | undefined,
+): RunnerOutputs["kubernetes"] {
     const { enabled, namespace, cache, quota, ...runner } = config.runners.kubernetes;
-    const token = config.secrets.runners.kubernetesToken;
     const gitlabUrl = config.runners.gitlabUrl;
-    if (!enabled || token === undefined || gitlabUrl === undefined) {
+    if (!enabled || gitlabUrl === undefined) {
+        return undefined;
+    }
+    const token = runnerToken(gl, "kubernetes", "gitlab-runner", runner.tags, config.secrets.runners.kubernetesToken);
+    if (token === undefined) {
         return undefined;
     }
     const privateRegistry = config.privateRegistry.enabled ? config.privateRegistry : undefined;
@@ -103,7 +112,11 @@ function kubernetesRunner(config: StackConfig, kubernetes: k8s.Provider): Runner
  * gitlab-runner whose job pods can run rootless Buildah. It takes no cache: build layers go to the
  * registry (`--cache-to`), not to the runner's S3 cache.
  */
-function buildRunner(config: StackConfig, kubernetes: k8s.Provider): RunnerOutputs["build"] {
+function buildRunner(
+    config: StackConfig,
+    kubernetes: k8s.Provider,
+    gl: GitLabTarget | undefined,
+): RunnerOutputs["build"] {
     const {
         enabled,
         namespace,
@@ -115,9 +128,12 @@ function buildRunner(config: StackConfig, kubernetes: k8s.Provider): RunnerOutpu
         jenkinsAgents,
         ...runner
     } = config.runners.build;
-    const token = config.secrets.runners.buildToken;
     const gitlabUrl = config.runners.gitlabUrl;
-    if (!enabled || token === undefined || gitlabUrl === undefined) {
+    if (!enabled || gitlabUrl === undefined) {
+        return undefined;
+    }
+    const token = runnerToken(gl, "build", "build-runner", runner.tags, config.secrets.runners.buildToken);
+    if (token === undefined) {
         return undefined;
     }
     const privateRegistry = config.privateRegistry.enabled ? config.privateRegistry : undefined;
@@ -177,7 +193,7 @@ function buildRunner(config: StackConfig, kubernetes: k8s.Provider): RunnerOutpu
     };
 }
 
-function podmanHosts(config: StackConfig): RunnerOutputs["podmanHosts"] {
+function podmanHosts(config: StackConfig, gl: GitLabTarget | undefined): RunnerOutputs["podmanHosts"] {
     const { gitlabUrl } = config.runners;
     const privateKey = config.secrets.runners.podmanSshPrivateKey;
     const outputs: Record<string, { host: string; tags: readonly string[] }> = {};
@@ -185,11 +201,15 @@ function podmanHosts(config: StackConfig): RunnerOutputs["podmanHosts"] {
         return outputs;
     }
     for (const { name, ...host } of config.runners.podmanHosts) {
+        const token = runnerToken(gl, name, `podman-${name}`, host.tags, config.secrets.runners.podmanTokens[name]);
+        if (token === undefined) {
+            continue;
+        }
         new PodmanRunnerHost(`podman-${name}`, {
             ...argsOf<PodmanRunnerHostArgs>()(host),
             gitlabUrl,
             privateKey,
-            runnerToken: config.secrets.runners.podmanTokens[name] as pulumi.Output<string>,
+            runnerToken: token,
         });
         outputs[name] = { host: host.host, tags: host.tags };
     }
@@ -198,12 +218,17 @@ function podmanHosts(config: StackConfig): RunnerOutputs["podmanHosts"] {
 
 /**
  * The stack's CI runners: the general Kubernetes executor (restricted job pods) and the build runner
- * (baseline, rootless Buildah), each in a namespace of its own, and the Podman hosts over SSH. Each has its own token, created by the operator in GitLab.
+ * (baseline, rootless Buildah), each in a namespace of its own, and the Podman hosts over SSH. Each has
+ * its own token: its `gitlab.UserRunner`'s with the GitLab integration, else one the operator created.
  */
-export function createRunners(config: StackConfig, kubernetes: k8s.Provider): RunnerOutputs {
+export function createRunners(
+    config: StackConfig,
+    kubernetes: k8s.Provider,
+    gl: GitLabTarget | undefined,
+): RunnerOutputs {
     return {
-        kubernetes: kubernetesRunner(config, kubernetes),
-        build: buildRunner(config, kubernetes),
-        podmanHosts: podmanHosts(config),
+        kubernetes: kubernetesRunner(config, kubernetes, gl),
+        build: buildRunner(config, kubernetes, gl),
+        podmanHosts: podmanHosts(config, gl),
     };
 }

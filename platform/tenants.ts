@@ -16,6 +16,8 @@ import {
     type TenantOutputs,
 } from "../config/tenant-contract";
 import type { GitHubTarget } from "./github";
+import type { GitLabTarget } from "./gitlab";
+import { createTenantBuildVariables, createTenantGitLabVariables } from "./gitlab-tenants";
 import type { Registries } from "./registry";
 
 export interface TenantsResult {
@@ -99,6 +101,7 @@ export function createTenants(
     apps: EnvironmentNamespace,
     gh: GitHubTarget | undefined,
     registries: Registries,
+    gl?: GitLabTarget,
 ): TenantsResult {
     const shared = {
         contractVersion: TENANT_CONTRACT_VERSION,
@@ -142,7 +145,11 @@ export function createTenants(
                 pullRepositoryPrefix: pulumi.interpolate`${out.registryPullServer}/${out.registryPrefix}`,
             },
             {
-                providers: gh === undefined ? [kubernetes] : [kubernetes, gh.provider],
+                providers: [
+                    kubernetes,
+                    ...(gh === undefined ? [] : [gh.provider]),
+                    ...(gl === undefined ? [] : [gl.provider]),
+                ],
                 dependsOn: adopted ? [apps] : [],
             },
         );
@@ -164,6 +171,8 @@ export function createTenants(
                     ),
             );
         }
+        createTenantGitLabVariables(tenant, resource, out, gl);
+        createTenantBuildVariables(config, tenant, gl, registries);
         tenants.set(tenant.name, resource);
         outputs[tenant.name] = out;
     }

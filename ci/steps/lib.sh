@@ -94,6 +94,24 @@ key_file() {
   fi
 }
 
+# kubeconfig_file NAME: the variable holds a kubeconfig, a path to one (a CI file variable), or
+# either base64-encoded (GitLab masks only one line of a limited alphabet, so the platform's GitLab
+# fan-out sends it so); prints a path to the kubeconfig itself.
+kubeconfig_file() {
+  local name="$1" value="${!1}" text
+  if [[ -f "$value" ]]; then
+    text="$(cat "$value")"
+  else
+    text="$(printf '%s' "$value")"
+  fi
+  if [[ "$(printf '%s' "$text" | tr -d '\n')" =~ ^[A-Za-z0-9+/]+=*$ ]]; then
+    text="$(printf '%s' "$text" | base64 -d 2>/dev/null)" || usage_error "$name: neither a kubeconfig nor base64 of one"
+  fi
+  [[ "$text" == *apiVersion* ]] || usage_error "$name: neither a kubeconfig, a readable file nor base64 of one"
+  (umask 077 && printf '%s\n' "$text" >"$WORK/$name.kubeconfig")
+  printf '%s\n' "$WORK/$name.kubeconfig"
+}
+
 # tls_flag NAME: TLS_VERIFY must be true or false.
 check_tls_verify() {
   TLS_VERIFY="${TLS_VERIFY:-true}"

@@ -214,6 +214,24 @@ export const JENKINS_AGENT_DEFAULTS = {
 } as const;
 
 /** A team's tenancy in an environment: its deploy identity, its credential and its production gate. */
+export const GITLAB_DEFAULTS = {
+    enabled: false,
+    /** What the stacks may create: Free has no protected environments nor scoped group variables. */
+    tier: "free",
+    /**
+     * Off unless a stack asks: a branch has one protection, and two stacks that both managed it
+     * would overwrite each other and delete it on either's destroy.
+     */
+    protectBranch: false,
+    /** Off for the same reason: the build jobs' variables are unscoped, one stack per project sets them. */
+    buildVariables: false,
+    defaultBranch: "main",
+    runnerType: "project_type",
+    /** A runner's generation; a new value replaces its UserRunner (and so its token) in one `up`. */
+    runnerRotation: "initial",
+    requiredApprovals: 1,
+} as const;
+
 export const TENANT_DEFAULTS = {
     /** ServiceAccount (and Role, RoleBinding) of the deploy identity in the tenant namespace. */
     deployServiceAccount: "release-deployer",

@@ -18,6 +18,7 @@ import { podSeccompRuntimeDefault } from "./policies/pod-seccomp-runtime-default
 import { policyConfigMatchesStack } from "./policies/policy-config-matches-stack";
 import { productionCiCredentialsProtected } from "./policies/production-ci-credentials-protected";
 import { productionGithubEnvironmentReviewers } from "./policies/production-github-environment-reviewers";
+import { productionGitlabRunnersProtected, productionGitlabVariablesProtected } from "./policies/production-gitlab";
 import { productionGitlabEnvironmentApproval } from "./policies/production-gitlab-environment-approval";
 import { productionReplicasAndPdb } from "./policies/production-replicas-and-pdb";
 import { rbacNoWildcards } from "./policies/rbac-no-wildcards";
@@ -55,6 +56,8 @@ export const stackPolicies: readonly StackValidationPolicy[] = [
     productionGithubEnvironmentReviewers,
     productionGitlabEnvironmentApproval,
     productionCiCredentialsProtected,
+    productionGitlabVariablesProtected,
+    productionGitlabRunnersProtected,
     policyConfigMatchesStack,
 ];
 

@@ -216,7 +216,7 @@ describe("production-gitlab-environment-approval", () => {
     const protectedEnvironment = (props: Record<string, unknown>): StackInput => ({
         type: PROTECTED,
         name: "gitlab-production",
-        props: { project: "42", environment: "production", ...props },
+        props: { project: "42", environment: "production", deployAccessLevelsAttributes: [{ groupId: 7 }], ...props },
     });
 
     it("GIVEN approval rules or a required approval count THEN it passes", async () => {

@@ -82,9 +82,9 @@ pulumi.runtime.setMocks(
             registered.push({ type: args.type, name: args.name, inputs, raw, provider: args.provider || undefined });
             const metadata = inputs.metadata as Record<string, unknown> | undefined;
             // Kubernetes auto-naming appends a random suffix; a fixed one keeps assertions stable.
-            const state =
+            const state: Record<string, unknown> =
                 metadata === undefined
-                    ? inputs
+                    ? { ...inputs }
                     : { ...inputs, metadata: { ...metadata, name: metadata.name ?? `${args.name}-mock` } };
             if (args.type === "kubernetes:core/v1:Secret" && inputs.type === "kubernetes.io/service-account-token") {
                 // What kube-controller-manager's token controller writes into such a Secret.
@@ -92,6 +92,14 @@ pulumi.runtime.setMocks(
                     token: Buffer.from(`mock-token-of-${args.name}`).toString("base64"),
                     "ca.crt": Buffer.from("mock-ca").toString("base64"),
                 };
+            }
+            if (args.type === "gitlab:index/userRunner:UserRunner") {
+                // GitLab issues a token per registration: a new rotation (a new registration) gets a new one.
+                const rotation =
+                    /rotation (\S+)$/.exec(
+                        typeof inputs.maintenanceNote === "string" ? inputs.maintenanceNote : "",
+                    )?.[1] ?? "none";
+                state.token = ["glrt", `mock-${args.name}-${rotation}`].join("-");
             }
             return { id: `${args.name}-id`, state };
         },

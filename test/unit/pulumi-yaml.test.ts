@@ -17,6 +17,8 @@ import {
     buildRunnerSchema,
     canarySchema,
     githubSchema,
+    gitlabRunnersSchema,
+    gitlabSchema,
     kubernetesSchema,
     namespacesSchema,
     privateRegistrySchema,
@@ -34,6 +36,7 @@ import {
     tenantGithubSchema,
     tenantSchema,
 } from "../../config/tenants-schema";
+import { tenantGitlabSchema } from "../../config/gitlab-schema";
 
 interface Declared {
     readonly description: string;
@@ -52,6 +55,8 @@ const SECTIONS: readonly [string, z.ZodObject][] = [
     ["blueGreen", blueGreenSchema],
     ["blueGreen", blueGreenWatchSchema],
     ["github", githubSchema],
+    ["gitlab", gitlabSchema],
+    ["gitlab", gitlabRunnersSchema],
     ["privateRegistry", privateRegistrySchema],
     ["kubernetes", kubernetesSchema],
     ["runners", runnersSchema],
@@ -63,6 +68,7 @@ const SECTIONS: readonly [string, z.ZodObject][] = [
     ["tenants", productionGateSchema],
     ["tenants", tenantCredentialSchema],
     ["tenants", tenantGithubSchema],
+    ["tenants", tenantGitlabSchema],
     ["tenancy", tenancySchema],
 ];
 

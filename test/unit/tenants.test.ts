@@ -150,7 +150,7 @@ describe("tenants config", () => {
             "an unknown field",
             [{ name: "a", apps: ["a"], team: "x" }],
             {},
-            /^tenants\[0\]: unknown field "team" \(allowed: name, namespace, apps, registryPrefix, stateBackend, productionGate, credential, github\)$/m,
+            /^tenants\[0\]: unknown field "team" \(allowed: name, namespace, apps, registryPrefix, stateBackend, productionGate, credential, github, gitlab\)$/m,
         ],
         [
             "a rotation that cannot be part of a Secret name",

@@ -96,8 +96,11 @@ const CREDENTIAL_NAME =
 /** Names that point at a credential rather than hold one. */
 const REFERENCE_NAME = /[_.-](FILE|PATH|DIR|NAME|REF|TTL|EXPIRY|EXPIRES|LENGTH|TYPE)$/;
 
+/** The public half of a key pair (`SIGNING_PUBLIC_KEY`): meant to be shown, and a PEM block cannot be masked. */
+const PUBLIC_KEY_NAME = /(^|[_.-])PUBLIC[_.-]?KEY$/;
+
 /** True when a variable or key name says it holds a credential, e.g. `REGISTRY_PASSWORD`, `api-token`. */
 export function isCredentialName(name: string): boolean {
     const upper = name.toUpperCase();
-    return CREDENTIAL_NAME.test(upper) && !REFERENCE_NAME.test(upper);
+    return CREDENTIAL_NAME.test(upper) && !REFERENCE_NAME.test(upper) && !PUBLIC_KEY_NAME.test(upper);
 }

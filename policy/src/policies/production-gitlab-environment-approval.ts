@@ -28,11 +28,41 @@ function approvals(props: Record<string, unknown>): number | "unknown" {
     return total;
 }
 
-/** GitLab's production environment is protected and needs at least one approval to deploy. */
+/**
+ * Deploy access granted by role rather than to named users or groups: a role anyone of a project's
+ * developers has (or an unknown one) is not a restriction.
+ */
+function unrestrictedDeployers(props: Record<string, unknown>): string[] | "unknown" {
+    const levels = props.deployAccessLevelsAttributes ?? props.deployAccessLevels;
+    if (isUnknown(levels)) {
+        return "unknown";
+    }
+    const entries = list(levels);
+    if (entries.length === 0) {
+        return ["no deploy access levels (GitLab then lets every Maintainer and Developer deploy)"];
+    }
+    const loose: string[] = [];
+    for (const entry of entries) {
+        const level = dict(entry) ?? {};
+        if (isUnknown(level.accessLevel) || isUnknown(level.userId) || isUnknown(level.groupId)) {
+            return "unknown";
+        }
+        const named = typeof level.userId === "number" || typeof level.groupId === "number";
+        if (!named && level.accessLevel !== "maintainer") {
+            loose.push(`access level ${JSON.stringify(level.accessLevel ?? "(none)")}`);
+        }
+    }
+    return loose;
+}
+
+/**
+ * GitLab's production environment is protected, deployable only by named users, groups or
+ * maintainers, and needs at least one approval to deploy.
+ */
 export const productionGitlabEnvironmentApproval: StackValidationPolicy = {
     name: "production-gitlab-environment-approval",
     description:
-        "Production only: every GitLab ProjectProtectedEnvironment named production requires at least one approval (approvalRules[].requiredApprovals or requiredApprovalCount), and a ProjectEnvironment named production that the stack creates is protected by one.",
+        "Production only: every GitLab ProjectProtectedEnvironment named production restricts deploy access to named users or groups (or maintainers) and requires at least one approval (approvalRules[].requiredApprovals or requiredApprovalCount), and a ProjectEnvironment named production that the stack creates is protected by one.",
     remediationSteps:
         'Create gitlab.ProjectProtectedEnvironment { environment: "production", deployAccessLevels: [...], approvalRules: [{ groupId or userId or accessLevel, requiredApprovals: 1 }] } for the project.',
     enforcementLevel: "mandatory",
@@ -48,6 +78,14 @@ export const productionGitlabEnvironmentApproval: StackValidationPolicy = {
                 continue;
             }
             protectedProjects.push(subject.props.project);
+            const loose = unrestrictedDeployers(subject.props);
+            if (loose !== "unknown" && loose.length > 0) {
+                reportViolation(
+                    `GitLab protected environment production of project ${str(subject.props.project) ?? "(unknown)"} (ProjectProtectedEnvironment "${subject.name}") does not restrict who deploys: ${loose.join(", ")}. ` +
+                        "Fix: deployAccessLevelsAttributes: [{ userId } or { groupId }] (tenants[].gitlab.deployUserIds / deployGroupIds).",
+                    subject.urn,
+                );
+            }
             const count = approvals(subject.props);
             if (count !== "unknown" && count < 1) {
                 reportViolation(

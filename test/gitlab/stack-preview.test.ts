@@ -1,0 +1,239 @@
+/**
+ * `pulumi preview` of the staging and production stacks with `gitlab.enabled`, through the real CLI,
+ * our gitlab plugin and the policy pack, against the GitLab API stand-in (no GitLab server can run
+ * here): each lists its GitLab resources (runner registrations, the tenant's CI/CD variables, on
+ * production the default branch's protection and the tenant's protected environment), the pack
+ * passes them, and a preview calls GitLab only to check the token. The stack files are the
+ * committed ones with the integration switched on as the README says (gitlab.enabled and a token),
+ * a tenant project and, for production, its deployer; made-up secrets; no cluster (an offline
+ * kubeconfig). Skips, saying why, when the toolchain is not built.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse as parseYaml, parseDocument } from "yaml";
+
+import {
+    isolatedEnv,
+    OFFLINE_KUBECONFIG,
+    policyFlags,
+    ROOT,
+    run,
+    type Run,
+    secureKeys,
+    stripSecure,
+} from "../integration/engine";
+import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
+import { demoSecrets } from "../unit/stack-secrets";
+import { type GitLabStandIn, startStandIn } from "./standin";
+
+const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
+const sdkVersion = (require("@pulumi/gitlab/package.json") as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
+const plugin = join(toolchain, "pulumi-home", `plugins/resource-gitlab-v${sdkVersion}/pulumi-resource-gitlab`);
+const missing = [join(toolchain, "bin", "pulumi"), plugin].filter((f) => !existsSync(f));
+
+const STACKS = ["staging", "production"] as const;
+const ADMIN_TOKEN = ["glpat", "standin-preview-0123456789"].join("-"); // spelled apart for secret scanners
+const PUBLIC_KEY = [
+    "-----BEGIN PUBLIC KEY-----",
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmadeup",
+    "-----END PUBLIC KEY-----",
+].join("\n");
+const T = "gitlab:index/";
+
+/** The GitLab resources each stack's preview creates: type → names. */
+const EXPECTED: Record<(typeof STACKS)[number], Record<string, string[]>> = {
+    staging: {
+        [`${T}userRunner:UserRunner`]: ["build-runner", "gitlab-runner", "podman-build-staging-1"],
+        [`${T}projectVariable:ProjectVariable`]: [
+            "tenant-shop-gitlab-build-registry-password",
+            "tenant-shop-gitlab-build-registry-server",
+            "tenant-shop-gitlab-build-registry-username",
+            "tenant-shop-gitlab-build-signing-public-key",
+            "tenant-shop-gitlab-tenant-kubeconfig",
+            "tenant-shop-gitlab-tenant-name",
+            "tenant-shop-gitlab-tenant-namespace",
+            "tenant-shop-gitlab-tenant-pull-prefix",
+            "tenant-shop-gitlab-tenant-push-prefix",
+            "tenant-shop-gitlab-tenant-state-backend",
+        ],
+    },
+    production: {
+        [`${T}userRunner:UserRunner`]: ["build-runner", "gitlab-runner", "podman-build-production-1"],
+        [`${T}projectVariable:ProjectVariable`]: [
+            "tenant-shop-gitlab-tenant-kubeconfig",
+            "tenant-shop-gitlab-tenant-name",
+            "tenant-shop-gitlab-tenant-namespace",
+            "tenant-shop-gitlab-tenant-pull-prefix",
+            "tenant-shop-gitlab-tenant-push-prefix",
+            "tenant-shop-gitlab-tenant-state-backend",
+        ],
+        [`${T}branchProtection:BranchProtection`]: ["gitlab-default-branch"],
+        [`${T}projectEnvironment:ProjectEnvironment`]: ["tenant-shop-gitlab-production"],
+        [`${T}projectProtectedEnvironment:ProjectProtectedEnvironment`]: ["tenant-shop-gitlab-production"],
+    },
+};
+
+interface PreviewStep {
+    readonly op: string;
+    readonly urn: string;
+    readonly newState?: { readonly inputs?: Record<string, unknown> };
+}
+
+/** What a failed `preview --json` said: its error diagnostics and policy violations, and stderr's end. */
+function diagnostics(result: Run): string {
+    let messages: string[] = [];
+    try {
+        const doc = JSON.parse(result.stdout) as {
+            diagnostics?: { severity: string; message: string }[];
+            policies?: { policyName: string; message: string }[];
+        };
+        messages = [
+            ...(doc.diagnostics ?? []).filter((d) => d.severity !== "info").map((d) => d.message),
+            ...(doc.policies ?? []).map((p) => `${p.policyName}: ${p.message}`),
+        ];
+    } catch {
+        messages = [result.stdout.slice(-3000)];
+    }
+    return [...messages, result.stderr.slice(-3000)].join("\n");
+}
+
+/** The committed stack file with the integration on, pointed at the stand-in. */
+function withGitLab(stack: (typeof STACKS)[number], text: string, baseUrl: string): string {
+    const doc = parseDocument(stripSecure(text));
+    doc.setIn(["config", "cicd-platform:gitlab", "enabled"], true);
+    doc.setIn(["config", "cicd-platform:gitlab", "baseUrl"], baseUrl);
+    doc.setIn(["config", "cicd-platform:gitlab", "runners", "projectId"], 2);
+    doc.setIn(
+        ["config", "cicd-platform:tenants", 0, "gitlab"],
+        doc.createNode(
+            stack === "production"
+                ? { project: "shop/storefront", deployUserIds: [1] }
+                : { project: "shop/storefront" },
+        ),
+    );
+    doc.setIn(["config", "cicd-platform:applications"], doc.createNode({ signingPublicKey: PUBLIC_KEY }));
+    return String(doc);
+}
+
+describe(
+    "pulumi preview of staging and production with gitlab.enabled, against the GitLab API stand-in",
+    {
+        timeout: 900_000,
+        skip:
+            missing.length > 0
+                ? `toolchain not built (missing ${missing.join(", ")}): run scripts/toolchain/bootstrap --offline`
+                : false,
+    },
+    () => {
+        let env: NodeJS.ProcessEnv = {};
+        let dir = "";
+        let project = "";
+        let gitlab: GitLabStandIn | undefined;
+        let github: GitHubApiStandIn | undefined;
+        const secretsOf: Record<string, Record<string, string>> = {};
+
+        before(async () => {
+            ({ env, dir } = await isolatedEnv({ apiserver: 37443, etcd: 37379 }));
+            mkdirSync(join(dir, "state", "backend"), { recursive: true });
+            writeFileSync(join(dir, "kubeconfig"), OFFLINE_KUBECONFIG);
+            gitlab = await startStandIn({
+                tier: "premium",
+                users: [{ id: 1, username: "root", token: ADMIN_TOKEN, admin: true }],
+                projects: ["shop/storefront", "platform/cicd-platform"],
+                groups: [],
+            });
+            github = await startGitHubApiStandIn("example-org");
+            env = {
+                ...env,
+                KUBECONFIG: join(dir, "kubeconfig"),
+                PULUMI_CONFIG_PASSPHRASE: "gitlab-preview-test",
+                GITHUB_BASE_URL: github.baseUrl,
+                GITHUB_TOKEN: "stand-in-token",
+                GITLAB_TOKEN: "",
+            };
+            project = join(dir, "project");
+            mkdirSync(project);
+            for (const entry of readdirSync(ROOT)) {
+                if (entry !== ".git" && !/^Pulumi\..+\.yaml$/.test(entry)) {
+                    symlinkSync(join(ROOT, entry), join(project, entry));
+                }
+            }
+            for (const stack of STACKS) {
+                const text = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+                const file = withGitLab(stack, text, gitlab.baseUrl);
+                writeFileSync(join(project, `Pulumi.${stack}.yaml`), file);
+                const config = (parseYaml(file) as { config: Record<string, unknown> }).config;
+                const plain = Object.fromEntries(
+                    Object.entries(config).map(([key, value]) => [key.replace(/^cicd-platform:/, ""), value]),
+                );
+                const encrypted = secureKeys(text).map((key) => key.replace(/^cicd-platform:/, ""));
+                const secrets = { ...demoSecrets(plain, encrypted, `gp-${stack}`), gitlabToken: ADMIN_TOKEN };
+                secretsOf[stack] = secrets;
+                const init = await run("pulumi", ["stack", "init", stack, "--non-interactive"], env, { cwd: project });
+                assert.equal(init.code, 0, init.stderr);
+                for (const [key, value] of Object.entries(secrets)) {
+                    const set = await run(
+                        "pulumi",
+                        ["config", "set", "--secret", "--stack", stack, `cicd-platform:${key}`, "--", value],
+                        env,
+                        { cwd: project },
+                    );
+                    assert.equal(set.code, 0, `config set ${key}: ${set.stderr}`);
+                }
+            }
+        });
+
+        after(async () => {
+            gitlab?.stop();
+            await github?.close();
+            if (dir) {
+                rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        for (const stack of STACKS) {
+            it(`stand-in: ${stack} lists its GitLab resources, the pack passes them, and GitLab is asked only about the token`, async () => {
+                assert.ok(gitlab);
+                await gitlab.clearRequests();
+                const flags = await policyFlags(stack, env);
+                const preview = await run(
+                    "pulumi",
+                    ["preview", "--json", "--stack", stack, "--non-interactive", ...flags],
+                    env,
+                    { cwd: project, timeoutMs: 600_000 },
+                );
+                assert.equal(preview.code, 0, diagnostics(preview));
+                const steps = (JSON.parse(preview.stdout) as { steps: PreviewStep[] }).steps;
+                const found: Record<string, string[]> = {};
+                for (const step of steps.filter((s) => /[:$]gitlab:index\//.test(s.urn))) {
+                    const [, , types = "", name = ""] = step.urn.split("::");
+                    const type = types.split("$").at(-1) ?? "";
+                    assert.equal(step.op, "create", `${type} ${name}`);
+                    (found[type] ??= []).push(name);
+                }
+                for (const names of Object.values(found)) {
+                    names.sort();
+                }
+                assert.deepEqual(found, EXPECTED[stack]);
+
+                const inputs = (name: string): Record<string, unknown> =>
+                    steps.find((s) => s.urn.endsWith(`::${name}`) && s.urn.includes("UserRunner"))?.newState?.inputs ??
+                    {};
+                assert.equal(
+                    inputs("gitlab-runner").accessLevel,
+                    stack === "production" ? "ref_protected" : "not_protected",
+                );
+
+                const calls = (await gitlab.requests()).map((q) => `${q.method} ${q.path}`);
+                assert.deepEqual([...new Set(calls)], ["GET /api/v4/user"]);
+                const text = preview.stdout + preview.stderr;
+                for (const [key, value] of Object.entries(secretsOf[stack] ?? {})) {
+                    assert.ok(!text.includes(value), `the preview shows ${key}`);
+                }
+            });
+        }
+    },
+);
