@@ -504,21 +504,25 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
         return { ...result, started, finished: Date.now() };
     }
 
-    /** Runs deploys as GitLab's resource groups would: equal groups one after another, others side by side (stand-in). */
+    /**
+     * Runs deploys as GitLab's resource groups would: equal groups one after another in the order the
+     * jobs were created, others side by side (stand-in). The groups are rendered first, so the order
+     * does not depend on which rendering finishes first.
+     */
     async function deployInResourceGroups(deploys: { side: AppSide; ref: string; digest: string }[]) {
+        const rendered = await Promise.all(deploys.map((d) => renderJob(d.side, d.ref)));
         const groups = new Map<string, Promise<unknown>>();
-        return Promise.all(
-            deploys.map(async (d) => {
-                const group = (await renderJob(d.side, d.ref)).resourceGroup;
-                const previous = groups.get(group) ?? Promise.resolve();
-                const mine = previous.then(() => deploy(d.side, d.ref, d.digest));
-                groups.set(
-                    group,
-                    mine.catch(() => undefined),
-                );
-                return { group, result: await mine };
-            }),
-        );
+        const runs = deploys.map((d, index) => {
+            const group = rendered[index]?.resourceGroup ?? "";
+            const previous = groups.get(group) ?? Promise.resolve();
+            const mine = previous.then(() => deploy(d.side, d.ref, d.digest));
+            groups.set(
+                group,
+                mine.catch(() => undefined),
+            );
+            return mine.then((result) => ({ group, result }));
+        });
+        return Promise.all(runs);
     }
 
     /** Keeps each lab's router on the weights the release's router ConfigMap asks for, while `body` runs. */
