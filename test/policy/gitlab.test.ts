@@ -1,8 +1,8 @@
 /**
  * The pack's GitLab policies on the resources the stacks create: production variables protected and
  * masked in a form GitLab can mask (a kubeconfig base64-encoded), production environments deployable
- * only by the named, production runners on protected refs only. The variant the issue names, an
- * unprotected production variable, makes the pack fire.
+ * only by the named, production runners on protected refs only. A variant with an
+ * unprotected production variable makes the pack fire.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
