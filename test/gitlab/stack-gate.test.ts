@@ -4,8 +4,8 @@
  * registration, as platform/ and components/ create them. On Free the stand-in answers 403 for paid
  * endpoints, and the stack calls none of them; on Premium it adds the protected environment. A
  * runner rotation replaces the registration and the token's consumer gets the new token in the same
- * `up` (a local command writing it to a file, standing where the runner's config Secret stands in
- * the stack, which needs a cluster). Skips, saying why, when the toolchain is not built.
+ * `up` (here a local command writing it to a file; runner-secret-rotation.test.ts shows the runner's
+ * config Secret on an API server). Skips, saying why, when the toolchain is not built.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
