@@ -805,6 +805,12 @@ describe(
                         "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-default-deny",
                         "kubernetes:rbac.authorization.k8s.io/v1:Role::build-runner",
                         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::build-runner",
+                        // The Jenkins agents' access in the build runner's namespace (runners.build.jenkinsAgents).
+                        "cicd:runners:JenkinsAgentAccess::jenkins-agents",
+                        "kubernetes:core/v1:ServiceAccount::jenkins-agents",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::jenkins-agents-to-controller",
+                        "kubernetes:rbac.authorization.k8s.io/v1:Role::jenkins-agents",
+                        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::jenkins-agents",
                     ].sort(),
                 );
                 assert.ok(
