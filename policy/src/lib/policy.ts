@@ -60,6 +60,14 @@ export function environmentOf(config: Record<string, unknown>): Environment {
     return ENVIRONMENTS.find((e) => e === value) ?? "production";
 }
 
+/**
+ * The stack's resources a production-only stack policy judges: none outside production (the
+ * environment from the pack config, production when unset), otherwise every resource.
+ */
+export function productionStackSubjects(args: StackValidationArgs): StackSubject[] {
+    return environmentOf(args.getConfig<Record<string, unknown>>()) === "production" ? stackSubjects(args) : [];
+}
+
 /** A config property that is a list of strings ([] when absent). */
 export function stringList(config: Record<string, unknown>, key: string): string[] {
     const value = config[key];

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 
-import { environmentOf, environmentSchema, stackSubjects } from "../lib/policy";
+import { environmentSchema, productionStackSubjects } from "../lib/policy";
 import { dict, isUnknown, list, str } from "../lib/values";
 
 export const GITHUB_ENVIRONMENT_TYPE = "github:index/repositoryEnvironment:RepositoryEnvironment";
@@ -34,10 +34,7 @@ export const productionGithubEnvironmentReviewers: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: environmentSchema,
     validateStack: (args, reportViolation) => {
-        if (environmentOf(args.getConfig<Record<string, unknown>>()) !== "production") {
-            return;
-        }
-        for (const subject of stackSubjects(args)) {
+        for (const subject of productionStackSubjects(args)) {
             if (subject.type !== GITHUB_ENVIRONMENT_TYPE || subject.props.environment !== "production") {
                 continue;
             }

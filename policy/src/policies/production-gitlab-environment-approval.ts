@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 
-import { environmentOf, environmentSchema, stackSubjects } from "../lib/policy";
+import { environmentSchema, productionStackSubjects } from "../lib/policy";
 import { dict, isUnknown, list, str } from "../lib/values";
 
 /**
@@ -68,10 +68,7 @@ export const productionGitlabEnvironmentApproval: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: environmentSchema,
     validateStack: (args, reportViolation) => {
-        if (environmentOf(args.getConfig<Record<string, unknown>>()) !== "production") {
-            return;
-        }
-        const subjects = stackSubjects(args);
+        const subjects = productionStackSubjects(args);
         const protectedProjects: unknown[] = [];
         for (const subject of subjects) {
             if (subject.type !== GITLAB_PROTECTED_ENVIRONMENT_TYPE || subject.props.environment !== "production") {

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 
-import { environmentOf, environmentSchema, stackSubjects } from "../lib/policy";
+import { environmentSchema, productionStackSubjects } from "../lib/policy";
 import { isUnknown, str } from "../lib/values";
 import { GITLAB_VARIABLE_TYPES } from "./production-ci-credentials-protected";
 
@@ -35,10 +35,7 @@ export const productionGitlabVariablesProtected: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: environmentSchema,
     validateStack: (args, reportViolation) => {
-        if (environmentOf(args.getConfig<Record<string, unknown>>()) !== "production") {
-            return;
-        }
-        for (const subject of stackSubjects(args)) {
+        for (const subject of productionStackSubjects(args)) {
             if (!GITLAB_VARIABLE_TYPES.has(subject.type)) {
                 continue;
             }
@@ -74,10 +71,7 @@ export const productionGitlabRunnersProtected: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: environmentSchema,
     validateStack: (args, reportViolation) => {
-        if (environmentOf(args.getConfig<Record<string, unknown>>()) !== "production") {
-            return;
-        }
-        for (const subject of stackSubjects(args)) {
+        for (const subject of productionStackSubjects(args)) {
             if (subject.type !== USER_RUNNER || isUnknown(subject.props.accessLevel)) {
                 continue;
             }
