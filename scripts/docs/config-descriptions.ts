@@ -58,7 +58,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
     "blueGreen.metricsPath": "the path Prometheus scrapes",
     "blueGreen.healthCheck":
         "shell command the gate retries; it sees `TARGET_URL`, `TARGET_SERVICE`, `TARGET_COLOR`, …",
-    "blueGreen.smokeTest": "shell command run after the health check passed; the Service moves only after it passes",
+    "blueGreen.smokeTest":
+        "shell command run after the health check passed (the same variables); the Service moves after it passed",
     "blueGreen.gateAttempts": "health-check attempts before the gate fails",
     "blueGreen.gateIntervalSeconds": "seconds between health-check attempts",
     "blueGreen.gateExecutor":
