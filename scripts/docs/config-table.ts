@@ -34,6 +34,7 @@ interface Def {
     readonly type: string;
     readonly innerType?: z.ZodType;
     readonly defaultValue?: unknown;
+    readonly in?: z.ZodType;
     readonly out?: z.ZodType;
     readonly element?: z.ZodType;
     readonly valueType?: z.ZodType;
@@ -58,7 +59,7 @@ function unwrap(schema: z.ZodType): Unwrapped {
     for (;;) {
         described ??= current.description;
         const def = defOf(current);
-        if (def.type === "default" && def.innerType !== undefined) {
+        if ((def.type === "default" || def.type === "prefault") && def.innerType !== undefined) {
             if (presence.kind === "required") {
                 presence = { kind: "default", value: def.defaultValue };
             }
@@ -68,9 +69,11 @@ function unwrap(schema: z.ZodType): Unwrapped {
                 presence = { kind: "optional" };
             }
             current = def.innerType;
-        } else if (def.type === "pipe" && def.out !== undefined) {
-            // A preprocessed field (`z.preprocess`): what it accepts is its output schema.
-            current = def.out;
+        } else if (["readonly", "nonoptional", "catch"].includes(def.type) && def.innerType !== undefined) {
+            current = def.innerType;
+        } else if (def.type === "pipe" && def.in !== undefined && def.out !== undefined) {
+            // `z.preprocess(f, schema)` checks its input with `schema`; `schema.transform(f)` with `schema`.
+            current = defOf(def.out).type === "transform" ? def.in : def.out;
         } else {
             return { core: current, presence, ...(described === undefined ? {} : { described }) };
         }
@@ -120,7 +123,8 @@ function describedAs(key: string, unwrapped: Unwrapped): string {
     return unwrapped.described ?? CONFIG_DESCRIPTIONS[key] ?? "";
 }
 
-function collect(schema: z.ZodType, key: string, rows: ConfigRow[]): void {
+/** The rows of one key and everything under it. */
+export function collect(schema: z.ZodType, key: string, rows: ConfigRow[] = []): ConfigRow[] {
     const unwrapped = unwrap(schema);
     const def = defOf(unwrapped.core);
     rows.push({
@@ -141,6 +145,7 @@ function collect(schema: z.ZodType, key: string, rows: ConfigRow[]): void {
             }
         }
     }
+    return rows;
 }
 
 /** Every row of the reference, in the schema's order, then the secrets. */

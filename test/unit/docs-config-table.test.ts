@@ -8,11 +8,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import type { z } from "zod";
+import { z } from "zod";
 
 import { stackConfigSchema } from "../../config/schema";
 import { CONFIG_DESCRIPTIONS } from "../../scripts/docs/config-descriptions";
-import { CONFIG_DOC, configRows, formatValue, withConfigTable } from "../../scripts/docs/config-table";
+import { collect, CONFIG_DOC, configRows, formatValue, withConfigTable } from "../../scripts/docs/config-table";
 
 /** The least each section needs to parse, with one item in every list of objects. */
 const MINIMAL: Readonly<Record<string, unknown>> = {
@@ -82,6 +82,18 @@ describe("docs/config.md's stack config reference", () => {
         );
         const undescribed = rows.filter((row) => !/[.[]/.test(row.key) && row.description === "").map((row) => row.key);
         assert.deepEqual(undescribed, []);
+    });
+
+    it("takes a field's `.describe()` over the hand-written meaning", () => {
+        const canary = z.object({ steps: z.array(z.number()).default([100]).describe("from the schema") });
+        const steps = collect(canary, "canary").find((row) => row.key === "canary.steps");
+        assert.ok(CONFIG_DESCRIPTIONS["canary.steps"] !== undefined);
+        assert.deepEqual(steps, {
+            key: "canary.steps",
+            type: "list of numbers",
+            default: "`[100]`",
+            description: "from the schema",
+        });
     });
 
     it("shows as each default the value the schema fills in for a key left out", () => {
