@@ -193,7 +193,7 @@ export function gitlabTokenProblems(
         {
             path: "gitlabToken",
             message:
-                "is required with gitlab.enabled (scopes: see the README's GitLab section): pulumi config set --secret gitlabToken, or GITLAB_TOKEN in the environment",
+                "is required with gitlab.enabled (scopes: see docs/gitlab.md): pulumi config set --secret gitlabToken, or GITLAB_TOKEN in the environment",
         },
     ];
 }

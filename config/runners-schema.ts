@@ -42,7 +42,7 @@ export const runnerTag = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/, 
 });
 export const runnerTags = z.array(runnerTag, { error: "must be a list of tags" });
 
-/** The runner namespace's ceiling; the README's table shows these defaults. */
+/** The runner namespace's ceiling; docs/config.md shows these defaults. */
 export const runnerQuotaSchema = strict({
     cpu: quantity.default(RUNNER_NAMESPACE_DEFAULTS.quota.cpu),
     memory: quantity.default(RUNNER_NAMESPACE_DEFAULTS.quota.memory),

@@ -222,7 +222,7 @@ describe("gitlab config", () => {
             {
                 path: "gitlabToken",
                 message:
-                    "is required with gitlab.enabled (scopes: see the README's GitLab section): pulumi config set --secret gitlabToken, or GITLAB_TOKEN in the environment",
+                    "is required with gitlab.enabled (scopes: see docs/gitlab.md): pulumi config set --secret gitlabToken, or GITLAB_TOKEN in the environment",
             },
         ]);
         assert.deepEqual(gitlabTokenProblems(parsed(stack("staging", {})), {}, {}), []);

@@ -1,6 +1,7 @@
 /**
  * Pulumi.yaml documents every config key for `pulumi config` users. Its descriptions must name each
  * field the schema accepts and must not restate defaults, whose one home is the defaults module.
+ * (docs/config.md's reference is generated from the schema: test/unit/docs-config-table.test.ts.)
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -70,14 +71,11 @@ const SECTIONS: readonly [string, z.ZodObject][] = [
     ["tenants", tenantGithubSchema],
     ["tenants", tenantGitlabSchema],
     ["tenancy", tenancySchema],
+    ["runners", buildRunnerSchema],
 ];
 
-// The build runner's fields share names with the general runner's but not their defaults, so the
-// README's row states its defaults in words; its description must still name every field.
-const DESCRIBED: typeof SECTIONS = [...SECTIONS, ["runners", buildRunnerSchema]];
-
 describe("Pulumi.yaml descriptions", () => {
-    for (const [key, schema] of DESCRIBED) {
+    for (const [key, schema] of SECTIONS) {
         it(`name every field of ${key} the schema accepts`, () => {
             const text = description(key);
             const missing = Object.keys(schema.shape).filter((field) => !new RegExp(`\\b${field}\\b`).test(text));
@@ -91,37 +89,4 @@ describe("Pulumi.yaml descriptions", () => {
             .map(([key]) => key);
         assert.deepEqual(offenders, []);
     });
-});
-
-/** The default a schema field declares, or undefined when it has none. */
-function declaredDefault(field: unknown): unknown {
-    const def = (field as { def?: { type?: string; defaultValue?: unknown } }).def;
-    return def?.type === "default" ? def.defaultValue : undefined;
-}
-
-/** How the README writes a default: `[value]`, strings in backticks, lists comma-separated. */
-function asReadme(value: unknown): string {
-    const one = (v: unknown): string => (typeof v === "string" ? `\`${v}\`` : String(v));
-    return `[${Array.isArray(value) ? value.map(one).join(", ") : one(value)}]`;
-}
-
-describe("README's stack config table", () => {
-    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
-    const row = (key: string): string => readme.split("\n").find((line) => line.startsWith(`| \`${key}\` `)) ?? "";
-
-    for (const [key, schema] of SECTIONS) {
-        it(`shows ${key}'s defaults as the schema declares them`, () => {
-            const text = row(key);
-            assert.notEqual(text, "", `no README row for ${key}`);
-            const shown = [...text.matchAll(/`(\w+)` (\[[^\]]*\])/g)];
-            const wrong = shown
-                .filter(([, field]) => field !== undefined && field in schema.shape)
-                .filter(([, field, value]) => asReadme(declaredDefault(schema.shape[field as string])) !== value)
-                .map(
-                    ([match, field]) =>
-                        `${match} (schema: ${asReadme(declaredDefault(schema.shape[field as string]))})`,
-                );
-            assert.deepEqual(wrong, []);
-        });
-    }
 });
