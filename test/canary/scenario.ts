@@ -6,9 +6,9 @@
  */
 import { readFile } from "node:fs/promises";
 
-import { runCanary, type CanaryResult } from "../../canary/controller";
-import { PrometheusCanaryMetrics, PrometheusClient } from "../../canary/prometheus";
-import { StackDriver, type StackLike } from "../../canary/stack-driver";
+import { runCanary, type CanaryResult } from "../../delivery/canary/controller";
+import { PrometheusCanaryMetrics, PrometheusClient } from "../../delivery/shared/prometheus";
+import { StackDriver, type StackLike } from "../../delivery/canary/stack-driver";
 import { APP, CanaryLab } from "./lab";
 import { type RequestRecord, sleep } from "./processes";
 

@@ -12,16 +12,16 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 
 import { parse } from "yaml";
 
-import { BlueGreenStackDriver } from "../../canary/blue-green-driver";
-import { runSwitch } from "../../canary/blue-green-switch";
-import type { Clock } from "../../canary/clock";
-import { main } from "../../canary/cli";
-import { UsageError } from "../../canary/cli-args";
-import type { CanaryMetrics, Measurement } from "../../canary/prometheus";
-import type { ConfigChange } from "../../canary/rollout-types";
-import { parseSwitchCommandLine } from "../../canary/switch-command";
-import { renderSwitchMarkdown } from "../../canary/switch-report";
-import type { ColourSwitch, SwitchPlan } from "../../canary/switch-types";
+import { BlueGreenStackDriver } from "../../delivery/blue-green/driver";
+import { runSwitch } from "../../delivery/blue-green/switch";
+import type { Clock } from "../../delivery/shared/clock";
+import { main } from "../../delivery/cli";
+import { UsageError } from "../../delivery/canary/promote-args";
+import type { CanaryMetrics, Measurement } from "../../delivery/shared/prometheus";
+import type { ConfigChange } from "../../delivery/canary/rollout-types";
+import { parseSwitchCommandLine } from "../../delivery/blue-green/switch-command";
+import { renderSwitchMarkdown } from "../../delivery/blue-green/report";
+import type { ColourSwitch, SwitchPlan } from "../../delivery/blue-green/types";
 import { blueGreenWatchSchema } from "../../config/schema";
 import { FileConfigStack } from "../canary/file-config-stack";
 

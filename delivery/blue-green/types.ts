@@ -1,7 +1,7 @@
 /** The blue-green switch's port and results: what the switch controller needs from a stack. */
-import type { BlueGreenWatchConfig } from "../config/schema";
-import type { ConfigChange } from "./rollout-types";
-import type { WindowRecord } from "./window-loop";
+import type { BlueGreenWatchConfig } from "../../config/schema";
+import type { ConfigChange } from "../canary/rollout-types";
+import type { WindowRecord } from "../shared/window-loop";
 
 export type Colour = "blue" | "green";
 

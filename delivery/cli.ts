@@ -8,14 +8,14 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { parseCommandLine, type PromoteArgs, USAGE, UsageError } from "./cli-args";
-import { EXIT_CODES, runCanary } from "./controller";
-import { listenForInterrupt } from "./interrupt";
-import { PrometheusCanaryMetrics, PrometheusClient } from "./prometheus";
-import { writeReport } from "./report";
-import { openStack, prometheusUrl } from "./open-stack";
-import { StackDriver } from "./stack-driver";
-import { parseSwitchCommandLine, runSwitchCommand, SWITCH_USAGE } from "./switch-command";
+import { parseCommandLine, type PromoteArgs, USAGE, UsageError } from "./canary/promote-args";
+import { EXIT_CODES, runCanary } from "./canary/controller";
+import { listenForInterrupt } from "./shared/interrupt";
+import { PrometheusCanaryMetrics, PrometheusClient } from "./shared/prometheus";
+import { writeReport } from "./canary/report";
+import { openStack, prometheusUrl } from "./shared/open-stack";
+import { StackDriver } from "./canary/stack-driver";
+import { parseSwitchCommandLine, runSwitchCommand, SWITCH_USAGE } from "./blue-green/switch-command";
 
 export interface CliIO {
     readonly out: (line: string) => void;

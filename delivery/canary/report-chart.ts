@@ -2,10 +2,10 @@
  * The SVG chart beside a canary report: the canary's and stable's 5xx ratios per analysis window and
  * the maximum, drawn by hand (no chart library).
  */
-import { formatRatio } from "./analysis";
-import type { Decision } from "./analysis";
+import { formatRatio } from "../shared/analysis";
+import type { Decision } from "../shared/analysis";
 import type { CanaryResult } from "./rollout-types";
-import type { WindowRecord } from "./window-loop";
+import type { WindowRecord } from "../shared/window-loop";
 
 const DECISION_MARK: Record<Decision, string> = { pass: "✓", fail: "✗", "no-data": "?", misrouted: "⇄" };
 

@@ -1,6 +1,6 @@
 /** The canary command's ports and results: what the controller needs from a stack, and what it returns. */
-import type { AnalysisConfig } from "../config/schema";
-import type { WindowRecord } from "./window-loop";
+import type { AnalysisConfig } from "../../config/schema";
+import type { WindowRecord } from "../shared/window-loop";
 
 /** What the stack driver found and will do. */
 export interface RolloutPlan {

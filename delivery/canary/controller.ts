@@ -10,9 +10,9 @@
  * has finished, the controller rolls back (or, with `onInterrupt: "hold"`, stays at the last
  * completed step) and says which.
  */
-import type { Action } from "./analysis";
-import { type Clock, formatDuration, realClock } from "./clock";
-import type { CanaryMetrics } from "./prometheus";
+import type { Action } from "../shared/analysis";
+import { type Clock, formatDuration, realClock } from "../shared/clock";
+import type { CanaryMetrics } from "../shared/prometheus";
 import {
     type CanaryResult,
     type ConfigChange,
@@ -22,13 +22,13 @@ import {
     type RolloutPlan,
     type Rollout,
 } from "./rollout-types";
-import { progressLine } from "./progress-line";
-import { judgeWindows, type WindowRecord } from "./window-loop";
+import { progressLine } from "../shared/progress-line";
+import { judgeWindows, type WindowRecord } from "../shared/window-loop";
 
-export { type Clock, realClock } from "./clock";
-export { progressLine } from "./progress-line";
+export { type Clock, realClock } from "../shared/clock";
+export { progressLine } from "../shared/progress-line";
 export * from "./rollout-types";
-export type { WindowPhase, WindowRecord } from "./window-loop";
+export type { WindowPhase, WindowRecord } from "../shared/window-loop";
 
 export interface ControllerOptions {
     readonly rollout: Rollout;

@@ -8,13 +8,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 
-import { markerLine } from "../preview-summary/comment-marker";
-import { formatRatio, formatSeconds } from "./analysis";
-import { decisionRecordLines, escapeMarkdown, seconds, windowTitle } from "./decision-record";
+import { markerLine } from "../../preview-summary/comment-marker";
+import { formatRatio, formatSeconds } from "../shared/analysis";
+import { decisionRecordLines, escapeMarkdown, seconds, windowTitle } from "../shared/decision-record";
 import { renderChart } from "./report-chart";
 import type { CanaryResult } from "./rollout-types";
-import { formatShare, formatTarget } from "./traffic-split";
-import type { WindowRecord } from "./window-loop";
+import { formatShare, formatTarget } from "../shared/traffic-split";
+import type { WindowRecord } from "../shared/window-loop";
 
 export { type ChartOptions, renderChart } from "./report-chart";
 

@@ -8,14 +8,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { BlueGreenStackDriver } from "./blue-green-driver";
-import { runSwitch } from "./blue-green-switch";
-import { listenForInterrupt, type SignalSource } from "./interrupt";
-import { PrometheusCanaryMetrics, PrometheusClient } from "./prometheus";
-import type { InterruptPolicy } from "./rollout-types";
-import { openStack, prometheusUrl } from "./open-stack";
-import type { Colour } from "./switch-types";
-import { writeSwitchReport } from "./switch-report";
+import { BlueGreenStackDriver } from "./driver";
+import { runSwitch } from "./switch";
+import { listenForInterrupt, type SignalSource } from "../shared/interrupt";
+import { PrometheusCanaryMetrics, PrometheusClient } from "../shared/prometheus";
+import type { InterruptPolicy } from "../canary/rollout-types";
+import { openStack, prometheusUrl } from "../shared/open-stack";
+import type { Colour } from "./types";
+import { writeSwitchReport } from "./report";
 
 export const SWITCH_USAGE = `usage: canary switch --stack <stack> --release <name> --to <blue|green> [options]
 

@@ -9,12 +9,12 @@ import { readFile } from "node:fs/promises";
 
 import type { ConfigMap, ConfigValue, OutputMap } from "@pulumi/pulumi/automation";
 
-import { stackValues } from "../config/stack-values";
+import { stackValues } from "../../config/stack-values";
 import type { ConfigChange, Rollout, RolloutPlan } from "./rollout-types";
-import { lineDiff } from "./line-diff";
-import { atPath, type ConfigPath, configKey, environmentLayout, type StackLayout, withAtPath } from "./stack-layout";
+import { lineDiff } from "../shared/line-diff";
+import { atPath, type ConfigPath, configKey, environmentLayout, type StackLayout, withAtPath } from "../shared/stack-layout";
 
-export { PROJECT } from "../config/stack-values";
+export { PROJECT } from "../../config/stack-values";
 
 /** The part of an Automation API `Stack` the driver uses (a fake in unit tests). */
 export interface StackLike {

@@ -9,8 +9,8 @@ import { delimiter, join } from "node:path";
 
 import type { Stack } from "@pulumi/pulumi/automation";
 
-import { shellQuote } from "../components/shared/shell";
-import { RELEASE_PROJECT } from "../config/release-schema";
+import { shellQuote } from "../../components/shared/shell";
+import { RELEASE_PROJECT } from "../../config/release-schema";
 import { environmentLayout, releaseLayout, type StackLayout } from "./stack-layout";
 
 /** The platform repository: its scripts and policy pack are what every release stack's `up` runs. */

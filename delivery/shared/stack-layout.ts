@@ -13,12 +13,12 @@ import { join } from "node:path";
 
 import type { OutputMap } from "@pulumi/pulumi/automation";
 
-import type { ConfigProblem } from "../config/config-problems";
-import { parseReleaseConfig, RELEASE_PROJECT } from "../config/release-schema";
-import type { RolloutSettings } from "../config/release-settings";
-import { type AppConfig, type BlueGreenConfig, parsePlainConfig } from "../config/schema";
-import { PROJECT } from "../config/stack-values";
-import type { RolloutPlan } from "./rollout-types";
+import type { ConfigProblem } from "../../config/config-problems";
+import { parseReleaseConfig, RELEASE_PROJECT } from "../../config/release-schema";
+import type { RolloutSettings } from "../../config/release-settings";
+import { type AppConfig, type BlueGreenConfig, parsePlainConfig } from "../../config/schema";
+import { PROJECT } from "../../config/stack-values";
+import type { RolloutPlan } from "../canary/rollout-types";
 
 /** A config path such as `["apps", 2]` or `["canary"]`. */
 export type ConfigPath = readonly (string | number)[];

@@ -7,11 +7,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 
-import { markerLine } from "../preview-summary/comment-marker";
-import { formatRatio, formatSeconds } from "./analysis";
-import { decisionRecordLines, escapeMarkdown, seconds } from "./decision-record";
-import { renderJson } from "./report";
-import type { SwitchResult } from "./switch-types";
+import { markerLine } from "../../preview-summary/comment-marker";
+import { formatRatio, formatSeconds } from "../shared/analysis";
+import { decisionRecordLines, escapeMarkdown, seconds } from "../shared/decision-record";
+import { renderJson } from "../canary/report";
+import type { SwitchResult } from "./types";
 
 export const SWITCH_MARKER_PREFIX = "cicd-platform-switch";
 

@@ -10,12 +10,12 @@
  * selector moves, keep-alive connections already open to the old colour's pods stay there until
  * they close, so the old colour legitimately serves a tail; that is what the drain is for.
  */
-import type { AnalysisThresholds } from "./analysis";
-import { type Clock, realClock } from "./clock";
-import { describeError } from "./controller";
-import { progressLine } from "./progress-line";
-import type { CanaryMetrics } from "./prometheus";
-import type { ConfigChange, InterruptPolicy } from "./rollout-types";
+import type { AnalysisThresholds } from "../shared/analysis";
+import { type Clock, realClock } from "../shared/clock";
+import { describeError } from "../canary/controller";
+import { progressLine } from "../shared/progress-line";
+import type { CanaryMetrics } from "../shared/prometheus";
+import type { ConfigChange, InterruptPolicy } from "../canary/rollout-types";
 import {
     type ColourSwitch,
     SWITCH_EXIT_CODES,
@@ -23,8 +23,8 @@ import {
     type SwitchOutcome,
     type SwitchPlan,
     type SwitchResult,
-} from "./switch-types";
-import { judgeWindows, type WindowRecord } from "./window-loop";
+} from "./types";
+import { judgeWindows, type WindowRecord } from "../shared/window-loop";
 
 export interface SwitchOptions {
     readonly target: ColourSwitch;

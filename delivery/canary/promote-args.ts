@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import type { InterruptPolicy } from "./controller";
-import { SWITCH_USAGE } from "./switch-command";
+import { SWITCH_USAGE } from "../blue-green/switch-command";
 
 export const USAGE = `usage: canary promote --stack <stack> --app <name> --image-version <tag> [options]
 
