@@ -14,8 +14,8 @@ import { readFile } from "node:fs/promises";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 
 import { lineDiff } from "../shared/line-diff";
-import type { ConfigChange } from "../canary/rollout-types";
-import { plainProjectConfig, type StackLike } from "../canary/stack-driver";
+import type { ConfigChange } from "../shared/outcome";
+import { plainProjectConfig, type StackLike } from "../shared/open-stack";
 import { configKey, environmentLayout, type StackLayout } from "../shared/stack-layout";
 import type { Colour, ColourSwitch, SwitchPlan } from "./types";
 

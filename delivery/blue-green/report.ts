@@ -4,13 +4,12 @@
  * hidden marker by which `npm run preview:comment` / `preview:note` update one comment per stack and
  * release in place.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
+import { basename } from "node:path";
 
 import { markerLine } from "../../preview-summary/comment-marker";
 import { formatRatio, formatSeconds } from "../shared/analysis";
 import { decisionRecordLines, escapeMarkdown, seconds } from "../shared/decision-record";
-import { renderJson } from "../canary/report";
+import { writeJsonReport, writeReportFile } from "../shared/report-files";
 import type { SwitchResult } from "./types";
 
 export const SWITCH_MARKER_PREFIX = "cicd-platform-switch";
@@ -93,14 +92,7 @@ export async function writeSwitchReport(
     reportPath: string,
     jsonOut?: string,
 ): Promise<{ markdown: string; json?: string }> {
-    const markdown = resolve(reportPath);
-    await mkdir(dirname(markdown), { recursive: true });
-    await writeFile(markdown, renderSwitchMarkdown(result));
-    if (jsonOut === undefined) {
-        return { markdown };
-    }
-    const json = resolve(jsonOut);
-    await mkdir(dirname(json), { recursive: true });
-    await writeFile(json, renderJson("switch", result));
-    return { markdown, json };
+    const markdown = await writeReportFile(reportPath, renderSwitchMarkdown(result));
+    const json = await writeJsonReport("switch", result, jsonOut);
+    return json === undefined ? { markdown } : { markdown, json };
 }

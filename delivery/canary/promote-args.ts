@@ -5,10 +5,9 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import type { InterruptPolicy } from "./controller";
-import { SWITCH_USAGE } from "../blue-green/switch-command";
+import { positiveInteger, type StackCommandArgs, UsageError } from "../shared/command";
 
-export const USAGE = `usage: canary promote --stack <stack> --app <name> --image-version <tag> [options]
+export const PROMOTE_USAGE = `usage: canary promote --stack <stack> --app <name> --image-version <tag> [options]
 
 Rolls <tag> out as the canary of app <name> in stack <stack>, step by step (canary.steps), through
 the Pulumi Automation API, analysing Prometheus between steps; promotes it or rolls it back.
@@ -27,39 +26,14 @@ the Pulumi Automation API, analysing Prometheus between steps; promotes it or ro
   --query-timeout-ms <n>     timeout of one Prometheus query (default 5000)
   -h, --help                 this text
 
-exit codes: 0 promoted, 3 rolled back, 4 interrupted, 1 error, 2 usage error
+exit codes: 0 promoted, 3 rolled back, 4 interrupted, 1 error, 2 usage error`;
 
-${SWITCH_USAGE}`;
-
-export class UsageError extends Error {
-    override readonly name = "UsageError";
-}
-
-export interface PromoteArgs {
-    readonly stack: string;
+export interface PromoteArgs extends StackCommandArgs {
     readonly app: string;
     readonly imageVersion: string;
     /** From `--image repo:tag`: the repository the app's image must be. */
     readonly imageRepository?: string;
-    readonly prometheus: string;
-    /** --prometheus or PROMETHEUS_URL was given (else a release stack's own prometheusUrl output is used). */
-    readonly prometheusGiven: boolean;
-    readonly report?: string;
-    readonly jsonOut?: string;
-    readonly workDir: string;
     readonly intervalSeconds?: number;
-    readonly onInterrupt: InterruptPolicy;
-    readonly queryTimeoutMs: number;
-}
-
-function positiveInteger(flag: string, value: string | undefined): number | undefined {
-    if (value === undefined) {
-        return undefined;
-    }
-    if (!/^[1-9][0-9]*$/.test(value)) {
-        throw new UsageError(`${flag}: "${value}" is not a positive integer`);
-    }
-    return Number(value);
 }
 
 /** Splits `registry:5000/team/app:tag` into repository and tag (the tag is after the last `/`). */

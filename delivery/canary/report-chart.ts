@@ -4,7 +4,7 @@
  */
 import { formatRatio } from "../shared/analysis";
 import type { Decision } from "../shared/analysis";
-import type { CanaryResult } from "./rollout-types";
+import { type CanaryResult, OUTCOME_TITLE } from "./rollout-types";
 import type { WindowRecord } from "../shared/window-loop";
 
 const DECISION_MARK: Record<Decision, string> = { pass: "✓", fail: "✗", "no-data": "?", misrouted: "⇄" };
@@ -12,13 +12,6 @@ const DECISION_MARK: Record<Decision, string> = { pass: "✓", fail: "✗", "no-
 function escapeXml(text: string): string {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
-
-const OUTCOME_TITLE: Record<CanaryResult["outcome"], string> = {
-    promoted: "promoted",
-    "rolled-back": "rolled back",
-    error: "error",
-    interrupted: "interrupted",
-};
 
 function windowLabel(window: WindowRecord): string {
     const base = window.phase === "bake" ? "bake" : `${window.percent}%`;

@@ -5,14 +5,14 @@
  * preview:comment` / `preview:note` post it to the pull/merge request as one comment per stack and
  * app, updated in place. CI also appends it to `$GITHUB_STEP_SUMMARY`.
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 
 import { markerLine } from "../../preview-summary/comment-marker";
 import { formatRatio, formatSeconds } from "../shared/analysis";
+import { writeJsonReport, writeReportFile } from "../shared/report-files";
 import { decisionRecordLines, escapeMarkdown, seconds, windowTitle } from "../shared/decision-record";
 import { renderChart } from "./report-chart";
-import type { CanaryResult } from "./rollout-types";
+import { type CanaryResult, OUTCOME_TITLE } from "./rollout-types";
 import { formatShare, formatTarget } from "../shared/traffic-split";
 import type { WindowRecord } from "../shared/window-loop";
 
@@ -20,13 +20,6 @@ export { type ChartOptions, renderChart } from "./report-chart";
 
 /** Prefix of the canary report's marker: `<!-- cicd-platform-canary:<stack>:<app> -->`. */
 export const CANARY_MARKER_PREFIX = "cicd-platform-canary";
-
-const OUTCOME_TITLE: Record<CanaryResult["outcome"], string> = {
-    promoted: "promoted",
-    "rolled-back": "rolled back",
-    error: "error",
-    interrupted: "interrupted",
-};
 
 function stepCell(window: WindowRecord): string {
     const title = windowTitle(window);
@@ -114,11 +107,6 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
     return lines.join("\n");
 }
 
-/** The JSON report: the whole result, every check with its full query text. */
-export function renderJson(kind: "canary" | "switch", result: object): string {
-    return `${JSON.stringify({ kind, ...result }, null, 2)}\n`;
-}
-
 /** Writes `<report>.md` and `<report>.svg` beside it, and the JSON when asked; returns the paths. */
 export async function writeReport(
     result: CanaryResult,
@@ -127,14 +115,8 @@ export async function writeReport(
 ): Promise<{ markdown: string; chart: string; json?: string }> {
     const markdown = resolve(reportPath);
     const chart = join(dirname(markdown), `${basename(markdown, extname(markdown))}.svg`);
-    await mkdir(dirname(markdown), { recursive: true });
-    await writeFile(chart, renderChart(result));
-    await writeFile(markdown, renderMarkdown(result, basename(chart)));
-    if (jsonOut === undefined) {
-        return { markdown, chart };
-    }
-    const json = resolve(jsonOut);
-    await mkdir(dirname(json), { recursive: true });
-    await writeFile(json, renderJson("canary", result));
-    return { markdown, chart, json };
+    await writeReportFile(chart, renderChart(result));
+    await writeReportFile(markdown, renderMarkdown(result, basename(chart)));
+    const json = await writeJsonReport("canary", result, jsonOut);
+    return json === undefined ? { markdown, chart } : { markdown, chart, json };
 }
