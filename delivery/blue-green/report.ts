@@ -10,7 +10,9 @@ import { markerLine } from "../../preview-summary/comment-marker";
 import { formatRatio, formatSeconds } from "../shared/analysis";
 import { decisionRecordLines, escapeMarkdown, seconds } from "../shared/decision-record";
 import { writeJsonReport, writeReportFile } from "../shared/report-files";
-import type { SwitchResult } from "./types";
+import type { ConfigChange } from "../shared/outcome";
+import type { WindowRecord } from "../shared/window-loop";
+import type { SwitchPlan, SwitchResult } from "./types";
 
 export const SWITCH_MARKER_PREFIX = "cicd-platform-switch";
 
@@ -29,12 +31,7 @@ export function renderSwitchMarkdown(result: SwitchResult): string {
         lines.push(
             `# Blue-green ${plan.release} ${plan.from} (${plan.fromVersion}) → ${plan.to} (${plan.toVersion}): ${TITLE[result.outcome]}`,
             "",
-            `Stack \`${plan.stack}\`; watch ${plan.watch.seconds}s: 5xx ratio ≤ ${formatRatio(plan.watch.maxErrorRatio)}, ` +
-                `p95 ≤ ${formatSeconds(plan.watch.maxP95Seconds)}, ≥ ${plan.watch.minRequests} requests, ` +
-                `≤ ${plan.watch.maxNoDataIntervals} windows without data; drain ${plan.watch.drainSeconds}s` +
-                (plan.idleReplicasAfter === undefined
-                    ? "; the idle colour keeps its replicas (idleReplicas unset)."
-                    : `, then the idle colour down to ${plan.idleReplicasAfter} replicas.`),
+            planLine(plan),
         );
     } else {
         lines.push(`# Blue-green switch: ${TITLE[result.outcome]}`);
@@ -53,24 +50,47 @@ export function renderSwitchMarkdown(result: SwitchResult): string {
         lines.push(...result.events.map((e) => `| ${seconds(e.at)} | ${e.what} |`), "");
     }
     if (result.windows.length > 0) {
-        lines.push(
-            "## Watch",
-            "",
-            "| window | requests | 5xx ratio | p95 | decision | next |",
-            "| ---: | ---: | ---: | ---: | --- | --- |",
-        );
-        for (const w of result.windows) {
-            const v = w.verdict;
-            lines.push(
-                `| ${w.attempt} | ${v.canaryRequests === null ? "n/a" : v.canaryRequests.toFixed(0)} | ` +
-                    `${formatRatio(v.canaryRatio)} | ${formatSeconds(v.p95Seconds)} | ` +
-                    `${v.decision}${v.decision === "pass" ? "" : `: ${escapeMarkdown(v.reasons.join("; "))}`} | ${w.action} |`,
-            );
-        }
-        lines.push("", ...decisionRecordLines(result.windows));
+        lines.push(...watchSection(result.windows));
     }
-    const change = result.configChange;
-    lines.push("## Stack config changed", "");
+    lines.push(...configChangeSection(result.configChange));
+    lines.push("");
+    return lines.join("\n");
+}
+
+/** The watch's limits and the drain, in one line. */
+function planLine(plan: SwitchPlan): string {
+    return (
+        `Stack \`${plan.stack}\`; watch ${plan.watch.seconds}s: 5xx ratio ≤ ${formatRatio(plan.watch.maxErrorRatio)}, ` +
+        `p95 ≤ ${formatSeconds(plan.watch.maxP95Seconds)}, ≥ ${plan.watch.minRequests} requests, ` +
+        `≤ ${plan.watch.maxNoDataIntervals} windows without data; drain ${plan.watch.drainSeconds}s` +
+        (plan.idleReplicasAfter === undefined
+            ? "; the idle colour keeps its replicas (idleReplicas unset)."
+            : `, then the idle colour down to ${plan.idleReplicasAfter} replicas.`)
+    );
+}
+
+/** The watch table (a row per window) and the decision record. */
+function watchSection(windows: readonly WindowRecord[]): string[] {
+    const lines = [
+        "## Watch",
+        "",
+        "| window | requests | 5xx ratio | p95 | decision | next |",
+        "| ---: | ---: | ---: | ---: | --- | --- |",
+    ];
+    for (const w of windows) {
+        const v = w.verdict;
+        lines.push(
+            `| ${w.attempt} | ${v.canaryRequests === null ? "n/a" : v.canaryRequests.toFixed(0)} | ` +
+                `${formatRatio(v.canaryRatio)} | ${formatSeconds(v.p95Seconds)} | ` +
+                `${v.decision}${v.decision === "pass" ? "" : `: ${escapeMarkdown(v.reasons.join("; "))}`} | ${w.action} |`,
+        );
+    }
+    lines.push("", ...decisionRecordLines(windows));
+    return lines;
+}
+
+function configChangeSection(change: ConfigChange | undefined): string[] {
+    const lines = ["## Stack config changed", ""];
     if (change === undefined || change.diff.length === 0) {
         lines.push("No lines changed.");
     } else {
@@ -83,8 +103,7 @@ export function renderSwitchMarkdown(result: SwitchResult): string {
             "```",
         );
     }
-    lines.push("");
-    return lines.join("\n");
+    return lines;
 }
 
 export async function writeSwitchReport(

@@ -12,15 +12,13 @@ import { runSwitch } from "./switch";
 import type { Colour } from "./types";
 
 export async function runSwitchCommand(args: SwitchArgs, io: CommandIO): Promise<number> {
-    const whatAnInterruptDoes = args.onInterrupt === "hold" ? "keeping the new colour" : "switching back";
-    return runOnStack(args, io, whatAnInterruptDoes, async ({ opened, interrupt, engineOutput }) => {
+    const onInterrupt = { hold: "keeping the new colour", rollback: "switching back" };
+    return runOnStack(args, io, onInterrupt, async ({ opened, interrupt, driverBase }) => {
         const target = new BlueGreenStackDriver(opened.stack, {
-            layout: opened.layout,
+            ...driverBase,
             release: args.release,
             to: args.to,
-            stackFile: opened.stackFile,
             ...(args.watchSeconds === undefined ? {} : { watchSeconds: args.watchSeconds }),
-            onOutput: engineOutput,
         });
         const from: Colour = args.to === "blue" ? "green" : "blue";
         const metrics = await stackMetrics(args, opened, args.release, {

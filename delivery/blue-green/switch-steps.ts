@@ -5,31 +5,15 @@
  * (one `up` back, then drain and scale the bad colour down) and `finish`.
  */
 import type { AnalysisThresholds } from "../shared/analysis";
-import type { Clock } from "../shared/clock";
-import {
-    type Attempted,
-    type ConfigChange,
-    describeError,
-    type InterruptPolicy,
-    type RunOutcome,
-} from "../shared/outcome";
+import type { EngineRun } from "../shared/engine-run";
+import { type Attempted, type ConfigChange, describeError } from "../shared/outcome";
 import { progressLine } from "../shared/progress-line";
-import type { CanaryMetrics } from "../shared/prometheus";
-import { judgeWindows, type WindowLoopResult, type WindowRecord } from "../shared/window-loop";
+import { judgeWindows, type WindowLoopResult } from "../shared/window-loop";
 import type { ColourSwitch, SwitchEvent, SwitchOutcome, SwitchPlan, SwitchResult } from "./types";
 
 /** One switch's context: its ports, its plan and what it has done so far. */
-export interface SwitchRun {
+export interface SwitchRun extends EngineRun<SwitchOutcome, SwitchPlan> {
     readonly target: ColourSwitch;
-    readonly metrics: CanaryMetrics;
-    readonly interrupt: AbortSignal | undefined;
-    readonly onInterrupt: InterruptPolicy | undefined;
-    readonly settleMs: number;
-    readonly log: (line: string) => void;
-    readonly clock: Clock;
-    readonly outcome: RunOutcome<SwitchOutcome>;
-    readonly plan: SwitchPlan;
-    readonly windows: WindowRecord[];
     readonly events: SwitchEvent[];
 }
 

@@ -11,45 +11,30 @@
  * selector moves, keep-alive connections already open to the old colour's pods stay there until
  * they close, so the old colour legitimately serves a tail; that is what the drain is for.
  */
-import { type Clock, realClock } from "../shared/clock";
-import { describeError, type InterruptPolicy, logOrConsole, RunOutcome } from "../shared/outcome";
-import type { CanaryMetrics } from "../shared/prometheus";
+import { type Begun, beginRun, type EngineOptions, engineRun, NOTHING_WRITTEN, readPlan } from "../shared/engine-run";
 import { event, keep, on, onInterrupted, switchBack, type SwitchRun, switchTo, watch } from "./switch-steps";
 import { type ColourSwitch, SWITCH_EXIT_CODES, type SwitchOutcome, type SwitchPlan, type SwitchResult } from "./types";
 
-export interface SwitchOptions {
+/**
+ * `metrics` reads the new colour as "canary" and the old one as "stable"; `onInterrupt` is what
+ * Ctrl-C during the watch leaves: `rollback` switches back (default), `hold` stays.
+ */
+export interface SwitchOptions extends EngineOptions {
     readonly target: ColourSwitch;
-    /** Reads the new colour as "canary" and the old one as "stable". */
-    readonly metrics: CanaryMetrics;
-    readonly interrupt?: AbortSignal;
-    /** What Ctrl-C during the watch leaves: `rollback` switches back (default), `hold` stays. */
-    readonly onInterrupt?: InterruptPolicy;
-    readonly log?: (line: string) => void;
-    readonly clock?: Clock;
-    /** Extra wait after each window so its last scrape is in Prometheus. @default 0 */
-    readonly settleMs?: number;
 }
 
 export async function runSwitch(options: SwitchOptions): Promise<SwitchResult> {
-    const log = logOrConsole(options.log);
-    const clock = options.clock ?? realClock;
-    const outcome = new RunOutcome<SwitchOutcome>({
+    const begun = beginRun<SwitchOutcome>(options, {
         tag: "switch",
         stateLabel: "now serving",
         exitCodes: SWITCH_EXIT_CODES,
-        log,
-        clock,
     });
-    let plan: SwitchPlan;
-    try {
-        plan = await options.target.prepare();
-    } catch (error) {
-        return outcome.end(
-            { outcome: "error", state: "unchanged (nothing was written)", message: describeError(error) },
-            { windows: [], events: [] },
-        );
+    const prepared = await readPlan(() => options.target.prepare());
+    if (!prepared.ok) {
+        const ending = { outcome: "error", state: NOTHING_WRITTEN, message: prepared.error } as const;
+        return begun.outcome.end(ending, { windows: [], events: [] });
     }
-    const run = startRun(options, plan, { outcome, log, clock });
+    const run = startRun(options, prepared.plan, begun);
     const refused = await switchTo(run);
     if (refused !== undefined) {
         return refused;
@@ -66,25 +51,9 @@ export async function runSwitch(options: SwitchOptions): Promise<SwitchResult> {
 }
 
 /** The run's context, and its first line: which release goes from which colour to which. */
-function startRun(
-    options: SwitchOptions,
-    plan: SwitchPlan,
-    { outcome, log, clock }: Pick<SwitchRun, "outcome" | "log" | "clock">,
-): SwitchRun {
-    const run: SwitchRun = {
-        target: options.target,
-        metrics: options.metrics,
-        interrupt: options.interrupt,
-        onInterrupt: options.onInterrupt,
-        settleMs: options.settleMs ?? 0,
-        log,
-        clock,
-        outcome,
-        plan,
-        windows: [],
-        events: [],
-    };
-    log(
+function startRun(options: SwitchOptions, plan: SwitchPlan, begun: Begun<SwitchOutcome>): SwitchRun {
+    const run: SwitchRun = { ...engineRun(options, begun, plan), target: options.target, events: [] };
+    run.log(
         `[switch] ${plan.stack}: ${plan.release} ${on(run, "from")} -> ${on(run, "to")}, watch ${plan.watch.seconds}s, ` +
             `drain ${plan.watch.drainSeconds}s` +
             (plan.idleReplicasAfter === undefined

@@ -10,9 +10,7 @@
  * has finished, the controller rolls back (or, with `onInterrupt: "hold"`, stays at the last
  * completed step) and says which.
  */
-import { type Clock, realClock } from "../shared/clock";
-import { describeError, type InterruptPolicy, logOrConsole, RunOutcome } from "../shared/outcome";
-import type { CanaryMetrics } from "../shared/prometheus";
+import { type Begun, beginRun, type EngineOptions, engineRun, NOTHING_WRITTEN, readPlan } from "../shared/engine-run";
 import { type CanaryResult, EXIT_CODES, type Outcome, type Rollout, type RolloutPlan } from "./rollout-types";
 import { bake, type CanaryRun, promote, step } from "./steps";
 
@@ -20,42 +18,19 @@ export type { Clock } from "../shared/clock";
 export * from "./rollout-types";
 export type { WindowRecord } from "../shared/window-loop";
 
-export interface ControllerOptions {
+export interface ControllerOptions extends EngineOptions {
     readonly rollout: Rollout;
-    readonly metrics: CanaryMetrics;
-    /** Aborted on SIGINT/SIGTERM. */
-    readonly interrupt?: AbortSignal;
-    /** What an interrupt leaves behind. @default "rollback" */
-    readonly onInterrupt?: InterruptPolicy;
-    /** Progress lines (one per step and per decision). @default console.log */
-    readonly log?: (line: string) => void;
-    /** @default the real clock */
-    readonly clock?: Clock;
-    /** Extra wait after each window so the last scrape is in Prometheus. @default 0 */
-    readonly settleMs?: number;
 }
 
 export async function runCanary(options: ControllerOptions): Promise<CanaryResult> {
-    const log = logOrConsole(options.log);
-    const clock = options.clock ?? realClock;
-    const outcome = new RunOutcome<Outcome>({
-        tag: "canary",
-        stateLabel: "now running",
-        exitCodes: EXIT_CODES,
-        log,
-        clock,
-    });
-    let plan: RolloutPlan;
-    try {
-        plan = await options.rollout.prepare();
-    } catch (error) {
-        return outcome.end(
-            { outcome: "error", state: "unchanged (nothing was written)", message: describeError(error) },
-            { plan: undefined, windows: [] },
-        );
+    const begun = beginRun<Outcome>(options, { tag: "canary", stateLabel: "now running", exitCodes: EXIT_CODES });
+    const prepared = await readPlan(() => options.rollout.prepare());
+    if (!prepared.ok) {
+        const ending = { outcome: "error", state: NOTHING_WRITTEN, message: prepared.error } as const;
+        return begun.outcome.end(ending, { plan: undefined, windows: [] });
     }
-    const run = startRun(options, plan, { outcome, log, clock });
-    for (const [stepIndex, percent] of plan.steps.entries()) {
+    const run = startRun(options, prepared.plan, begun);
+    for (const [stepIndex, percent] of run.plan.steps.entries()) {
         const ended = await step(run, stepIndex, percent);
         if (ended !== undefined) {
             return ended;
@@ -71,24 +46,12 @@ export async function runCanary(options: ControllerOptions): Promise<CanaryResul
 }
 
 /** The run's context, and its first line: what goes from where to where, in which steps. */
-function startRun(
-    options: ControllerOptions,
-    plan: RolloutPlan,
-    { outcome, log, clock }: Pick<CanaryRun, "outcome" | "log" | "clock">,
-): CanaryRun {
+function startRun(options: ControllerOptions, plan: RolloutPlan, begun: Begun<Outcome>): CanaryRun {
     const run: CanaryRun = {
+        ...engineRun(options, begun, plan),
         rollout: options.rollout,
-        metrics: options.metrics,
-        interrupt: options.interrupt,
-        onInterrupt: options.onInterrupt ?? "rollback",
-        settleMs: options.settleMs ?? 0,
-        log,
-        clock,
-        outcome,
-        plan,
         bakeSeconds: plan.bakeSeconds ?? 0,
         stableState: `stable ${plan.stableVersion} only, no canary`,
-        windows: [],
         upTimes: [],
         lastCompleted: undefined,
     };

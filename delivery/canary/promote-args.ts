@@ -51,32 +51,53 @@ export function splitImage(image: string): { repository: string; tag: string } {
     return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
 }
 
-/** Parses the arguments after the program name; throws UsageError naming the flag. */
-export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): PromoteArgs | "help" {
-    let parsed;
+const OPTIONS = {
+    stack: { type: "string" },
+    app: { type: "string" },
+    "image-version": { type: "string" },
+    image: { type: "string" },
+    prometheus: { type: "string" },
+    report: { type: "string" },
+    "json-out": { type: "string" },
+    "work-dir": { type: "string" },
+    "interval-seconds": { type: "string" },
+    "on-interrupt": { type: "string" },
+    "query-timeout-ms": { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
+function parseFlags(argv: readonly string[]) {
     try {
-        parsed = parseArgs({
-            args: [...argv],
-            allowPositionals: true,
-            strict: true,
-            options: {
-                stack: { type: "string" },
-                app: { type: "string" },
-                "image-version": { type: "string" },
-                image: { type: "string" },
-                prometheus: { type: "string" },
-                report: { type: "string" },
-                "json-out": { type: "string" },
-                "work-dir": { type: "string" },
-                "interval-seconds": { type: "string" },
-                "on-interrupt": { type: "string" },
-                "query-timeout-ms": { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
+        return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
     } catch (error) {
         throw new UsageError(error instanceof Error ? error.message : String(error));
     }
+}
+
+/** `--image-version`, or the tag and repository of `--image`; one of them, not both. */
+function imageOf(values: { readonly image?: string; readonly "image-version"?: string }): {
+    imageVersion: string;
+    imageRepository?: string;
+} {
+    let imageVersion = values["image-version"];
+    let imageRepository: string | undefined;
+    if (values.image !== undefined) {
+        if (imageVersion !== undefined) {
+            throw new UsageError("--image and --image-version: give one of them, not both");
+        }
+        const split = splitImage(values.image);
+        imageVersion = split.tag;
+        imageRepository = split.repository;
+    }
+    if (imageVersion === undefined || imageVersion === "") {
+        throw new UsageError("--image-version (or --image <repo:tag>) is required");
+    }
+    return { imageVersion, ...(imageRepository === undefined ? {} : { imageRepository }) };
+}
+
+/** Parses the arguments after the program name; throws UsageError naming the flag. */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): PromoteArgs | "help" {
+    const parsed = parseFlags(argv);
     const { values, positionals } = parsed;
     if (values.help === true) {
         return "help";
@@ -92,19 +113,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
             throw new UsageError(`--${flag} is required`);
         }
     }
-    let imageVersion = values["image-version"];
-    let imageRepository: string | undefined;
-    if (values.image !== undefined) {
-        if (imageVersion !== undefined) {
-            throw new UsageError("--image and --image-version: give one of them, not both");
-        }
-        const split = splitImage(values.image);
-        imageVersion = split.tag;
-        imageRepository = split.repository;
-    }
-    if (imageVersion === undefined || imageVersion === "") {
-        throw new UsageError("--image-version (or --image <repo:tag>) is required");
-    }
+    const { imageVersion, imageRepository } = imageOf(values);
     const onInterrupt = values["on-interrupt"] ?? "rollback";
     if (onInterrupt !== "rollback" && onInterrupt !== "hold") {
         throw new UsageError(`--on-interrupt: "${onInterrupt}" is not rollback or hold`);

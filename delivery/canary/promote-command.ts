@@ -12,16 +12,14 @@ import type { CanaryResult } from "./rollout-types";
 import { StackDriver } from "./stack-driver";
 
 export async function runPromoteCommand(args: PromoteArgs, io: CommandIO): Promise<number> {
-    const whatAnInterruptDoes = args.onInterrupt === "hold" ? "holding at the last completed step" : "rolling back";
-    return runOnStack(args, io, whatAnInterruptDoes, async ({ opened, interrupt, engineOutput }) => {
+    const onInterrupt = { hold: "holding at the last completed step", rollback: "rolling back" };
+    return runOnStack(args, io, onInterrupt, async ({ opened, interrupt, driverBase }) => {
         const driver = new StackDriver(opened.stack, {
-            layout: opened.layout,
+            ...driverBase,
             app: args.app,
             imageVersion: args.imageVersion,
             ...(args.imageRepository === undefined ? {} : { imageRepository: args.imageRepository }),
-            stackFile: opened.stackFile,
             ...(args.intervalSeconds === undefined ? {} : { intervalSeconds: args.intervalSeconds }),
-            onOutput: engineOutput,
         });
         const metrics = await stackMetrics(args, opened, args.app);
         const result = await runCanary({

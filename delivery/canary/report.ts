@@ -12,7 +12,7 @@ import { formatRatio, formatSeconds } from "../shared/analysis";
 import { writeJsonReport, writeReportFile } from "../shared/report-files";
 import { decisionRecordLines, escapeMarkdown, seconds, windowTitle } from "../shared/decision-record";
 import { renderChart } from "./report-chart";
-import { type CanaryResult, OUTCOME_TITLE } from "./rollout-types";
+import { type CanaryResult, OUTCOME_TITLE, type RolloutPlan } from "./rollout-types";
 import { formatShare, formatTarget } from "../shared/traffic-split";
 import type { WindowRecord } from "../shared/window-loop";
 
@@ -43,15 +43,7 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
     );
     lines.push("");
     if (plan) {
-        const bake = plan.bakeSeconds ?? 0;
-        lines.push(
-            `Stack \`${plan.stack}\`, steps ${plan.allSteps.map((s) => `${s}%`).join(" → ")}, window ` +
-                `${plan.analysis.intervalSeconds}s${bake > 0 ? `, bake ${bake}s at 100%` : ""}; limits: 5xx ratio ≤ ` +
-                `${formatRatio(plan.analysis.maxErrorRatio)}, ≤ ${plan.analysis.maxRatioVsStable}× stable (floor ` +
-                `${formatRatio(plan.analysis.ratioFloor)}), p95 ≤ ${formatSeconds(plan.analysis.maxP95Seconds)}, ` +
-                `≥ ${plan.analysis.minRequests} canary requests, ≤ ${plan.analysis.maxNoDataIntervals} windows held ` +
-                `(no data or a split outside its binomial 99.9% tolerance).`,
-        );
+        lines.push(planLine(plan));
         lines.push("");
     }
     lines.push(`**Outcome:** ${OUTCOME_TITLE[result.outcome]} (exit code ${result.exitCode}): ${result.message}`);
@@ -61,31 +53,55 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
     lines.push(`Duration ${seconds(result.finishedAt - result.startedAt)}.`);
     lines.push("");
     if (result.windows.length > 0) {
-        lines.push("## Steps");
-        lines.push("");
-        lines.push(
-            "| step | target share | observed share | canary requests | canary 5xx ratio | stable requests | stable 5xx ratio | canary p95 | decision | next | duration | queries |",
-        );
-        lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |");
-        for (const window of result.windows) {
-            const v = window.verdict;
-            lines.push(
-                `| ${stepCell(window)} | ${shareCells(window)} | ` +
-                    `${v.canaryRequests === null ? "n/a" : v.canaryRequests.toFixed(0)} | ${formatRatio(v.canaryRatio)} | ` +
-                    `${v.stableRequests === null ? "n/a" : v.stableRequests.toFixed(0)} | ${formatRatio(v.stableRatio)} | ` +
-                    `${formatSeconds(v.p95Seconds)} | ${v.decision}${v.decision === "pass" ? "" : `: ${escapeMarkdown(v.reasons.join("; "))}`} | ` +
-                    `${window.action} | ${seconds(window.finishedAt - window.startedAt)} | ${window.queryMs.toFixed(0)}ms |`,
-            );
-        }
-        lines.push("");
-        if (chartFile !== undefined) {
-            lines.push(`![5xx ratio per analysis window](${chartFile})`);
-            lines.push("");
-        }
-        lines.push(...decisionRecordLines(result.windows));
+        lines.push(...stepsSection(result.windows, chartFile));
     }
-    lines.push("## Stack config changed");
+    lines.push(...configChangeSection(result));
     lines.push("");
+    return lines.join("\n");
+}
+
+/** The steps, the window, the bake and every limit of the analysis, in one line. */
+function planLine(plan: RolloutPlan): string {
+    const bake = plan.bakeSeconds ?? 0;
+    return (
+        `Stack \`${plan.stack}\`, steps ${plan.allSteps.map((s) => `${s}%`).join(" → ")}, window ` +
+        `${plan.analysis.intervalSeconds}s${bake > 0 ? `, bake ${bake}s at 100%` : ""}; limits: 5xx ratio ≤ ` +
+        `${formatRatio(plan.analysis.maxErrorRatio)}, ≤ ${plan.analysis.maxRatioVsStable}× stable (floor ` +
+        `${formatRatio(plan.analysis.ratioFloor)}), p95 ≤ ${formatSeconds(plan.analysis.maxP95Seconds)}, ` +
+        `≥ ${plan.analysis.minRequests} canary requests, ≤ ${plan.analysis.maxNoDataIntervals} windows held ` +
+        `(no data or a split outside its binomial 99.9% tolerance).`
+    );
+}
+
+/** The steps table (a row per window), the chart and the decision record. */
+function stepsSection(windows: readonly WindowRecord[], chartFile: string | undefined): string[] {
+    const lines = ["## Steps", ""];
+    lines.push(
+        "| step | target share | observed share | canary requests | canary 5xx ratio | stable requests | stable 5xx ratio | canary p95 | decision | next | duration | queries |",
+    );
+    lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |");
+    for (const window of windows) {
+        const v = window.verdict;
+        lines.push(
+            `| ${stepCell(window)} | ${shareCells(window)} | ` +
+                `${v.canaryRequests === null ? "n/a" : v.canaryRequests.toFixed(0)} | ${formatRatio(v.canaryRatio)} | ` +
+                `${v.stableRequests === null ? "n/a" : v.stableRequests.toFixed(0)} | ${formatRatio(v.stableRatio)} | ` +
+                `${formatSeconds(v.p95Seconds)} | ${v.decision}${v.decision === "pass" ? "" : `: ${escapeMarkdown(v.reasons.join("; "))}`} | ` +
+                `${window.action} | ${seconds(window.finishedAt - window.startedAt)} | ${window.queryMs.toFixed(0)}ms |`,
+        );
+    }
+    lines.push("");
+    if (chartFile !== undefined) {
+        lines.push(`![5xx ratio per analysis window](${chartFile})`);
+        lines.push("");
+    }
+    lines.push(...decisionRecordLines(windows));
+    return lines;
+}
+
+/** The stack-file lines the run changed, to be committed. */
+function configChangeSection(result: CanaryResult): string[] {
+    const lines = ["## Stack config changed", ""];
     const change = result.configChange;
     if (change === undefined || change.diff.length === 0) {
         lines.push(
@@ -93,18 +109,17 @@ export function renderMarkdown(result: CanaryResult, chartFile?: string): string
                 ? "No final config change was recorded; see the outcome above for what the stack file says."
                 : "No lines changed.",
         );
-    } else {
-        lines.push(
-            `\`${basename(change.file)}\` now describes exactly what runs. Commit it, or the next \`pulumi up\` ` +
-                `from the repository would undo this ${result.outcome === "promoted" ? "promotion" : "rollback"}:`,
-        );
-        lines.push("");
-        lines.push("```diff");
-        lines.push(...change.diff);
-        lines.push("```");
+        return lines;
     }
+    lines.push(
+        `\`${basename(change.file)}\` now describes exactly what runs. Commit it, or the next \`pulumi up\` ` +
+            `from the repository would undo this ${result.outcome === "promoted" ? "promotion" : "rollback"}:`,
+    );
     lines.push("");
-    return lines.join("\n");
+    lines.push("```diff");
+    lines.push(...change.diff);
+    lines.push("```");
+    return lines;
 }
 
 /** Writes `<report>.md` and `<report>.svg` beside it, and the JSON when asked; returns the paths. */

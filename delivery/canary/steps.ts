@@ -6,28 +6,19 @@
  * to stable, then the outcome asked for, or an error saying the rollback failed too.
  */
 import type { Action, Verdict } from "../shared/analysis";
-import { type Clock, formatDuration } from "../shared/clock";
-import { attempt, type Attempted, describeError, type InterruptPolicy, type RunOutcome } from "../shared/outcome";
+import { formatDuration } from "../shared/clock";
+import type { EngineRun } from "../shared/engine-run";
+import { attempt, type Attempted, describeError } from "../shared/outcome";
 import { progressLine } from "../shared/progress-line";
-import type { CanaryMetrics } from "../shared/prometheus";
 import { judgeWindows, type WindowRecord } from "../shared/window-loop";
 import type { CanaryResult, ConfigChange, Outcome, Rollout, RolloutPlan } from "./rollout-types";
 
 /** One run's context: its ports, its plan and what it has done so far. */
-export interface CanaryRun {
+export interface CanaryRun extends EngineRun<Outcome, RolloutPlan> {
     readonly rollout: Rollout;
-    readonly metrics: CanaryMetrics;
-    readonly interrupt: AbortSignal | undefined;
-    readonly onInterrupt: InterruptPolicy;
-    readonly settleMs: number;
-    readonly log: (line: string) => void;
-    readonly clock: Clock;
-    readonly outcome: RunOutcome<Outcome>;
-    readonly plan: RolloutPlan;
     readonly bakeSeconds: number;
     /** What runs after a rollback. */
     readonly stableState: string;
-    readonly windows: WindowRecord[];
     /** How long each `up` of a step took, for the time left. */
     readonly upTimes: number[];
     /** The last percentage whose `up` completed. */

@@ -46,23 +46,31 @@ export interface StackCommandArgs {
     readonly queryTimeoutMs: number;
 }
 
+/** What a stack driver takes from the opened stack and the command. */
+export interface DriverBase {
+    readonly layout: OpenedStack["layout"];
+    readonly stackFile: string;
+    /** The engine output of each `up`, indented on stderr. */
+    readonly onOutput: (text: string) => void;
+}
+
 /** The opened stack and what the engine gets from the command. */
 export interface OnStack {
     readonly opened: OpenedStack;
     /** Aborted by the first SIGINT/SIGTERM. */
     readonly interrupt: AbortSignal;
-    /** The engine output of each `up`, indented on stderr. */
-    readonly engineOutput: (text: string) => void;
+    readonly driverBase: DriverBase;
 }
 
 /**
- * Opens the stack, runs `body` with it and the interrupt listening (`whatAnInterruptDoes` is what
- * the first signal is answered with), and closes both; exit code 1 when the stack does not open.
+ * Opens the stack, runs `body` with it and the interrupt listening (the first signal is answered
+ * with what the run's `onInterrupt` policy will do), and closes both; exit code 1 when the stack
+ * does not open.
  */
 export async function runOnStack(
-    args: Pick<StackCommandArgs, "stack" | "workDir">,
+    args: Pick<StackCommandArgs, "stack" | "workDir" | "onInterrupt">,
     io: CommandIO,
-    whatAnInterruptDoes: string,
+    onInterrupt: Readonly<Record<InterruptPolicy, string>>,
     body: (on: OnStack) => Promise<number>,
 ): Promise<number> {
     let opened;
@@ -72,9 +80,10 @@ export async function runOnStack(
         io.err(`canary: cannot open stack ${args.stack} in ${args.workDir}: ${describeError(error)}`);
         return 1;
     }
-    const interrupt = listenForInterrupt(io.signals, io.err, whatAnInterruptDoes);
+    const interrupt = listenForInterrupt(io.signals, io.err, onInterrupt[args.onInterrupt]);
+    const driverBase = { layout: opened.layout, stackFile: opened.stackFile, onOutput: indentTo(io.err) };
     try {
-        return await body({ opened, interrupt: interrupt.signal, engineOutput: indentTo(io.err) });
+        return await body({ opened, interrupt: interrupt.signal, driverBase });
     } finally {
         interrupt.dispose();
         await opened.dispose();

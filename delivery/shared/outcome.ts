@@ -93,13 +93,3 @@ export class RunOutcome<O extends string> {
         };
     }
 }
-
-/** The `log` option of both engines: console.log unless the caller takes the lines. */
-export function logOrConsole(log: ((line: string) => void) | undefined): (line: string) => void {
-    return (
-        log ??
-        ((line: string) => {
-            console.log(line);
-        })
-    );
-}
