@@ -12,7 +12,7 @@ import { runPromoteCommand } from "./canary/promote-command";
 import { EXIT_CODES } from "./canary/rollout-types";
 import { UsageError } from "./shared/command";
 
-export const USAGE = `${PROMOTE_USAGE}\n\n${SWITCH_USAGE}`;
+const USAGE = `${PROMOTE_USAGE}\n\n${SWITCH_USAGE}`;
 
 export interface CliIO {
     readonly out: (line: string) => void;

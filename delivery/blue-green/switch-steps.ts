@@ -33,7 +33,7 @@ export function event(run: SwitchRun, what: SwitchEvent["what"]): void {
     run.events.push({ at: run.clock.now() - run.outcome.startedAt, what });
 }
 
-export function finish(
+function finish(
     run: SwitchRun,
     outcome: SwitchOutcome,
     state: string,

@@ -43,11 +43,11 @@ interface AfterRollback {
     readonly failedMessage: (error: string) => string;
 }
 
-export function interrupted(run: CanaryRun): boolean {
+function interrupted(run: CanaryRun): boolean {
     return run.interrupt?.aborted === true;
 }
 
-export function finish(
+function finish(
     run: CanaryRun,
     outcome: Outcome,
     state: string,
@@ -58,12 +58,12 @@ export function finish(
 }
 
 /** Rolls back in one `up`; never throws. */
-export async function rollBack(run: CanaryRun, why: string): Promise<Attempted> {
+async function rollBack(run: CanaryRun, why: string): Promise<Attempted> {
     run.log(`[canary] rolling back (${why}): canaryPercent 0, canary workload removed, one up`);
     return attempt(() => run.rollout.rollBack());
 }
 
-export async function rollBackAndFinish(run: CanaryRun, why: string, then: AfterRollback): Promise<CanaryResult> {
+async function rollBackAndFinish(run: CanaryRun, why: string, then: AfterRollback): Promise<CanaryResult> {
     const result = await rollBack(run, why);
     return result.ok
         ? finish(run, then.outcome, run.stableState, then.message, result.change)
@@ -71,7 +71,7 @@ export async function rollBackAndFinish(run: CanaryRun, why: string, then: After
 }
 
 /** Ctrl-C / SIGTERM once no `up` runs: hold where the run is, or roll back. */
-export async function onInterrupted(run: CanaryRun, lastCompleted: number | undefined): Promise<CanaryResult> {
+async function onInterrupted(run: CanaryRun, lastCompleted: number | undefined): Promise<CanaryResult> {
     const { plan } = run;
     if (run.onInterrupt === "hold") {
         const state =
@@ -135,7 +135,7 @@ export async function bake(run: CanaryRun): Promise<CanaryResult | undefined> {
 }
 
 /** Judges windows at one percentage; undefined when one passed, a result when the run ends here. */
-export async function judge(run: CanaryRun, at: JudgeAt): Promise<CanaryResult | undefined> {
+async function judge(run: CanaryRun, at: JudgeAt): Promise<CanaryResult | undefined> {
     const windowSeconds = at.phase === "bake" ? run.bakeSeconds : run.plan.analysis.intervalSeconds;
     const judged = await judgeWindows({
         metrics: run.metrics,

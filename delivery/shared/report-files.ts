@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 
 /** The JSON report: the whole result, every check with its full query text. */
-export function renderJson(kind: "canary" | "switch", result: object): string {
+function renderJson(kind: "canary" | "switch", result: object): string {
     return `${JSON.stringify({ kind, ...result }, null, 2)}\n`;
 }
 
