@@ -2,8 +2,9 @@
  * The named steps of one canary run, each a small function of the run's {@link CanaryRun}: `step`
  * (one percentage, one `up`, then its windows), `judge` (windows until one passes, holds or fails),
  * `bake` (one more window at 100%), `promote`, `rollBack`, and `finish` (the result and its two log
- * lines). Every way a run can fail after `prepare` ends in {@link rollBackAndFinish}: one `up` back
- * to stable, then the outcome asked for, or an error saying the rollback failed too.
+ * lines). Every failure after `prepare`, and an interrupt unless told to hold, ends in
+ * {@link rollBackAndFinish}: one `up` back to stable, then the outcome asked for, or an error saying
+ * the rollback failed too.
  */
 import type { Action, Verdict } from "../shared/analysis";
 import { formatDuration } from "../shared/clock";
