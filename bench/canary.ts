@@ -21,10 +21,10 @@
  */
 import { join } from "node:path";
 
-import { BlueGreenStackDriver } from "../canary/blue-green-driver";
-import { runSwitch } from "../canary/blue-green-switch";
-import { PrometheusCanaryMetrics, PrometheusClient } from "../canary/prometheus";
-import { splitTolerance } from "../canary/traffic-split";
+import { BlueGreenStackDriver } from "../delivery/blue-green/driver";
+import { runSwitch } from "../delivery/blue-green/switch";
+import { PrometheusCanaryMetrics, PrometheusClient } from "../delivery/shared/prometheus";
+import { splitTolerance } from "../delivery/shared/traffic-split";
 import {
     type BlueGreenLabState,
     blueGreenDeploy,

@@ -16,10 +16,10 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 
 import { parse } from "yaml";
 
-import { BlueGreenStackDriver } from "../../canary/blue-green-driver";
-import { runSwitch } from "../../canary/blue-green-switch";
-import { PrometheusCanaryMetrics, PrometheusClient } from "../../canary/prometheus";
-import type { SwitchResult } from "../../canary/switch-types";
+import { BlueGreenStackDriver } from "../../delivery/blue-green/driver";
+import { runSwitch } from "../../delivery/blue-green/switch";
+import { PrometheusCanaryMetrics, PrometheusClient } from "../../delivery/shared/prometheus";
+import type { SwitchResult } from "../../delivery/blue-green/types";
 import {
     BLUE,
     type BlueGreenLabState,

@@ -47,7 +47,7 @@ describe("canary command: Ctrl-C during an up", { timeout: 600_000 }, () => {
             [
                 "--import",
                 "tsx",
-                join(REPO_ROOT, "canary", "cli.ts"),
+                join(REPO_ROOT, "delivery", "cli.ts"),
                 "promote",
                 "--stack",
                 "cli",

@@ -12,8 +12,8 @@ import { after, before, describe, it } from "node:test";
 
 import { parse } from "yaml";
 
-import { openStack } from "../../canary/open-stack";
-import { StackDriver } from "../../canary/stack-driver";
+import { openStack } from "../../delivery/shared/open-stack";
+import { StackDriver } from "../../delivery/canary/stack-driver";
 import { createStack, type EngineWorkDir, engineWorkDir, requireToolchain } from "./engine";
 import { platformConfig } from "./lab";
 

@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
 
-import { findPulumi, openStack, stackFileName } from "../../canary/open-stack";
+import { findPulumi, openStack, stackFileName } from "../../delivery/shared/open-stack";
 import { REPO_ROOT } from "./fixture/track-scripts";
 import { platformConfig } from "./lab";
 import type { StackFactory } from "./scenario";

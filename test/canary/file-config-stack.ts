@@ -12,7 +12,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { type Document, parseDocument } from "yaml";
 
-import type { StackLike } from "../../canary/stack-driver";
+import type { StackLike } from "../../delivery/shared/open-stack";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -6,9 +6,10 @@
  */
 import { readFile } from "node:fs/promises";
 
-import { runCanary, type CanaryResult } from "../../canary/controller";
-import { PrometheusCanaryMetrics, PrometheusClient } from "../../canary/prometheus";
-import { StackDriver, type StackLike } from "../../canary/stack-driver";
+import { runCanary, type CanaryResult } from "../../delivery/canary/controller";
+import { PrometheusCanaryMetrics, PrometheusClient } from "../../delivery/shared/prometheus";
+import { StackDriver } from "../../delivery/canary/stack-driver";
+import type { StackLike } from "../../delivery/shared/open-stack";
 import { APP, CanaryLab } from "./lab";
 import { type RequestRecord, sleep } from "./processes";
 

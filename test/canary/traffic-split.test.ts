@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 
-import { formatShare, formatTarget } from "../../canary/traffic-split";
+import { formatShare, formatTarget } from "../../delivery/shared/traffic-split";
 import { FileConfigStack } from "./file-config-stack";
 import { type CanaryLab, CanaryLab as Lab, directDeploy, writeStackFile } from "./lab";
 import { summarize } from "./processes";

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 
 import fc from "fast-check";
 
-import { type AnalysisThresholds, analyseWindow, nextAction, type WindowMetrics } from "../../canary/analysis";
+import { type AnalysisThresholds, analyseWindow, nextAction, type WindowMetrics } from "../../delivery/shared/analysis";
 import { analysisSchema } from "../../config/schema";
 
 /** The schema's defaults: 1% max, 1.5x stable, 0.1% floor, p95 0.5s, 50 requests, 3 no-data windows. */

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { main } from "../../canary/cli";
-import { parseCommandLine, splitImage, UsageError } from "../../canary/cli-args";
-import { EXIT_CODES } from "../../canary/controller";
+import { main } from "../../delivery/cli";
+import { parseCommandLine, splitImage } from "../../delivery/canary/promote-args";
+import { UsageError } from "../../delivery/shared/command";
+import { EXIT_CODES } from "../../delivery/canary/controller";
 
 const BASE = ["promote", "--stack", "staging", "--app", "shop", "--image-version", "2.0.0"];
 

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 
 import fc from "fast-check";
 
-import type { Decision } from "../../canary/analysis";
+import type { Decision } from "../../delivery/shared/analysis";
 import {
     type Clock,
     type ConfigChange,
@@ -16,8 +16,8 @@ import {
     type Rollout,
     type RolloutPlan,
     runCanary,
-} from "../../canary/controller";
-import type { CanaryMetrics, Measurement } from "../../canary/prometheus";
+} from "../../delivery/canary/controller";
+import type { CanaryMetrics, Measurement } from "../../delivery/shared/prometheus";
 import { analysisSchema } from "../../config/schema";
 
 const STEPS = [10, 25, 50, 75, 100];

@@ -11,7 +11,7 @@ import {
     PrometheusClient,
     promString,
     requestsQuery,
-} from "../../canary/prometheus";
+} from "../../delivery/shared/prometheus";
 
 async function serve(
     handler: http.RequestListener,

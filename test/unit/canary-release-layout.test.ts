@@ -13,9 +13,9 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 
-import { BlueGreenStackDriver } from "../../canary/blue-green-driver";
-import { StackDriver } from "../../canary/stack-driver";
-import { atPath, configKey, releaseLayout, withAtPath } from "../../canary/stack-layout";
+import { BlueGreenStackDriver } from "../../delivery/blue-green/driver";
+import { StackDriver } from "../../delivery/canary/stack-driver";
+import { atPath, configKey, releaseLayout, withAtPath } from "../../delivery/shared/stack-layout";
 import { FileConfigStack } from "../canary/file-config-stack";
 
 const STACK_FILE = `# storefront in staging: the application repository's deploy/Pulumi.storefront-staging.yaml

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 
-import { analyseWindow } from "../../canary/analysis";
-import type { CanaryResult, WindowRecord } from "../../canary/controller";
-import { lineDiff } from "../../canary/line-diff";
-import { renderChart, renderMarkdown, writeReport } from "../../canary/report";
+import { analyseWindow } from "../../delivery/shared/analysis";
+import type { CanaryResult, WindowRecord } from "../../delivery/canary/controller";
+import { lineDiff } from "../../delivery/shared/line-diff";
+import { renderChart, renderMarkdown, writeReport } from "../../delivery/canary/report";
 import { MARKER_LINE } from "../../preview-summary/comment-marker";
 import { analysisSchema } from "../../config/schema";
 

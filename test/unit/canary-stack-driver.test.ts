@@ -13,8 +13,8 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 
 import { parse } from "yaml";
 
-import { findPulumi, isolatedPulumiRoot, stackFileName } from "../../canary/open-stack";
-import { StackDriver } from "../../canary/stack-driver";
+import { findPulumi, isolatedPulumiRoot, stackFileName } from "../../delivery/shared/open-stack";
+import { StackDriver } from "../../delivery/canary/stack-driver";
 import { FileConfigStack } from "../canary/file-config-stack";
 
 const STACK_FILE = `# The staging stack (comments survive the driver's writes).

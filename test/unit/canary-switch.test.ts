@@ -12,16 +12,16 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 
 import { parse } from "yaml";
 
-import { BlueGreenStackDriver } from "../../canary/blue-green-driver";
-import { runSwitch } from "../../canary/blue-green-switch";
-import type { Clock } from "../../canary/clock";
-import { main } from "../../canary/cli";
-import { UsageError } from "../../canary/cli-args";
-import type { CanaryMetrics, Measurement } from "../../canary/prometheus";
-import type { ConfigChange } from "../../canary/rollout-types";
-import { parseSwitchCommandLine } from "../../canary/switch-command";
-import { renderSwitchMarkdown } from "../../canary/switch-report";
-import type { ColourSwitch, SwitchPlan } from "../../canary/switch-types";
+import { BlueGreenStackDriver } from "../../delivery/blue-green/driver";
+import { runSwitch } from "../../delivery/blue-green/switch";
+import type { Clock } from "../../delivery/shared/clock";
+import { main } from "../../delivery/cli";
+import { UsageError } from "../../delivery/shared/command";
+import type { CanaryMetrics, Measurement } from "../../delivery/shared/prometheus";
+import type { ConfigChange } from "../../delivery/canary/rollout-types";
+import { parseSwitchCommandLine } from "../../delivery/blue-green/switch-args";
+import { renderSwitchMarkdown } from "../../delivery/blue-green/report";
+import type { ColourSwitch, SwitchPlan } from "../../delivery/blue-green/types";
 import { blueGreenWatchSchema } from "../../config/schema";
 import { FileConfigStack } from "../canary/file-config-stack";
 
@@ -270,11 +270,10 @@ describe("blue-green stack driver", () => {
 });
 
 describe("canary switch command line", () => {
-    const fail = (message: string): Error => new UsageError(message);
     const BASE = ["switch", "--stack", "staging", "--release", "checkout", "--to", "green"];
 
     it("parses switch with defaults", () => {
-        const args = parseSwitchCommandLine(BASE, {}, fail);
+        const args = parseSwitchCommandLine(BASE, {});
         assert.equal(args.to, "green");
         assert.equal(args.trackLabel, "track");
         assert.equal(args.onInterrupt, "rollback");
@@ -289,7 +288,10 @@ describe("canary switch command line", () => {
         [[...BASE, "--app", "x"], /Unknown option '--app'/],
     ] as const) {
         it(`rejects ${JSON.stringify(argv.slice(5))} naming the flag`, () => {
-            assert.throws(() => parseSwitchCommandLine(argv, {}, fail), message);
+            assert.throws(
+                () => parseSwitchCommandLine(argv, {}),
+                (error: unknown) => error instanceof UsageError && message.test(error.message),
+            );
         });
     }
 

@@ -8,8 +8,8 @@ import { describe, it } from "node:test";
 
 import fc from "fast-check";
 
-import { analyseWindow, nextAction } from "../../canary/analysis";
-import { checkSplit, SPLIT_Z, splitTolerance } from "../../canary/traffic-split";
+import { analyseWindow, nextAction } from "../../delivery/shared/analysis";
+import { checkSplit, SPLIT_Z, splitTolerance } from "../../delivery/shared/traffic-split";
 import { analysisSchema } from "../../config/schema";
 
 const THRESHOLDS = { ...analysisSchema.parse({}), minRequests: 30, maxNoDataIntervals: 2 };

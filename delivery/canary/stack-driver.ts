@@ -7,30 +7,19 @@
  */
 import { readFile } from "node:fs/promises";
 
-import type { ConfigMap, ConfigValue, OutputMap } from "@pulumi/pulumi/automation";
+import type { ConfigMap, ConfigValue } from "@pulumi/pulumi/automation";
 
-import { stackValues } from "../config/stack-values";
+import { lineDiff } from "../shared/line-diff";
+import { plainProjectConfig, type StackLike } from "../shared/open-stack";
+import {
+    atPath,
+    type ConfigPath,
+    configKey,
+    environmentLayout,
+    type StackLayout,
+    withAtPath,
+} from "../shared/stack-layout";
 import type { ConfigChange, Rollout, RolloutPlan } from "./rollout-types";
-import { lineDiff } from "./line-diff";
-import { atPath, type ConfigPath, configKey, environmentLayout, type StackLayout, withAtPath } from "./stack-layout";
-
-export { PROJECT } from "../config/stack-values";
-
-/** The part of an Automation API `Stack` the driver uses (a fake in unit tests). */
-export interface StackLike {
-    readonly name: string;
-    getAllConfig(): Promise<ConfigMap>;
-    setAllConfig(config: ConfigMap, path?: boolean): Promise<void>;
-    removeConfig(key: string, path?: boolean): Promise<void>;
-    up(opts?: {
-        onOutput?: (out: string) => void;
-        color?: "always" | "never" | "raw" | "auto";
-        policyPacks?: string[];
-        policyPackConfigs?: string[];
-    }): Promise<unknown>;
-    /** The stack's outputs (release stacks read their rollout policy there). */
-    outputs?(): Promise<OutputMap>;
-}
 
 export interface StackDriverOptions {
     /** Name of the entry in `apps` to roll out. */
@@ -58,12 +47,6 @@ interface AppEdit {
 
 function describeProblems(problems: readonly { path: string; message: string }[]): string {
     return problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
-}
-
-/** The plain `<project>:*` keys of a config map, prefix stripped, values parsed; secrets dropped. */
-export function plainProjectConfig(config: ConfigMap, project?: string): Record<string, unknown> {
-    // The driver edits plain keys only, and its errors quote what it read: no secret may be in its copy.
-    return stackValues(config, { secrets: "omit", ...(project === undefined ? {} : { project }) });
 }
 
 export class StackDriver implements Rollout {

@@ -1,7 +1,6 @@
 /** The blue-green switch's port and results: what the switch controller needs from a stack. */
-import type { BlueGreenWatchConfig } from "../config/schema";
-import type { ConfigChange } from "./rollout-types";
-import type { WindowRecord } from "./window-loop";
+import type { BlueGreenWatchConfig } from "../../config/schema";
+import type { ConfigChange, RunResult } from "../shared/outcome";
 
 export type Colour = "blue" | "green";
 
@@ -53,17 +52,8 @@ export interface SwitchEvent {
     readonly what: "switch up" | "watch passed" | "watch failed" | "switch-back up" | "drained" | "scale-down up";
 }
 
-export interface SwitchResult {
-    readonly outcome: SwitchOutcome;
-    readonly exitCode: number;
-    /** One sentence: what serves traffic now. */
-    readonly state: string;
-    readonly message: string;
+export interface SwitchResult extends RunResult<SwitchOutcome> {
     readonly plan?: SwitchPlan;
-    readonly windows: readonly WindowRecord[];
     /** The ups and waits in order, with their times. */
     readonly events: readonly SwitchEvent[];
-    readonly configChange?: ConfigChange;
-    readonly startedAt: number;
-    readonly finishedAt: number;
 }

@@ -5,10 +5,9 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import type { InterruptPolicy } from "./controller";
-import { SWITCH_USAGE } from "./switch-command";
+import { positiveInteger, type StackCommandArgs, UsageError } from "../shared/command";
 
-export const USAGE = `usage: canary promote --stack <stack> --app <name> --image-version <tag> [options]
+export const PROMOTE_USAGE = `usage: canary promote --stack <stack> --app <name> --image-version <tag> [options]
 
 Rolls <tag> out as the canary of app <name> in stack <stack>, step by step (canary.steps), through
 the Pulumi Automation API, analysing Prometheus between steps; promotes it or rolls it back.
@@ -27,39 +26,14 @@ the Pulumi Automation API, analysing Prometheus between steps; promotes it or ro
   --query-timeout-ms <n>     timeout of one Prometheus query (default 5000)
   -h, --help                 this text
 
-exit codes: 0 promoted, 3 rolled back, 4 interrupted, 1 error, 2 usage error
+exit codes: 0 promoted, 3 rolled back, 4 interrupted, 1 error, 2 usage error`;
 
-${SWITCH_USAGE}`;
-
-export class UsageError extends Error {
-    override readonly name = "UsageError";
-}
-
-export interface PromoteArgs {
-    readonly stack: string;
+export interface PromoteArgs extends StackCommandArgs {
     readonly app: string;
     readonly imageVersion: string;
     /** From `--image repo:tag`: the repository the app's image must be. */
     readonly imageRepository?: string;
-    readonly prometheus: string;
-    /** --prometheus or PROMETHEUS_URL was given (else a release stack's own prometheusUrl output is used). */
-    readonly prometheusGiven: boolean;
-    readonly report?: string;
-    readonly jsonOut?: string;
-    readonly workDir: string;
     readonly intervalSeconds?: number;
-    readonly onInterrupt: InterruptPolicy;
-    readonly queryTimeoutMs: number;
-}
-
-function positiveInteger(flag: string, value: string | undefined): number | undefined {
-    if (value === undefined) {
-        return undefined;
-    }
-    if (!/^[1-9][0-9]*$/.test(value)) {
-        throw new UsageError(`${flag}: "${value}" is not a positive integer`);
-    }
-    return Number(value);
 }
 
 /** Splits `registry:5000/team/app:tag` into repository and tag (the tag is after the last `/`). */
@@ -77,32 +51,53 @@ export function splitImage(image: string): { repository: string; tag: string } {
     return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
 }
 
-/** Parses the arguments after the program name; throws UsageError naming the flag. */
-export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): PromoteArgs | "help" {
-    let parsed;
+const OPTIONS = {
+    stack: { type: "string" },
+    app: { type: "string" },
+    "image-version": { type: "string" },
+    image: { type: "string" },
+    prometheus: { type: "string" },
+    report: { type: "string" },
+    "json-out": { type: "string" },
+    "work-dir": { type: "string" },
+    "interval-seconds": { type: "string" },
+    "on-interrupt": { type: "string" },
+    "query-timeout-ms": { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
+function parseFlags(argv: readonly string[]) {
     try {
-        parsed = parseArgs({
-            args: [...argv],
-            allowPositionals: true,
-            strict: true,
-            options: {
-                stack: { type: "string" },
-                app: { type: "string" },
-                "image-version": { type: "string" },
-                image: { type: "string" },
-                prometheus: { type: "string" },
-                report: { type: "string" },
-                "json-out": { type: "string" },
-                "work-dir": { type: "string" },
-                "interval-seconds": { type: "string" },
-                "on-interrupt": { type: "string" },
-                "query-timeout-ms": { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
+        return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
     } catch (error) {
         throw new UsageError(error instanceof Error ? error.message : String(error));
     }
+}
+
+/** `--image-version`, or the tag and repository of `--image`; one of them, not both. */
+function imageOf(values: { readonly image?: string; readonly "image-version"?: string }): {
+    imageVersion: string;
+    imageRepository?: string;
+} {
+    let imageVersion = values["image-version"];
+    let imageRepository: string | undefined;
+    if (values.image !== undefined) {
+        if (imageVersion !== undefined) {
+            throw new UsageError("--image and --image-version: give one of them, not both");
+        }
+        const split = splitImage(values.image);
+        imageVersion = split.tag;
+        imageRepository = split.repository;
+    }
+    if (imageVersion === undefined || imageVersion === "") {
+        throw new UsageError("--image-version (or --image <repo:tag>) is required");
+    }
+    return { imageVersion, ...(imageRepository === undefined ? {} : { imageRepository }) };
+}
+
+/** Parses the arguments after the program name; throws UsageError naming the flag. */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): PromoteArgs | "help" {
+    const parsed = parseFlags(argv);
     const { values, positionals } = parsed;
     if (values.help === true) {
         return "help";
@@ -118,19 +113,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
             throw new UsageError(`--${flag} is required`);
         }
     }
-    let imageVersion = values["image-version"];
-    let imageRepository: string | undefined;
-    if (values.image !== undefined) {
-        if (imageVersion !== undefined) {
-            throw new UsageError("--image and --image-version: give one of them, not both");
-        }
-        const split = splitImage(values.image);
-        imageVersion = split.tag;
-        imageRepository = split.repository;
-    }
-    if (imageVersion === undefined || imageVersion === "") {
-        throw new UsageError("--image-version (or --image <repo:tag>) is required");
-    }
+    const { imageVersion, imageRepository } = imageOf(values);
     const onInterrupt = values["on-interrupt"] ?? "rollback";
     if (onInterrupt !== "rollback" && onInterrupt !== "hold") {
         throw new UsageError(`--on-interrupt: "${onInterrupt}" is not rollback or hold`);

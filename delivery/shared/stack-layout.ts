@@ -13,18 +13,25 @@ import { join } from "node:path";
 
 import type { OutputMap } from "@pulumi/pulumi/automation";
 
-import type { ConfigProblem } from "../config/config-problems";
-import { parseReleaseConfig, RELEASE_PROJECT } from "../config/release-schema";
-import type { RolloutSettings } from "../config/release-settings";
-import { type AppConfig, type BlueGreenConfig, parsePlainConfig } from "../config/schema";
-import { PROJECT } from "../config/stack-values";
-import type { RolloutPlan } from "./rollout-types";
+import type { ConfigProblem } from "../../config/config-problems";
+import { parseReleaseConfig, RELEASE_PROJECT } from "../../config/release-schema";
+import type { RolloutSettings } from "../../config/release-settings";
+import { type AnalysisConfig, type AppConfig, type BlueGreenConfig, parsePlainConfig } from "../../config/schema";
+import { PROJECT } from "../../config/stack-values";
 
 /** A config path such as `["apps", 2]` or `["canary"]`. */
 export type ConfigPath = readonly (string | number)[];
 
-/** The part of the rollout plan the stack's policy decides. */
-export type RolloutPolicy = Pick<RolloutPlan, "allSteps" | "analysis" | "bakeSeconds" | "splitDesignEffect">;
+/** The part of a canary's rollout plan the stack's policy decides. */
+export interface RolloutPolicy {
+    /** Every configured step, for progress ("step 2/5"). */
+    readonly allSteps: readonly number[];
+    readonly analysis: AnalysisConfig;
+    /** One more window of this length at 100% before promotion (`canary.bakeSeconds`); 0 or absent: none. */
+    readonly bakeSeconds?: number;
+    /** Requests per independent routing draw in the split check: `canary.stickyRequestsPerClient` with sticky cohorts, else 1. */
+    readonly splitDesignEffect?: number;
+}
 
 /** The stack operations a layout may need beyond reading config. */
 export interface LayoutStack {

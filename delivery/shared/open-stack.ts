@@ -7,14 +7,15 @@ import { access, chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { ConfigMap, OutputMap, Stack } from "@pulumi/pulumi/automation";
 
-import { shellQuote } from "../components/shared/shell";
-import { RELEASE_PROJECT } from "../config/release-schema";
+import { shellQuote } from "../../components/shared/shell";
+import { RELEASE_PROJECT } from "../../config/release-schema";
+import { stackValues } from "../../config/stack-values";
 import { environmentLayout, releaseLayout, type StackLayout } from "./stack-layout";
 
 /** The platform repository: its scripts and policy pack are what every release stack's `up` runs. */
-const PLATFORM_ROOT = join(__dirname, "..");
+const PLATFORM_ROOT = join(__dirname, "..", "..");
 
 /** `Pulumi.<stack>.yaml` of a stack name that may be fully qualified (`org/project/stack`). */
 export function stackFileName(stackName: string): string {
@@ -71,6 +72,28 @@ export interface OpenedStack {
     /** Environment stack (`cicd-platform`) or release stack (`cicd-release`), from the project's name. */
     readonly layout: StackLayout;
     dispose(): Promise<void>;
+}
+
+/** The part of an Automation API `Stack` the stack drivers use (a fake in unit tests). */
+export interface StackLike {
+    readonly name: string;
+    getAllConfig(): Promise<ConfigMap>;
+    setAllConfig(config: ConfigMap, path?: boolean): Promise<void>;
+    removeConfig(key: string, path?: boolean): Promise<void>;
+    up(opts?: {
+        onOutput?: (out: string) => void;
+        color?: "always" | "never" | "raw" | "auto";
+        policyPacks?: string[];
+        policyPackConfigs?: string[];
+    }): Promise<unknown>;
+    /** The stack's outputs (release stacks read their rollout policy there). */
+    outputs?(): Promise<OutputMap>;
+}
+
+/** The plain `<project>:*` keys of a config map, prefix stripped, values parsed; secrets dropped. */
+export function plainProjectConfig(config: ConfigMap, project?: string): Record<string, unknown> {
+    // The driver edits plain keys only, and its errors quote what it read: no secret may be in its copy.
+    return stackValues(config, { secrets: "omit", ...(project === undefined ? {} : { project }) });
 }
 
 /** Selects an existing stack through the Automation API, with the CLI isolated from terminal signals. */

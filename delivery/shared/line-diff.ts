@@ -4,8 +4,18 @@
  * Longest-common-subsequence based; stack files are a few hundred lines at most.
  */
 export function lineDiff(before: string, after: string, contextLines = 1): string[] {
-    const a = splitLines(before);
-    const b = splitLines(after);
+    return hunks(editScript(splitLines(before), splitLines(after)), contextLines);
+}
+
+interface Op {
+    readonly kind: " " | "-" | "+";
+    readonly line: string;
+    readonly aLine: number;
+    readonly bLine: number;
+}
+
+/** The lines kept, removed and added, in order, from a longest common subsequence. */
+function editScript(a: readonly string[], b: readonly string[]): Op[] {
     // lcs[i][j]: length of the LCS of a[i..] and b[j..].
     const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
     for (let i = a.length - 1; i >= 0; i--) {
@@ -16,7 +26,6 @@ export function lineDiff(before: string, after: string, contextLines = 1): strin
         }
     }
 
-    type Op = { kind: " " | "-" | "+"; line: string; aLine: number; bLine: number };
     const ops: Op[] = [];
     let i = 0;
     let j = 0;
@@ -34,7 +43,11 @@ export function lineDiff(before: string, after: string, contextLines = 1): strin
             j++;
         }
     }
+    return ops;
+}
 
+/** The changes with `contextLines` around, as unified-diff hunks. */
+function hunks(ops: readonly Op[], contextLines: number): string[] {
     const out: string[] = [];
     let index = 0;
     while (index < ops.length) {

@@ -1,9 +1,11 @@
 /** The canary command's ports and results: what the controller needs from a stack, and what it returns. */
-import type { AnalysisConfig } from "../config/schema";
-import type { WindowRecord } from "./window-loop";
+import type { ConfigChange, RunResult } from "../shared/outcome";
+import type { RolloutPolicy } from "../shared/stack-layout";
+
+export type { ConfigChange, InterruptPolicy } from "../shared/outcome";
 
 /** What the stack driver found and will do. */
-export interface RolloutPlan {
+export interface RolloutPlan extends RolloutPolicy {
     readonly stack: string;
     readonly app: string;
     /** The version stable runs now. */
@@ -12,21 +14,8 @@ export interface RolloutPlan {
     readonly canaryVersion: string;
     /** Percentages still to walk, in order; the last is 100. */
     readonly steps: readonly number[];
-    /** Every configured step, for progress ("step 2/5"). */
-    readonly allSteps: readonly number[];
-    readonly analysis: AnalysisConfig;
-    /** One more window of this length at 100% before promotion (`canary.bakeSeconds`); 0 or absent: none. */
-    readonly bakeSeconds?: number;
-    /** Requests per independent routing draw in the split check: `canary.stickyRequestsPerClient` with sticky cohorts, else 1. */
-    readonly splitDesignEffect?: number;
     /** Set when a canary of the same version was already running at this percentage. */
     readonly resumedFrom?: number;
-}
-
-/** The lines of `Pulumi.<stack>.yaml` that changed, as a line diff (`-old`, `+new`). */
-export interface ConfigChange {
-    readonly file: string;
-    readonly diff: readonly string[];
 }
 
 /** The stack operations the controller needs; every method that deploys runs exactly one `up`. */
@@ -41,8 +30,6 @@ export interface Rollout {
     promote(): Promise<ConfigChange>;
 }
 
-export type InterruptPolicy = "rollback" | "hold";
-
 export type Outcome = "promoted" | "rolled-back" | "error" | "interrupted";
 
 /** Process exit codes of the `canary` command, one per outcome (2 is a usage error). */
@@ -54,15 +41,14 @@ export const EXIT_CODES = {
     interrupted: 4,
 } as const;
 
-export interface CanaryResult {
-    readonly outcome: Outcome;
-    readonly exitCode: number;
-    /** One sentence: what runs now. */
-    readonly state: string;
-    readonly message: string;
+/** How each outcome is titled in the report and its chart. */
+export const OUTCOME_TITLE: Readonly<Record<Outcome, string>> = {
+    promoted: "promoted",
+    "rolled-back": "rolled back",
+    error: "error",
+    interrupted: "interrupted",
+};
+
+export interface CanaryResult extends RunResult<Outcome> {
     readonly plan?: RolloutPlan;
-    readonly windows: readonly WindowRecord[];
-    readonly configChange?: ConfigChange;
-    readonly startedAt: number;
-    readonly finishedAt: number;
 }

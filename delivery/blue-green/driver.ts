@@ -13,11 +13,11 @@ import { readFile } from "node:fs/promises";
 
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 
-import { lineDiff } from "./line-diff";
-import type { ConfigChange } from "./rollout-types";
-import { plainProjectConfig, type StackLike } from "./stack-driver";
-import { configKey, environmentLayout, type StackLayout } from "./stack-layout";
-import type { Colour, ColourSwitch, SwitchPlan } from "./switch-types";
+import { lineDiff } from "../shared/line-diff";
+import type { ConfigChange } from "../shared/outcome";
+import { plainProjectConfig, type StackLike } from "../shared/open-stack";
+import { configKey, environmentLayout, type StackLayout } from "../shared/stack-layout";
+import type { Colour, ColourSwitch, SwitchPlan } from "./types";
 
 export interface BlueGreenDriverOptions {
     /** `blueGreen.name` of the release to switch (`--release`). */

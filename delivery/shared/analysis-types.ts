@@ -2,7 +2,7 @@
  * The vocabulary of the analysis: what a window measured, the thresholds it is judged by, and the
  * verdict with its decision record. Types only.
  */
-import type { AnalysisConfig } from "../config/schema";
+import type { AnalysisConfig } from "../../config/schema";
 import type { SplitCheck } from "./traffic-split";
 
 /**
