@@ -28,6 +28,7 @@
  * resource_group is equal run one after another, others side by side, as GitLab's resource groups do.
  * Not run here: pushing an image (the digests are fixed; the cluster pulls nothing).
  */
+// @serial: canary and blue-green deploys judged on latency (p95) in labs under load
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
