@@ -28,7 +28,7 @@ function tsFiles(dir: string): string[] {
 const number = (text: string): number => Number(text.replace(/_/g, ""));
 
 /** The fixed ports a source text declares, each with what it is (for the failure message). */
-export function declaredPorts(text: string): { port: number; what: string }[] {
+function declaredPorts(text: string): { port: number; what: string }[] {
     const ports: { port: number; what: string }[] = [];
     for (const m of text.matchAll(/apiserver:\s*([\d_]+),\s*etcd:\s*([\d_]+)/g)) {
         const apiserver = number(m[1] ?? "");
