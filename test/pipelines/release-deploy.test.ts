@@ -39,7 +39,7 @@ import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 
 import { applyRouter, CanaryLab, runScript } from "../canary/lab";
-import { START_TRACK_SCRIPT, trackEnvironment } from "../canary/fixture/track-scripts";
+import { START_TRACK_SCRIPT, STOP_TRACK_SCRIPT, trackEnvironment } from "../canary/fixture/track-scripts";
 import type { LoadGenerator } from "../canary/processes";
 import { isolatedEnv } from "../integration/engine";
 import { ROOT, run, type Run } from "./tools";
@@ -212,6 +212,25 @@ async function objectVersions(env: NodeJS.ProcessEnv, namespace: string): Promis
     return Object.fromEntries(items.map((i) => [`${i.kind}/${i.metadata.name}`, i.metadata.resourceVersion]));
 }
 
+/** The environment of a lab track's start and stop scripts for `side`. */
+function labTrack(side: AppSide, track: "stable" | "canary"): Record<string, string> {
+    const lab = side.lab;
+    assert.ok(lab, `${side.app} has no lab`);
+    return {
+        ...trackEnvironment({
+            stateDir: lab.settings.stateDir,
+            app: side.app,
+            track,
+            version: track,
+            port: track === "stable" ? lab.settings.stablePort : lab.settings.canaryPort,
+            errorRatio: 0,
+            delayMs: 0,
+        }),
+        // The blue-green app's colours: blue behind the lab's stable port, green its canary port.
+        ...(side === C ? { TRACK: track === "stable" ? "blue" : "green" } : {}),
+    };
+}
+
 function stackFile(side: AppSide, stable: string): string {
     return [
         `# ${side.app} in ${ENVIRONMENT}: the release stack of tenant ${side.tenant}, recorded by the deploy job.`,
@@ -378,19 +397,7 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
 
             side.lab = await CanaryLab.create();
             for (const track of ["stable", "canary"] as const) {
-                await runScript(START_TRACK_SCRIPT, {
-                    ...trackEnvironment({
-                        stateDir: side.lab.settings.stateDir,
-                        app: side.app,
-                        track,
-                        version: track,
-                        port: track === "stable" ? side.lab.settings.stablePort : side.lab.settings.canaryPort,
-                        errorRatio: 0,
-                        delayMs: 0,
-                    }),
-                    // The blue-green app's colours: blue behind the lab's stable port, green its canary port.
-                    ...(side === C ? { TRACK: track === "stable" ? "blue" : "green" } : {}),
-                });
+                await runScript(START_TRACK_SCRIPT, labTrack(side, track));
             }
             await applyRouter(side.lab, 0);
             side.load = side.lab.startLoad({ ratePerSecond: 40, maxRequests: 500_000, maxDurationMs: 50 * 60 * 1000 });
@@ -400,6 +407,12 @@ describe("the GitLab template's deploy job on two tenants' release stacks", { ti
     after(async () => {
         for (const side of [A, B, C]) {
             await side.load?.stop();
+            // The lab stops its own tracks; the blue-green app's run under the colours' names.
+            if (side === C && side.lab !== undefined) {
+                for (const track of ["stable", "canary"] as const) {
+                    await runScript(STOP_TRACK_SCRIPT, labTrack(side, track)).catch(() => undefined);
+                }
+            }
             await side.lab?.dispose();
         }
         // The control plane and every backend are this file's own and go with its directory, so the
