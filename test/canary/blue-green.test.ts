@@ -9,6 +9,7 @@
  * and in all no client request fails because of a switch (proxy-made errors or connection errors),
  * keep-alive resends counted apart, as in the canary cases.
  */
+// @serial: the blue-green watch judged on latency (p95) under load
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";

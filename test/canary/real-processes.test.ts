@@ -9,6 +9,7 @@
  * backend is told to answer 5% with 5xx when the bake begins) is rolled back in the bake; stable is
  * untouched (same process, same version in the config) and serves everything afterwards.
  */
+// @serial: canary lab runs judged on latency (p95) and the bake window
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";

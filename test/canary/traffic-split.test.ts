@@ -5,6 +5,7 @@
  * 2. a router deliberately left on the old weights (the host upstream ignores every percentage above
  *    10) is held at the next step and then rolled back, never promoted.
  */
+// @serial: the measured split under load, judged step by step
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";

@@ -136,7 +136,7 @@ describe(
         const secretsOf: Record<string, Record<string, string>> = {};
 
         before(async () => {
-            ({ env, dir } = await isolatedEnv({ apiserver: 37443, etcd: 37379 }));
+            ({ env, dir } = await isolatedEnv({ apiserver: 39443, etcd: 39379 }));
             mkdirSync(join(dir, "state", "backend"), { recursive: true });
             writeFileSync(join(dir, "kubeconfig"), OFFLINE_KUBECONFIG);
             gitlab = await startStandIn({

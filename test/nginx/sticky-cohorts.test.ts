@@ -3,6 +3,7 @@
  * with distinct cookies split within 2 points of the target, each client sees one track for all its
  * requests, and a client without the cookie is handed one that keeps it on its first track.
  */
+// @serial: measured cohort shares through real nginx on fixed backend ports
 import assert from "node:assert/strict";
 import http from "node:http";
 import { join } from "node:path";

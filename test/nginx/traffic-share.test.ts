@@ -2,6 +2,7 @@
  * The canary share measured through real nginx with two loopback backends: the renderer's exact
  * weights hit their target, and the seed's 7:2 at 25% misses it (the bug the renderer fixes).
  */
+// @serial: measured traffic shares through real nginx
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 

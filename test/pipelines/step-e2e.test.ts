@@ -7,6 +7,7 @@
  * stage the forges put between staging and production stops the pipeline there
  * (forge-glue.test.ts checks that production needs it on every forge).
  */
+// @serial: a canary lab promotion judged on latency (p95) under load
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -7,24 +7,81 @@
  * gRPC client, the load generator) may take it as its local port, and the server's bind then fails
  * with EADDRINUSE. Nothing binds in this range unless it was handed out here. The fixed ports of
  * the isolated control planes lie above it.
+ *
+ * Test files run side by side, each in a process of its own: a port handed out is also reserved
+ * by a file named after it in a directory all of them share, holding the process id, so another
+ * process does not hand out the same port before the server binds it. A reservation of a process
+ * that has ended is taken over; a process removes its own when it exits.
  */
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const FIRST = 10_000;
 const COUNT = 2_400;
 const handedOut = new Set<number>();
+const RESERVATIONS = join(tmpdir(), "cicd-free-ports");
+
+process.on("exit", () => {
+    for (const port of handedOut) {
+        try {
+            unlinkSync(join(RESERVATIONS, String(port)));
+        } catch {
+            // Already gone: nothing to release.
+        }
+    }
+});
 
 /** A port on 127.0.0.1 that nobody listens on now and that this process has not handed out before. */
 export async function freePort(): Promise<number> {
     const start = Math.floor(Math.random() * COUNT);
     for (let i = 0; i < COUNT; i++) {
         const port = FIRST + ((start + i) % COUNT);
-        if (!handedOut.has(port) && (await canBind(port))) {
+        if (!handedOut.has(port) && (await canBind(port)) && reserve(port)) {
             handedOut.add(port);
             return port;
         }
     }
     throw new Error(`no free port on 127.0.0.1 in ${FIRST}-${FIRST + COUNT - 1}`);
+}
+
+/** Claims `port` for this process among all test processes; false if a live one holds it. */
+function reserve(port: number): boolean {
+    mkdirSync(RESERVATIONS, { recursive: true });
+    const file = join(RESERVATIONS, String(port));
+    // Written first, then linked in place: a reservation is never seen without its process id.
+    const mine = `${file}.${process.pid}`;
+    writeFileSync(mine, String(process.pid));
+    try {
+        for (let attempt = 0; attempt < 2; attempt++) {
+            try {
+                linkSync(mine, file);
+                return true;
+            } catch (error) {
+                if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+            }
+            if (isAlive(Number(readFileSync(file, "utf8")))) return false;
+            try {
+                unlinkSync(file);
+            } catch {
+                // Another process took it over first: the next attempt sees whose it is.
+            }
+        }
+        return false;
+    } finally {
+        unlinkSync(mine);
+    }
+}
+
+function isAlive(pid: number): boolean {
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
 }
 
 function canBind(port: number): Promise<boolean> {
