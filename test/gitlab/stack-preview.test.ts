@@ -24,9 +24,9 @@ import {
     type Run,
     secureKeys,
     stripSecure,
-} from "../integration/engine";
-import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
-import { demoSecrets } from "../unit/stack-secrets";
+} from "../support/engine";
+import { type GitHubApiStandIn, startGitHubApiStandIn } from "../support/github-api-standin";
+import { demoSecrets } from "../support/stack-secrets";
 import { type GitLabStandIn, startStandIn } from "./standin";
 
 const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");

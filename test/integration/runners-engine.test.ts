@@ -23,8 +23,8 @@ import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml, parseDocument } from "yaml";
 
 import { EXECUTOR_RULES } from "../../components/runners/gitlab-runner";
-import { startGitHubApiStandIn, type GitHubApiStandIn } from "../toolchain/github-api";
-import { demoSecrets, fakeRunnerToken } from "../unit/stack-secrets";
+import { startGitHubApiStandIn, type GitHubApiStandIn } from "../support/github-api-standin";
+import { demoSecrets, fakeRunnerToken } from "../support/stack-secrets";
 import {
     isolatedEnv,
     kubectlJson,
@@ -35,7 +35,7 @@ import {
     type Run,
     secureKeys,
     stripSecure,
-} from "./engine";
+} from "../support/engine";
 
 const RUNNER_NS = "ci-runners-local";
 const OTHER_NS = "platform-local";

@@ -15,7 +15,7 @@ import { type FetchLike, upsertNote } from "../../preview-summary/gitlab-note";
 import { parsePreviewJson, parseUrn, type PreviewDigest } from "../../preview-summary/preview-json";
 import { SecretGuard, SecretLeakError } from "../../preview-summary/secrets";
 import { commentMarker, GITHUB_COMMENT_LIMIT, opKind, summarize } from "../../preview-summary/summarize";
-import { syntheticPreview, syntheticType, urn } from "../pipelines/synthetic-preview";
+import { syntheticPreview, syntheticType, urn } from "../support/synthetic-preview";
 
 const ROOT = resolve(__dirname, "..", "..");
 const STAGING = readStackFiles(join(ROOT, "Pulumi.yaml"), join(ROOT, "Pulumi.staging.yaml"));

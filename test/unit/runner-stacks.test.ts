@@ -3,7 +3,7 @@
  * with which tags, what their config.toml says (parsed by a TOML parser, field by field), and that
  * every token and key travels only as a secret.
  */
-import { byName, isSecretValue, ofType, rawAt, registered, reset, runProgram, settle, valueOf } from "./harness";
+import { byName, isSecretValue, ofType, rawAt, registered, reset, runProgram, settle, valueOf } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
@@ -11,7 +11,7 @@ import { parse as parseToml } from "smol-toml";
 
 import { parsePlainConfig } from "../../config/schema";
 import { runnerSecretProblems } from "../../config/runner-secrets";
-import { committedStackConfig, fakePrivateKeyBlock, fakeRunnerToken } from "./stack-secrets";
+import { committedStackConfig, fakePrivateKeyBlock, fakeRunnerToken } from "../support/stack-secrets";
 
 type Obj = Record<string, unknown>;
 const SENTINEL = "sentinel7q";

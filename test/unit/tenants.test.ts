@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { byName, isSecretOutput, isSecretValue, ofType, rawAt, reset, runProgram, settle, valueOf } from "./harness";
+import { byName, isSecretOutput, isSecretValue, ofType, rawAt, reset, runProgram, settle, valueOf } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
