@@ -14,12 +14,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { EXECUTOR_RULES } from "../../components/runners/gitlab-runner";
 import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run } from "../support/engine";
+import { filesUnder } from "../support/file-backend";
 import { kubectlWatch, kubectlWithInput } from "../support/kubectl";
 import { linkedProject, type PreviewStep, typeAndName } from "../support/stack-project";
 import { fakeRunnerToken } from "../support/stack-secrets";
@@ -38,15 +39,6 @@ interface Meta {
     name: string;
     namespace?: string;
     annotations?: Record<string, string>;
-}
-
-/** Every file under `dir`, as text (the file:// backend: checkpoints, history, backups). */
-/** Every file under `dir`, as text (the file:// backend: checkpoints, history, backups). */
-function filesUnder(dir: string): { path: string; text: string }[] {
-    return readdirSync(dir, { recursive: true, encoding: "utf8" })
-        .map((entry) => join(dir, entry))
-        .filter((path) => statSync(path).isFile())
-        .map((path) => ({ path, text: readFileSync(path, "latin1") }));
 }
 
 describe("the local stack's runner on the real engine and a real API server", { timeout: 900_000 }, () => {
