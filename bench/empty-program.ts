@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { run, type Run } from "../test/integration/engine";
-import { writeTsProgram } from "../test/integration/ts-program";
+import { run, type Run } from "../test/support/engine";
+import { writeTsProgram } from "../test/support/ts-program";
 
 export interface EmptyProgram {
     readonly pulumi: (args: string[]) => Promise<Run>;

@@ -15,7 +15,7 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { isolatedEnv, OFFLINE_KUBECONFIG, policyFlags, ROOT, run, toolchainEnv } from "../test/integration/engine";
+import { isolatedEnv, OFFLINE_KUBECONFIG, policyFlags, ROOT, run, toolchainEnv } from "../test/support/engine";
 import { emptyProgram } from "./empty-program";
 import { typeScriptPolicyPack } from "./policy-pack-copy";
 import { type BenchSection, median, type SectionResult, table } from "./section";

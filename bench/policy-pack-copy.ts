@@ -5,7 +5,7 @@
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { ROOT } from "../test/integration/engine";
+import { ROOT } from "../test/support/engine";
 
 export function typeScriptPolicyPack(parent: string): { dir: string } {
     const dir = join(parent, "policy-as-typescript");

@@ -14,7 +14,7 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { isolatedEnv, policyFlags, ROOT, run, toolchainEnv } from "../test/integration/engine";
+import { isolatedEnv, policyFlags, ROOT, run, toolchainEnv } from "../test/support/engine";
 import { emptyProgram } from "./empty-program";
 import { type BenchSection, median, type SectionResult, table } from "./section";
 

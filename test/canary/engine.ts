@@ -19,6 +19,7 @@ import { findPulumi, openStack, stackFileName } from "../../delivery/shared/open
 import { REPO_ROOT } from "./fixture/track-scripts";
 import { platformConfig } from "./lab";
 import type { StackFactory } from "./scenario";
+import { fileBackendEnv } from "../support/file-backend";
 
 const FIXTURE = join(REPO_ROOT, "test", "canary", "fixture");
 export const PASSPHRASE = "canary-engine-test";
@@ -117,7 +118,6 @@ export async function engineWorkDir(
     // Symlinks: the program resolves its imports from its real place in the repository.
     await symlink(join(FIXTURE, mainFile), join(dir, mainFile));
     await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
-    await mkdir(join(dir, "state"));
     const bin = join(dir, "bin");
     await mkdir(bin);
     if (options.dynamicProviders === true && !(await onPath("pulumi-resource-pulumi-nodejs"))) {
@@ -126,12 +126,7 @@ export async function engineWorkDir(
     }
     const env: Record<string, string> = {
         PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`,
-        PULUMI_BACKEND_URL: `file://${join(dir, "state")}`,
-        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        // Type-checking is the job of `npm run typecheck`; ts-node only transpiles here.
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        ...fileBackendEnv(join(dir, "state"), PASSPHRASE),
     };
     return { dir, env, dispose: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -14,7 +14,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { writeTsProgram } from "../integration/ts-program";
+import { writeTsProgram } from "../support/ts-program";
 import { type GitLabStandIn, startStandIn } from "./standin";
 
 const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");

@@ -12,7 +12,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { isolatedEnv, kubectlJson, ROOT, run } from "../integration/engine";
+import { isolatedEnv, kubectlJson, ROOT, run } from "../support/engine";
 import { type EngineStack, newEngineStack } from "../support/engine-stack";
 import { type GitLabStandIn, startStandIn } from "./standin";
 

@@ -13,7 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { policyFlags, ROOT } from "../integration/engine";
+import { policyFlags, ROOT } from "../support/engine";
 import { type EngineStack, newEngineStack } from "../support/engine-stack";
 import { type GitLabStandIn, startStandIn } from "./standin";
 

@@ -9,24 +9,21 @@
  * kubeconfig). Skips, saying why, when the toolchain is not built.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parse as parseYaml, parseDocument } from "yaml";
+import { parseDocument } from "yaml";
 
+import { isolatedEnv, OFFLINE_KUBECONFIG, policyFlags, ROOT, run, stripSecure } from "../support/engine";
+import { type GitHubApiStandIn, startGitHubApiStandIn } from "../support/github-api-standin";
 import {
-    isolatedEnv,
-    OFFLINE_KUBECONFIG,
-    policyFlags,
-    ROOT,
-    run,
-    type Run,
-    secureKeys,
-    stripSecure,
-} from "../integration/engine";
-import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
-import { demoSecrets } from "../unit/stack-secrets";
+    linkedProject,
+    previewDiagnostics,
+    type PreviewStep,
+    stackDemoSecrets,
+    stackInitCommands,
+} from "../support/stack-project";
 import { type GitLabStandIn, startStandIn } from "./standin";
 
 const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
@@ -43,62 +40,38 @@ const PUBLIC_KEY = [
 ].join("\n");
 const T = "gitlab:index/";
 
+/** The tenant project's CI/CD variables a stack's preview creates, by the variable's name. */
+const tenantVariables = (names: readonly string[]): string[] => names.map((n) => `tenant-shop-gitlab-${n}`);
+/** What every tenant deploys with; staging builds too, so it also gets the build's registry and key. */
+const DEPLOY_VARIABLES = [
+    "tenant-kubeconfig",
+    "tenant-name",
+    "tenant-namespace",
+    "tenant-pull-prefix",
+    "tenant-push-prefix",
+    "tenant-state-backend",
+];
+const BUILD_VARIABLES = [
+    "build-registry-password",
+    "build-registry-server",
+    "build-registry-username",
+    "build-signing-public-key",
+];
+
 /** The GitLab resources each stack's preview creates: type → names. */
 const EXPECTED: Record<(typeof STACKS)[number], Record<string, string[]>> = {
     staging: {
         [`${T}userRunner:UserRunner`]: ["build-runner", "gitlab-runner", "podman-build-staging-1"],
-        [`${T}projectVariable:ProjectVariable`]: [
-            "tenant-shop-gitlab-build-registry-password",
-            "tenant-shop-gitlab-build-registry-server",
-            "tenant-shop-gitlab-build-registry-username",
-            "tenant-shop-gitlab-build-signing-public-key",
-            "tenant-shop-gitlab-tenant-kubeconfig",
-            "tenant-shop-gitlab-tenant-name",
-            "tenant-shop-gitlab-tenant-namespace",
-            "tenant-shop-gitlab-tenant-pull-prefix",
-            "tenant-shop-gitlab-tenant-push-prefix",
-            "tenant-shop-gitlab-tenant-state-backend",
-        ],
+        [`${T}projectVariable:ProjectVariable`]: tenantVariables([...BUILD_VARIABLES, ...DEPLOY_VARIABLES]),
     },
     production: {
         [`${T}userRunner:UserRunner`]: ["build-runner", "gitlab-runner", "podman-build-production-1"],
-        [`${T}projectVariable:ProjectVariable`]: [
-            "tenant-shop-gitlab-tenant-kubeconfig",
-            "tenant-shop-gitlab-tenant-name",
-            "tenant-shop-gitlab-tenant-namespace",
-            "tenant-shop-gitlab-tenant-pull-prefix",
-            "tenant-shop-gitlab-tenant-push-prefix",
-            "tenant-shop-gitlab-tenant-state-backend",
-        ],
+        [`${T}projectVariable:ProjectVariable`]: tenantVariables(DEPLOY_VARIABLES),
         [`${T}branchProtection:BranchProtection`]: ["gitlab-default-branch"],
         [`${T}projectEnvironment:ProjectEnvironment`]: ["tenant-shop-gitlab-production"],
         [`${T}projectProtectedEnvironment:ProjectProtectedEnvironment`]: ["tenant-shop-gitlab-production"],
     },
 };
-
-interface PreviewStep {
-    readonly op: string;
-    readonly urn: string;
-    readonly newState?: { readonly inputs?: Record<string, unknown> };
-}
-
-/** What a failed `preview --json` said: its error diagnostics and policy violations, and stderr's end. */
-function diagnostics(result: Run): string {
-    let messages: string[] = [];
-    try {
-        const doc = JSON.parse(result.stdout) as {
-            diagnostics?: { severity: string; message: string }[];
-            policies?: { policyName: string; message: string }[];
-        };
-        messages = [
-            ...(doc.diagnostics ?? []).filter((d) => d.severity !== "info").map((d) => d.message),
-            ...(doc.policies ?? []).map((p) => `${p.policyName}: ${p.message}`),
-        ];
-    } catch {
-        messages = [result.stdout.slice(-3000)];
-    }
-    return [...messages, result.stderr.slice(-3000)].join("\n");
-}
 
 /** The committed stack file with the integration on, pointed at the stand-in. */
 function withGitLab(stack: (typeof STACKS)[number], text: string, baseUrl: string): string {
@@ -136,8 +109,8 @@ describe(
         const secretsOf: Record<string, Record<string, string>> = {};
 
         before(async () => {
-            ({ env, dir } = await isolatedEnv({ apiserver: 39443, etcd: 39379 }));
-            mkdirSync(join(dir, "state", "backend"), { recursive: true });
+            // No control plane starts here (an offline kubeconfig); the ports are this file's all the same.
+            ({ env, dir } = await isolatedEnv({ apiserver: 39543, etcd: 39479 }));
             writeFileSync(join(dir, "kubeconfig"), OFFLINE_KUBECONFIG);
             gitlab = await startStandIn({
                 tier: "premium",
@@ -154,34 +127,22 @@ describe(
                 GITHUB_TOKEN: "stand-in-token",
                 GITLAB_TOKEN: "",
             };
-            project = join(dir, "project");
-            mkdirSync(project);
-            for (const entry of readdirSync(ROOT)) {
-                if (entry !== ".git" && !/^Pulumi\..+\.yaml$/.test(entry)) {
-                    symlinkSync(join(ROOT, entry), join(project, entry));
-                }
-            }
+            const committed = Object.fromEntries(
+                STACKS.map((stack) => [stack, readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")]),
+            );
+            const files = Object.fromEntries(
+                STACKS.map((stack) => [stack, withGitLab(stack, committed[stack] ?? "", gitlab?.baseUrl ?? "")]),
+            );
+            project = linkedProject(dir, files);
             for (const stack of STACKS) {
-                const text = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
-                const file = withGitLab(stack, text, gitlab.baseUrl);
-                writeFileSync(join(project, `Pulumi.${stack}.yaml`), file);
-                const config = (parseYaml(file) as { config: Record<string, unknown> }).config;
-                const plain = Object.fromEntries(
-                    Object.entries(config).map(([key, value]) => [key.replace(/^cicd-platform:/, ""), value]),
-                );
-                const encrypted = secureKeys(text).map((key) => key.replace(/^cicd-platform:/, ""));
-                const secrets = { ...demoSecrets(plain, encrypted, `gp-${stack}`), gitlabToken: ADMIN_TOKEN };
+                const secrets = {
+                    ...stackDemoSecrets(committed[stack] ?? "", files[stack] ?? "", `gp-${stack}`),
+                    gitlabToken: ADMIN_TOKEN,
+                };
                 secretsOf[stack] = secrets;
-                const init = await run("pulumi", ["stack", "init", stack, "--non-interactive"], env, { cwd: project });
-                assert.equal(init.code, 0, init.stderr);
-                for (const [key, value] of Object.entries(secrets)) {
-                    const set = await run(
-                        "pulumi",
-                        ["config", "set", "--secret", "--stack", stack, `cicd-platform:${key}`, "--", value],
-                        env,
-                        { cwd: project },
-                    );
-                    assert.equal(set.code, 0, `config set ${key}: ${set.stderr}`);
+                for (const args of stackInitCommands(stack, secrets)) {
+                    const result = await run("pulumi", args, env, { cwd: project });
+                    assert.equal(result.code, 0, `pulumi ${args.slice(0, 6).join(" ")}: ${result.stderr}`);
                 }
             }
         });
@@ -205,7 +166,7 @@ describe(
                     env,
                     { cwd: project, timeoutMs: 600_000 },
                 );
-                assert.equal(preview.code, 0, diagnostics(preview));
+                assert.equal(preview.code, 0, previewDiagnostics(preview));
                 const steps = (JSON.parse(preview.stdout) as { steps: PreviewStep[] }).steps;
                 const found: Record<string, string[]> = {};
                 for (const step of steps.filter((s) => /[:$]gitlab:index\//.test(s.urn))) {

@@ -11,7 +11,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
-import { ROOT } from "../integration/engine";
+import { ROOT } from "../support/engine";
 
 const exec = promisify(execFile);
 const MODULE = join(ROOT, "tools/provider-gitlab");

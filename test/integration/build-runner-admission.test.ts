@@ -6,7 +6,7 @@
  * namespace (with the restricted warning its labels ask for) and refused in the general runner's
  * restricted one; the general runner's job pod is admitted under restricted.
  */
-import { byName, reset, settle } from "../unit/harness";
+import { byName, reset, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
@@ -16,7 +16,7 @@ import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 
 import { renderKubernetesRunnerConfig, RunnerNamespace } from "../../components";
-import { isolatedEnv, run } from "./engine";
+import { isolatedEnv, run } from "../support/engine";
 
 type Obj = Record<string, unknown>;
 

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { ROOT, run } from "./engine";
+import { ROOT, run } from "../support/engine";
 
 /** One Kubernetes object: `Kind namespace/name` (cluster-scoped: `Kind name`). */
 export type ObjectKey = string;

@@ -17,7 +17,7 @@ import {
     waitForOutput,
     type Drift,
 } from "./cluster-state";
-import { isolatedEnv, policyFlags, ROOT, run, type Run } from "./engine";
+import { isolatedEnv, policyFlags, ROOT, run, type Run } from "../support/engine";
 import { addEnvironmentReleases } from "./environment-releases";
 
 const STACK = "local";

@@ -8,7 +8,7 @@ import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSyn
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run } from "./engine";
+import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run } from "../support/engine";
 
 const NS = "platform-local";
 const SECRET = "demo-local-registry-pw-90b2";

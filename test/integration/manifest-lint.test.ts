@@ -12,7 +12,7 @@ import { DERIVED_NAMES, nameBound, type NamedComponent } from "../../components/
 import { LINT_WAIVER_PREFIX } from "../../components/shared/lint-waivers";
 
 import { drift, exportState, keyOf, ownedObjects, serverObjects, stackNamespaces } from "./cluster-state";
-import { isolatedEnv, policyFlags, ROOT, run, type Run } from "./engine";
+import { isolatedEnv, policyFlags, ROOT, run, type Run } from "../support/engine";
 import { addEnvironmentReleases } from "./environment-releases";
 
 const STACK = "local";

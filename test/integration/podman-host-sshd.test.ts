@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseToml } from "smol-toml";
 
-import { ROOT } from "./engine";
+import { ROOT } from "../support/engine";
 import { type EngineStack, newEngineStack } from "../support/engine-stack";
 import { type Sshd, startSshd } from "../support/sshd";
-import { fakeRunnerToken } from "../unit/stack-secrets";
+import { fakeRunnerToken } from "../support/stack-secrets";
 
 const HOST_NAME = "podman-build-1";
 /** A uid nobody on this machine has, so its /run/user directory is ours alone. */

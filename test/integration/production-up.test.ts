@@ -16,8 +16,8 @@ import { after, before, describe, it } from "node:test";
 import { parseDocument } from "yaml";
 
 import { seccompProfileCrdCommands } from "../support/seccomp-profile-crd";
-import { demoSecrets } from "../unit/stack-secrets";
-import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run, secureKeys, stripSecure } from "./engine";
+import { demoSecrets } from "../support/stack-secrets";
+import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run, secureKeys, stripSecure } from "../support/engine";
 
 const STACK = "production";
 /** Marks every made-up secret value, so state and output can be searched for them. */

@@ -21,7 +21,7 @@ import { after, before, describe, it } from "node:test";
 
 import { parseDocument } from "yaml";
 
-import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run } from "./engine";
+import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run } from "../support/engine";
 
 // Ports of this file's own control plane (apiserver, +1 controller-manager, +2 scheduler; etcd, +1 peer).
 const CONTROL_PLANE = { apiserver: 37443, etcd: 37379 };

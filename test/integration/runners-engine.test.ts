@@ -1,47 +1,37 @@
 /**
- * The stacks' CI runners through the real engine and a real API server:
+ * The local stack's Kubernetes-executor runner through the real engine on the local control plane:
  *
- * - the local stack's Kubernetes-executor runner on the local control plane: the Deployment becomes
- *   available (kwok), its service account may do exactly what the executor does in its namespace
- *   and nothing elsewhere, a job pod built from the config.toml the runner reads is admitted under
- *   that account and a privileged one is refused by Pod Security admission;
+ * - the Deployment becomes available (kwok), its service account may do exactly what the executor
+ *   does in its namespace and nothing elsewhere, a job pod built from the config.toml the runner
+ *   reads is admitted under that account and a privileged one is refused by Pod Security admission;
  * - sentinel tokens reach the cluster's Secret and nothing else: not the state, the outputs, the
  *   preview JSON or the engine's output;
- * - a token change replaces the config Secret and rolls the runner with never two runner pods;
- * - `pulumi preview` of staging and production registers their runners.
+ * - a token change replaces the config Secret and rolls the runner with never two runner pods.
  *
- * One control plane and one local stack for the first describe, shared on purpose (bringing them up
- * is most of the cost): its cases run in the order written, each from what the one before left.
+ * One control plane and one local stack, shared on purpose (bringing them up is most of the cost):
+ * the cases run in the order written, each from what the one before left. The staging and
+ * production previews of the runners are in runners-preview.test.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parse as parseToml } from "smol-toml";
-import { parse as parseYaml, parseDocument } from "yaml";
 
 import { EXECUTOR_RULES } from "../../components/runners/gitlab-runner";
-import { startGitHubApiStandIn, type GitHubApiStandIn } from "../toolchain/github-api";
-import { demoSecrets, fakeRunnerToken } from "../unit/stack-secrets";
-import {
-    isolatedEnv,
-    kubectlJson,
-    OFFLINE_KUBECONFIG,
-    policyFlags,
-    ROOT,
-    run,
-    type Run,
-    secureKeys,
-    stripSecure,
-} from "./engine";
+import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run } from "../support/engine";
+import { filesUnder } from "../support/file-backend";
+import { kubectlWatch, kubectlWithInput } from "../support/kubectl";
+import { linkedProject, type PreviewStep, typeAndName } from "../support/stack-project";
+import { fakeRunnerToken } from "../support/stack-secrets";
+import { jobPod, type Obj, rulesReview } from "./runner-executor";
 
 const RUNNER_NS = "ci-runners-local";
 const OTHER_NS = "platform-local";
 const RUNNER_SELECTOR = "app.kubernetes.io/component=gitlab-runner";
+/** This file's control plane: ports no other test file uses. */
+const CONTROL_PLANE = { apiserver: 28443, etcd: 24379 };
 
-type Obj = Record<string, unknown>;
 interface K8sList<T> {
     items: T[];
 }
@@ -50,224 +40,6 @@ interface Meta {
     namespace?: string;
     annotations?: Record<string, string>;
 }
-interface PreviewStep {
-    op: string;
-    urn: string;
-    newState?: { inputs?: Obj };
-}
-
-/**
- * A project directory of its own: every entry of the repository linked in, except the stack files,
- * which the test writes. `stack init` and `config set` then write only there.
- */
-function tempProject(dir: string, stackFiles: Record<string, string>): string {
-    const project = join(dir, "project");
-    mkdirSync(project, { recursive: true });
-    for (const entry of readdirSync(ROOT)) {
-        if (entry === ".git" || /^Pulumi\..+\.yaml$/.test(entry)) {
-            continue;
-        }
-        symlinkSync(join(ROOT, entry), join(project, entry));
-    }
-    for (const [stack, text] of Object.entries(stackFiles)) {
-        writeFileSync(join(project, `Pulumi.${stack}.yaml`), text);
-    }
-    return project;
-}
-
-/** Every file under `dir`, as text (the file:// backend: checkpoints, history, backups). */
-function filesUnder(dir: string): { path: string; text: string }[] {
-    return readdirSync(dir, { recursive: true, encoding: "utf8" })
-        .map((entry) => join(dir, entry))
-        .filter((path) => statSync(path).isFile())
-        .map((path) => ({ path, text: readFileSync(path, "latin1") }));
-}
-
-function typeAndName(urn: string): string {
-    // urn:pulumi:<stack>::<project>::<parent types joined by $>$<type>::<name>
-    const [, , types = "", name = ""] = urn.split("::");
-    return `${types.split("$").at(-1) ?? ""}::${name}`;
-}
-
-// ----------------------------------------------------------------------------------------------
-// The job pod gitlab-runner's Kubernetes executor (v17, the version of the runner image) creates
-// from a config.toml: the fields that decide admission, built the way the executor builds them.
-
-/** The tables and keys of `[runners.kubernetes]` the builder below knows how to turn into a pod. */
-const MODELLED_KEYS = new Set([
-    "namespace",
-    "image",
-    "helper_image",
-    "privileged",
-    "allow_privilege_escalation",
-    "cap_add",
-    "cap_drop",
-    "service_account",
-    "automount_service_account_token",
-    "cpu_request",
-    "cpu_limit",
-    "memory_request",
-    "memory_limit",
-    "helper_cpu_request",
-    "helper_cpu_limit",
-    "helper_memory_request",
-    "helper_memory_limit",
-    "poll_timeout",
-    "pod_security_context",
-    "init_permissions_container_security_context",
-    "build_container_security_context",
-    "helper_container_security_context",
-    "service_container_security_context",
-    "pod_spec",
-]);
-
-function table(value: unknown): Obj {
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Obj) : {};
-}
-function strings(value: unknown): string[] | undefined {
-    return Array.isArray(value) ? value.map(String) : undefined;
-}
-
-/**
- * The executor's container security context: the section's own values, else the executor-wide
- * `privileged` / `allow_privilege_escalation`; capabilities are the executor's default drop
- * (NET_RAW) with `cap_add`/`cap_drop`, replaced by the section's lists where it has them.
- */
-function containerSecurityContext(k: Obj, sectionName: string): Obj {
-    const section = table(k[sectionName]);
-    const enabled = new Map<string, boolean>([["NET_RAW", false]]);
-    for (const cap of strings(k.cap_add) ?? []) {
-        enabled.set(cap, true);
-    }
-    for (const cap of strings(k.cap_drop) ?? []) {
-        enabled.set(cap, false);
-    }
-    const own = table(section.capabilities);
-    const add = strings(own.add) ?? [...enabled].filter(([, on]) => on).map(([cap]) => cap);
-    const drop = strings(own.drop) ?? [...enabled].filter(([, on]) => !on).map(([cap]) => cap);
-    const context: Obj = {
-        capabilities: { ...(add.length > 0 ? { add } : {}), ...(drop.length > 0 ? { drop } : {}) },
-        privileged: section.privileged ?? k.privileged,
-        allowPrivilegeEscalation: section.allow_privilege_escalation ?? k.allow_privilege_escalation,
-        runAsNonRoot: section.run_as_non_root,
-        runAsUser: section.run_as_user,
-        runAsGroup: section.run_as_group,
-        readOnlyRootFilesystem: section.read_only_root_filesystem,
-    };
-    return Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined));
-}
-
-/** A strategic merge of a patch made of maps and scalars (a list would need merge keys: refused). */
-function mergePatch(target: Obj, patch: Obj): Obj {
-    const out: Obj = { ...target };
-    for (const [key, value] of Object.entries(patch)) {
-        if (Array.isArray(value)) {
-            throw new Error(`pod_spec patch sets the list ${key}: model its merge key before relying on it`);
-        }
-        out[key] = value !== null && typeof value === "object" ? mergePatch(table(target[key]), value as Obj) : value;
-    }
-    return out;
-}
-
-function jobPod(configToml: string, runnerImage: string, overrides: Obj = {}): Obj {
-    const doc = parseToml(configToml) as Obj;
-    const runner = table((doc.runners as unknown[] | undefined)?.[0]);
-    assert.equal(runner.executor, "kubernetes");
-    const k = { ...table(runner.kubernetes), ...overrides };
-    const unknown = Object.keys(k).filter((key) => !MODELLED_KEYS.has(key));
-    assert.deepEqual(unknown, [], "config.toml sets [runners.kubernetes] keys this pod builder does not model");
-    assert.equal(table(runner.feature_flags).FF_USE_LEGACY_KUBERNETES_EXECUTION_STRATEGY, undefined);
-
-    // The executor's default helper image follows the runner's version.
-    const version = /v\d+\.\d+\.\d+/.exec(runnerImage)?.[0];
-    assert.ok(version !== undefined, `no version in the runner image ${runnerImage}`);
-    const helperImage =
-        (k.helper_image as string | undefined) ??
-        `registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper:x86_64-${version}`;
-    const quantities = (entries: Record<string, unknown>): Obj | undefined => {
-        const set = Object.entries(entries).filter(([, v]) => v !== undefined);
-        return set.length > 0 ? Object.fromEntries(set) : undefined;
-    };
-    const resources = (prefix: string): Obj => {
-        const requests = quantities({ cpu: k[`${prefix}cpu_request`], memory: k[`${prefix}memory_request`] });
-        const limits = quantities({ cpu: k[`${prefix}cpu_limit`], memory: k[`${prefix}memory_limit`] });
-        return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
-    };
-    const mounts = [
-        { name: "scripts", mountPath: "/scripts-1-1" },
-        { name: "logs", mountPath: "/logs-1-1" },
-        { name: "repo", mountPath: "/builds" },
-    ];
-    const podContext = table(k.pod_security_context);
-    let spec: Obj = {
-        restartPolicy: "Never",
-        serviceAccountName: k.service_account,
-        ...(k.automount_service_account_token === undefined
-            ? {}
-            : { automountServiceAccountToken: k.automount_service_account_token }),
-        securityContext: Object.fromEntries(
-            Object.entries({
-                runAsNonRoot: podContext.run_as_non_root,
-                runAsUser: podContext.run_as_user,
-                runAsGroup: podContext.run_as_group,
-                fsGroup: podContext.fs_group,
-            }).filter(([, v]) => v !== undefined),
-        ),
-        volumes: ["repo", "scripts", "logs"].map((name) => ({ name, emptyDir: {} })),
-        // Not under the legacy execution strategy (the default): the log file is prepared by this one.
-        initContainers: [
-            {
-                name: "init-permissions",
-                image: helperImage,
-                command: ["sh", "-c", "touch /logs-1-1/output.log && (chmod 777 /logs-1-1/output.log || exit 0)"],
-                resources: resources("helper_"),
-                securityContext: containerSecurityContext(k, "init_permissions_container_security_context"),
-                volumeMounts: mounts,
-            },
-        ],
-        containers: [
-            {
-                name: "build",
-                image: k.image,
-                command: ["sh", "-c", "sleep 3600"],
-                stdin: true,
-                resources: resources(""),
-                securityContext: containerSecurityContext(k, "build_container_security_context"),
-                volumeMounts: mounts,
-            },
-            {
-                name: "helper",
-                image: helperImage,
-                command: ["sh", "-c", "sleep 3600"],
-                stdin: true,
-                resources: resources("helper_"),
-                securityContext: containerSecurityContext(k, "helper_container_security_context"),
-                volumeMounts: mounts,
-            },
-        ],
-    };
-    // The pod_spec patches apply only with FF_USE_ADVANCED_POD_SPEC_CONFIGURATION, which the
-    // feature_flags table sets beyond a job's reach (the environment would leave it to the job).
-    if (table(runner.feature_flags).FF_USE_ADVANCED_POD_SPEC_CONFIGURATION === true) {
-        for (const entry of (k.pod_spec as unknown[] | undefined) ?? []) {
-            const patch = table(entry);
-            assert.equal(patch.patch_type, "strategic", `pod_spec ${String(patch.name)}`);
-            spec = mergePatch(spec, table(parseYaml(String(patch.patch))));
-        }
-    }
-    return {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: {
-            generateName: "runner-job-",
-            namespace: k.namespace,
-            labels: { "job.runner.gitlab.com/pod": "runner-job" },
-        },
-        spec,
-    };
-}
-
-// ----------------------------------------------------------------------------------------------
 
 describe("the local stack's runner on the real engine and a real API server", { timeout: 900_000 }, () => {
     let env: NodeJS.ProcessEnv = {};
@@ -337,9 +109,8 @@ describe("the local stack's runner on the real engine and a real API server", { 
     const asRunner = (): string => `--as=system:serviceaccount:${RUNNER_NS}:${serviceAccount}`;
 
     before(async () => {
-        ({ env, dir } = await isolatedEnv({ apiserver: 28443, etcd: 24379 }));
-        mkdirSync(join(dir, "state", "backend"), { recursive: true });
-        project = tempProject(dir, { local: readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8") });
+        ({ env, dir } = await isolatedEnv(CONTROL_PLANE));
+        project = linkedProject(dir, { local: readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8") });
         const cp = await run("bash", ["scripts/control-plane/cp", "start"], env, { timeoutMs: 300_000 });
         assert.equal(cp.code, 0, cp.stderr.slice(-3000));
         const init = await run("pulumi", ["stack", "init", "local", "--non-interactive"], env, { cwd: project });
@@ -493,33 +264,8 @@ describe("the local stack's runner on the real engine and a real API server", { 
         ]);
 
         // Both watches stream from the one etcd: resourceVersions order their events against each other.
-        const watch = (resource: string, template: string): { lines: string[]; stop: () => void } => {
-            const lines: string[] = [];
-            const child = spawn(
-                "kubectl",
-                [
-                    "get",
-                    resource,
-                    "-n",
-                    RUNNER_NS,
-                    "-l",
-                    RUNNER_SELECTOR,
-                    "--watch",
-                    "--output-watch-events",
-                    "-o",
-                    `jsonpath=${template}`,
-                ],
-                { env },
-            );
-            let buffer = "";
-            child.stdout.on("data", (chunk: Buffer) => {
-                buffer += chunk.toString();
-                const parts = buffer.split("\n");
-                buffer = parts.pop() ?? "";
-                lines.push(...parts.filter((l) => l.trim() !== ""));
-            });
-            return { lines, stop: () => child.kill("SIGTERM") };
-        };
+        const watch = (resource: string, template: string): { lines: string[]; stop: () => void } =>
+            kubectlWatch(env, resource, RUNNER_NS, RUNNER_SELECTOR, template);
         const rsWatch = watch(
             "replicasets",
             '{.type} {.object.metadata.resourceVersion} {.object.metadata.name} {.object.spec.replicas} {.object.status.replicas}{"\\n"}',
@@ -635,228 +381,3 @@ describe("the local stack's runner on the real engine and a real API server", { 
         assert.ok(!text.includes(data), "preview --debug -v=8 prints the config Secret's data");
     });
 });
-
-/** What a failed `preview --json` said: its error diagnostics and the end of its stderr. */
-function diagnostics(result: Run): string {
-    let messages: string[] = [];
-    try {
-        const doc = JSON.parse(result.stdout) as { diagnostics?: { severity: string; message: string }[] };
-        messages = (doc.diagnostics ?? []).filter((d) => d.severity !== "info").map((d) => d.message);
-    } catch {
-        messages = [result.stdout.slice(-3000)];
-    }
-    return [...messages, result.stderr.slice(-3000)].join("\n");
-}
-
-/** kubectl with `input` on its stdin. */
-function kubectlWithInput(env: NodeJS.ProcessEnv, args: string[], input: string): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("kubectl", args, { env });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => {
-            resolve({ code: code ?? -1, stdout, stderr });
-        });
-        child.stdin.end(input);
-    });
-}
-
-/** The SelfSubjectRulesReview of `as` in `namespace`: `resource:verb`, without what every user may do. */
-async function rulesReview(env: NodeJS.ProcessEnv, as: string, namespace: string): Promise<string[]> {
-    const body = JSON.stringify({
-        apiVersion: "authorization.k8s.io/v1",
-        kind: "SelfSubjectRulesReview",
-        spec: { namespace },
-    });
-    // Client-side validation would list CRDs cluster-wide, which this account may not.
-    const out = await kubectlWithInput(env, ["create", "--validate=false", "-f", "-", "-o", "json", as], body);
-    assert.equal(out.code, 0, out.stderr);
-    const status = (JSON.parse(out.stdout) as { status: { resourceRules: { resources: string[]; verbs: string[] }[] } })
-        .status;
-    return status.resourceRules
-        .flatMap((rule) => rule.resources.flatMap((r) => rule.verbs.map((v) => `${r}:${v}`)))
-        .filter((rule) => !/^selfsubject\w+(\.[\w.]+)?:create$/.test(rule))
-        .sort();
-}
-
-describe(
-    "pulumi preview of staging and production registers their runners, the Podman runner hosts' remote commands included",
-    { timeout: 600_000 },
-    () => {
-        const STACKS = ["staging", "production"] as const;
-        let env: NodeJS.ProcessEnv = {};
-        let dir = "";
-        let project = "";
-        let api: GitHubApiStandIn | undefined;
-        const secretsOf: Record<string, Record<string, string>> = {};
-
-        before(async () => {
-            // No control plane here: previews run against a kubeconfig whose server does not answer.
-            ({ env, dir } = await isolatedEnv({ apiserver: 28443, etcd: 24379 }));
-            mkdirSync(join(dir, "state", "backend"), { recursive: true });
-            writeFileSync(join(dir, "kubeconfig"), OFFLINE_KUBECONFIG);
-            api = await startGitHubApiStandIn("example-org");
-            env = {
-                ...env,
-                KUBECONFIG: join(dir, "kubeconfig"),
-                PULUMI_CONFIG_PASSPHRASE: "runners-preview-test",
-                GITHUB_BASE_URL: api.baseUrl,
-                GITHUB_TOKEN: "stand-in-token",
-            };
-            const files: Record<string, string> = {};
-            const encrypted: Record<string, string[]> = {};
-            for (const stack of STACKS) {
-                const text = readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
-                encrypted[stack] = secureKeys(text).map((key) => key.replace(/^cicd-platform:/, ""));
-                const doc = parseDocument(stripSecure(text));
-                files[stack] = String(doc);
-            }
-            project = tempProject(dir, files);
-            for (const stack of STACKS) {
-                const config = (parseYaml(files[stack] ?? "") as { config: Obj }).config;
-                const plain = Object.fromEntries(
-                    Object.entries(config).map(([key, value]) => [key.replace(/^cicd-platform:/, ""), value]),
-                );
-                // A short tag: the registry passwords it makes must stay within bcrypt's 72 bytes.
-                const secrets = demoSecrets(plain, encrypted[stack] ?? [], `rp-${stack}`);
-                secretsOf[stack] = secrets;
-                const commands = [
-                    ["stack", "init", stack, "--non-interactive"],
-                    ...Object.entries(secrets).map(([key, value]) => [
-                        "config",
-                        "set",
-                        "--secret",
-                        "--stack",
-                        stack,
-                        `cicd-platform:${key}`,
-                        // A value may start with "-" (a private key block): no flag parsing past here.
-                        "--",
-                        value,
-                    ]),
-                ];
-                for (const args of commands) {
-                    const result = await run("pulumi", args, env, { cwd: project });
-                    assert.equal(result.code, 0, `pulumi ${args.slice(0, 3).join(" ")}: ${result.stderr}`);
-                }
-            }
-        });
-
-        after(async () => {
-            await api?.close();
-            if (dir) {
-                rmSync(dir, { recursive: true, force: true });
-            }
-        });
-
-        for (const stack of STACKS) {
-            it(`${stack}: its own runner namespace, tags and token; the config Secret's data secret`, async () => {
-                const flags = await policyFlags(stack, env);
-                const preview = await run(
-                    "pulumi",
-                    ["preview", "--json", "--stack", stack, "--non-interactive", ...flags],
-                    env,
-                    { cwd: project },
-                );
-                assert.equal(preview.code, 0, diagnostics(preview));
-                const steps = (JSON.parse(preview.stdout) as { steps: PreviewStep[] }).steps;
-                const runnerSteps = steps.filter((s) => /cicd:runners:/.test(s.urn));
-                const byName = new Map(runnerSteps.map((s) => [typeAndName(s.urn), s]));
-                const podmanHost = `podman-build-${stack}-1`;
-                assert.deepEqual(
-                    [...byName.keys()].sort(),
-                    [
-                        `cicd:runners:PodmanRunnerHost::${podmanHost}`,
-                        "cicd:runners:GitLabRunner::gitlab-runner",
-                        "cicd:runners:RunnerNamespace::runners-ns",
-                        "kubernetes:apps/v1:Deployment::gitlab-runner",
-                        "kubernetes:core/v1:LimitRange::runners-ns",
-                        "kubernetes:core/v1:Namespace::runners-ns",
-                        "kubernetes:core/v1:ResourceQuota::runners-ns",
-                        "kubernetes:core/v1:Secret::gitlab-runner-config",
-                        "kubernetes:core/v1:ServiceAccount::gitlab-runner",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-cache",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-dns",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-gitlab",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-registry",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-allow-runner-to-apiserver",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::runners-ns-default-deny",
-                        "kubernetes:rbac.authorization.k8s.io/v1:Role::gitlab-runner",
-                        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::gitlab-runner",
-                        `command:remote:Command::${podmanHost}-config`,
-                        `command:remote:Command::${podmanHost}-podman-socket`,
-                        // The build runner: its baseline namespace, its runner, its profile through SPO.
-                        "cicd:runners:BuildSeccompDelivery::build-seccomp",
-                        "cicd:runners:GitLabRunner::build-runner",
-                        "cicd:runners:RunnerNamespace::build-runner-ns",
-                        "kubernetes:security-profiles-operator.x-k8s.io/v1beta1:SeccompProfile::build-seccomp-profile",
-                        "kubernetes:apps/v1:Deployment::build-runner",
-                        "kubernetes:core/v1:LimitRange::build-runner-ns",
-                        "kubernetes:core/v1:Namespace::build-runner-ns",
-                        "kubernetes:core/v1:ResourceQuota::build-runner-ns",
-                        "kubernetes:core/v1:Secret::build-runner-config",
-                        "kubernetes:core/v1:ServiceAccount::build-runner",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-allow-dns",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-allow-gitlab",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-allow-registry",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-allow-runner-to-apiserver",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::build-runner-ns-default-deny",
-                        "kubernetes:rbac.authorization.k8s.io/v1:Role::build-runner",
-                        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::build-runner",
-                        // The Jenkins agents' access in the build runner's namespace (runners.build.jenkinsAgents).
-                        "cicd:runners:JenkinsAgentAccess::jenkins-agents",
-                        "kubernetes:core/v1:ServiceAccount::jenkins-agents",
-                        "kubernetes:networking.k8s.io/v1:NetworkPolicy::jenkins-agents-to-controller",
-                        "kubernetes:rbac.authorization.k8s.io/v1:Role::jenkins-agents",
-                        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::jenkins-agents",
-                    ].sort(),
-                );
-                assert.ok(
-                    runnerSteps.every((s) => s.op === "create"),
-                    "a new stack creates its runners",
-                );
-                const inputs = (key: string): Obj => byName.get(key)?.newState?.inputs ?? {};
-
-                const namespace = table(inputs("kubernetes:core/v1:Namespace::runners-ns").metadata);
-                assert.equal(namespace.name, `ci-runners-${stack}`);
-                assert.equal(table(namespace.labels)["pod-security.kubernetes.io/enforce"], "restricted");
-                assert.equal(table(namespace.labels)["cicd.platform/environment"], stack);
-
-                const deployment = inputs("kubernetes:apps/v1:Deployment::gitlab-runner");
-                const spec = table(deployment.spec);
-                assert.equal(spec.replicas, 1);
-                assert.deepEqual(spec.strategy, { type: "Recreate" });
-                assert.equal(
-                    table(table(deployment.metadata).annotations)["cicd.platform/runner-tags"],
-                    `${stack},kubernetes,rootless-buildah`,
-                );
-                assert.equal(table(deployment.metadata).namespace, `ci-runners-${stack}`);
-                const buildNamespace = table(inputs("kubernetes:core/v1:Namespace::build-runner-ns").metadata);
-                assert.equal(buildNamespace.name, `ci-build-${stack}`);
-                assert.equal(table(buildNamespace.labels)["pod-security.kubernetes.io/enforce"], "baseline");
-                assert.equal(
-                    table(table(inputs("kubernetes:apps/v1:Deployment::build-runner").metadata).annotations)[
-                        "cicd.platform/runner-tags"
-                    ],
-                    `${stack},kubernetes,rootless-build`,
-                );
-
-                const secret = inputs("kubernetes:core/v1:Secret::gitlab-runner-config");
-                // The provider's check folds stringData into data; the engine shows it only as a secret.
-                assert.equal(secret.data, "[secret]", JSON.stringify(secret));
-                assert.equal(secret.stringData, undefined);
-
-                const text = preview.stdout + preview.stderr;
-                for (const [key, value] of Object.entries(secretsOf[stack] ?? {})) {
-                    assert.ok(!text.includes(value), `the preview shows ${key}`);
-                }
-                assert.ok(
-                    api?.calls.some((c) => c.endsWith("/orgs/example-org")),
-                    "GitHub stayed on: its provider asked the stand-in for the owner",
-                );
-            });
-        }
-    },
-);

@@ -20,8 +20,8 @@ import { after, before, describe, it } from "node:test";
 
 import { TENANT_DEPLOY_RULES } from "../../components/tenants/deploy-rules";
 import { TENANT_SETTINGS_CONFIGMAP } from "../../config/tenant-contract";
-import { isolatedEnv, ROOT, run, type Run, stripSecure } from "./engine";
-import { writeTsProgram } from "./ts-program";
+import { isolatedEnv, ROOT, run, type Run, stripSecure } from "../support/engine";
+import { writeTsProgram } from "../support/ts-program";
 
 // Ports of this file's own control plane (apiserver, +1 controller-manager, +2 scheduler; etcd, +1 peer).
 const CONTROL_PLANE = { apiserver: 35443, etcd: 35379 };

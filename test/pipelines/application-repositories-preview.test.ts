@@ -12,8 +12,8 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 
-import { writeTsProgram } from "../integration/ts-program";
-import { type GitHubApiStandIn, previewAgainstStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
+import { writeTsProgram } from "../support/ts-program";
+import { type GitHubApiStandIn, previewAgainstStandIn, startGitHubApiStandIn } from "../support/github-api-standin";
 import { ROOT } from "./tools";
 
 const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");

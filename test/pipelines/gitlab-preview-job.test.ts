@@ -32,10 +32,10 @@ import { delimiter, dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { commentMarker, GITHUB_COMMENT_LIMIT } from "../../preview-summary/summarize";
-import { syntheticPreview } from "./synthetic-preview";
+import { syntheticPreview } from "../support/synthetic-preview";
 import { ciTools, expectedNpmScripts, onPath, ROOT, run } from "./tools";
-import { OFFLINE_KUBECONFIG, secureKeys, stripSecure } from "../integration/engine";
-import { demoSecrets } from "../unit/stack-secrets";
+import { OFFLINE_KUBECONFIG, secureKeys, stripSecure } from "../support/engine";
+import { demoSecrets } from "../support/stack-secrets";
 import { parse as parseYaml } from "yaml";
 
 const PASSPHRASE = "gitlab-job-test-passphrase";

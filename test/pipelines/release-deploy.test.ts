@@ -41,7 +41,7 @@ import { parse as parseYaml } from "yaml";
 import { applyRouter, CanaryLab, runScript } from "../canary/lab";
 import { START_TRACK_SCRIPT, STOP_TRACK_SCRIPT, trackEnvironment } from "../canary/fixture/track-scripts";
 import type { LoadGenerator } from "../canary/processes";
-import { isolatedEnv } from "../integration/engine";
+import { isolatedEnv } from "../support/engine";
 import { ROOT, run, type Run } from "./tools";
 
 const JOB = "container-app:deploy-staging";

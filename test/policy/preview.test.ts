@@ -13,23 +13,35 @@
  * The repository's files are not touched.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { PACK_NAME, policies } from "../../policy/src/pack";
+import { policies } from "../../policy/src/pack";
 import { EXPECTED_VIOLATIONS } from "./fixture/expected";
 import { EXPECTED_VIOLATIONS as GITHUB_VARIANT_VIOLATIONS } from "./github-variant/expected";
-import { isolatedEnv, secureKeys, stripSecure } from "../integration/engine";
-import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/github-api";
+import { isolatedEnv, stripSecure } from "../support/engine";
+import { fileBackendEnv, filesUnder } from "../support/file-backend";
+import { type GitHubApiStandIn, startGitHubApiStandIn } from "../support/github-api-standin";
 import { seccompProfileCrdCommands } from "../support/seccomp-profile-crd";
-import { demoSecrets } from "../unit/stack-secrets";
+import { plainConfig, stackDemoSecrets, stackInitCommands } from "../support/stack-project";
 import { parsePlainConfig } from "../../config/schema";
 import { resolveTenants } from "../../config/tenants-schema";
-import { parse as parseYaml } from "yaml";
+import {
+    countBy,
+    dryRuns,
+    onPath,
+    type PolicyHit,
+    PREVIEW_TIMEOUT_MS,
+    policyHits,
+    previewSteps,
+    resourceOf,
+    run,
+    type Run,
+    typeOf,
+} from "./preview-output";
 
 const ROOT = resolve(__dirname, "../..");
 const POLICY_DIR = join(ROOT, "policy");
@@ -37,11 +49,11 @@ const STACKS = ["local", "staging", "production"] as const;
 const PASSPHRASE = "policy-preview-test";
 /** Marks every made-up secret value of the temp copy, so output and state can be searched for it. */
 const DEMO_PASSWORD = "preview-demo";
-const PREVIEW_TIMEOUT_MS = 15 * 60 * 1000;
 /** This file's control plane: ports no other test file uses. */
 const CONTROL_PLANE = { apiserver: 27443, etcd: 23379 };
 /** What the command plugin runs in each stack: the Podman runner hosts' remote commands and the gate. */
 const COMMAND_PARTS = "Podman runner hosts and the blue-green gate on the command plugin";
+const POLICY_NAMES = new Set(policies.map((p) => p.name));
 /** The GitHub resources each stack's preview creates: type token → count. */
 const GITHUB_CREATES: Record<string, Record<string, number>> = {
     staging: {
@@ -59,132 +71,6 @@ const GITHUB_CREATES: Record<string, Record<string, number>> = {
         "pulumi:providers:github": 1,
     },
 };
-
-function onPath(binary: string, path: string | undefined): string | undefined {
-    for (const dir of (path ?? "").split(delimiter)) {
-        if (dir !== "" && existsSync(join(dir, binary))) {
-            return join(dir, binary);
-        }
-    }
-    return undefined;
-}
-
-interface Run {
-    readonly code: number | null;
-    readonly output: string;
-}
-
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-    return new Promise((resolveRun, reject) => {
-        const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-        let output = "";
-        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        const timer = setTimeout(() => child.kill("SIGTERM"), PREVIEW_TIMEOUT_MS);
-        child.on("error", reject);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolveRun({ code, output });
-        });
-    });
-}
-
-interface PolicyHit {
-    readonly policy: string;
-    readonly level: string;
-    readonly message: string;
-}
-
-const POLICY_NAMES = new Set(policies.map((p) => p.name));
-
-/**
- * Policy violations from the engine events `preview --json` streams (one JSON object per line with
- * PULUMI_ENABLE_STREAMING_JSON_PREVIEW), or from the text output as a fallback.
- */
-function policyHits(output: string): PolicyHit[] {
-    const hits: PolicyHit[] = [];
-    for (const line of output.split("\n")) {
-        if (!line.startsWith("{")) {
-            continue;
-        }
-        let event: {
-            policyEvent?: { policyName?: string; enforcementLevel?: string; message?: string; policyPackName?: string };
-        };
-        try {
-            event = JSON.parse(line) as typeof event;
-        } catch {
-            continue;
-        }
-        const p = event.policyEvent;
-        if (p?.policyName !== undefined && p.policyPackName === PACK_NAME) {
-            hits.push({ policy: p.policyName, level: p.enforcementLevel ?? "", message: p.message ?? "" });
-        }
-    }
-    if (hits.length === 0) {
-        const line = new RegExp(`\\[(mandatory|advisory)\\]\\s+${PACK_NAME}\\S*\\s+v\\S+\\s+([a-z0-9-]+)`, "g");
-        for (const match of output.matchAll(line)) {
-            hits.push({ policy: match[2] ?? "", level: match[1] ?? "", message: "" });
-        }
-    }
-    return hits;
-}
-
-interface PreviewStep {
-    readonly op: string;
-    readonly urn: string;
-}
-
-/** The steps of the JSON document, or of the streamed events (`resourcePreEvent.metadata`). */
-function previewSteps(output: string): PreviewStep[] {
-    const steps: PreviewStep[] = [];
-    for (const line of output.split("\n")) {
-        if (!line.startsWith("{")) {
-            continue;
-        }
-        try {
-            const event = JSON.parse(line) as { resourcePreEvent?: { metadata?: PreviewStep } };
-            const step = event.resourcePreEvent?.metadata;
-            if (step !== undefined) {
-                steps.push({ op: step.op, urn: step.urn });
-            }
-        } catch {
-            continue;
-        }
-    }
-    return steps;
-}
-
-/** The type token of a URN: urn:pulumi:<stack>::<project>::<parent types $ joined>$<type>::<name>. */
-const typeOf = (urn: string): string => (urn.split("::")[2] ?? "").split("$").at(-1) ?? "";
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const item of items) {
-        counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-    }
-    return counts;
-}
-
-/** The API server's resource name of a kubernetes type token (NetworkPolicy → networkpolicies). */
-function resourceOf(type: string): string {
-    const kind = (type.split(":").at(-1) ?? "").toLowerCase();
-    return kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : kind.endsWith("s") ? `${kind}es` : `${kind}s`;
-}
-
-/** The API server's count of dry-run requests, `<resource> <code>` → requests, from /metrics. */
-function dryRuns(metrics: string): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const line of metrics.split("\n")) {
-        if (!line.startsWith("apiserver_request_total{") || !line.includes('dry_run="All"')) {
-            continue;
-        }
-        const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? "";
-        const code = /code="([^"]*)"/.exec(line)?.[1] ?? "";
-        const key = `${resource} ${code}`;
-        counts[key] = (counts[key] ?? 0) + Number(line.split(" ").at(-1));
-    }
-    return counts;
-}
 
 describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_MS }, () => {
     let work = "";
@@ -247,12 +133,7 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
             const text = await readFile(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
             const stripped = stripSecure(text);
             await writeFile(join(project, `Pulumi.${stack}.yaml`), stripped);
-            const plain = Object.fromEntries(
-                Object.entries((parseYaml(stripped) as { config: Record<string, unknown> }).config).map(([k, v]) => [
-                    k.replace(/^cicd-platform:/, ""),
-                    v,
-                ]),
-            );
+            const plain = plainConfig(stripped);
             const runners = plain.runners as { podmanHosts?: unknown[] } | undefined;
             const blueGreen = plain.blueGreen as { gateExecutor?: string } | undefined;
             commandCreates.set(stack, {
@@ -263,8 +144,7 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                     ? { "command:local:Command": 1 }
                     : {}),
             });
-            const encrypted = secureKeys(text).map((key) => key.replace(/^cicd-platform:/, ""));
-            const secrets = demoSecrets(plain, encrypted, DEMO_PASSWORD);
+            const secrets = stackDemoSecrets(text, stripped, DEMO_PASSWORD);
             secretsOf.set(stack, secrets);
             secretValues.set(stack, Object.values(secrets));
             const parsed = parsePlainConfig(plain);
@@ -283,7 +163,6 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                 buildNamespaces.add(runnerConfig.build.namespace);
             }
         }
-        await mkdir(join(work, "state"));
         // scripts/toolchain/bootstrap installs the policy-pack launcher next to pulumi.
         assert.ok(
             onPath("pulumi-analyzer-policy", process.env.PATH),
@@ -299,18 +178,14 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
             ...process.env,
             PATH: isolated.env.PATH,
             PULUMI_HOME: isolated.env.PULUMI_HOME,
-            PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
-            PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+            ...fileBackendEnv(join(work, "state"), PASSPHRASE),
             PULUMI_CONFIG_PASSPHRASE_FILE: "",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_SKIP_CONFIRMATIONS: "true",
             PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",
             KUBECONFIG: isolated.env.KUBECONFIG,
             // Not a stack secret: the provider only needs some token to configure itself.
             GITHUB_TOKEN: "preview-test-token",
             GITHUB_BASE_URL: github.baseUrl,
-            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             CI: "true",
         };
         // The stacks' namespaces exist, as on a cluster the platform already runs on: the API server
@@ -340,19 +215,7 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
             }
         }
         for (const stack of STACKS) {
-            const commands = [
-                ["stack", "init", stack, "--non-interactive"],
-                ...Object.entries(secretsOf.get(stack) ?? {}).map(([key, value]) => [
-                    "config",
-                    "set",
-                    "--secret",
-                    "--stack",
-                    stack,
-                    `cicd-platform:${key}`,
-                    "--",
-                    value,
-                ]),
-            ];
+            const commands = stackInitCommands(stack, secretsOf.get(stack) ?? {});
             for (const args of commands) {
                 const result = await run(pulumi, args, project, env);
                 assert.equal(result.code, 0, `pulumi ${args.join(" ")}:\n${result.output}`);
@@ -416,18 +279,6 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
         const result = await run("kubectl", ["get", "--raw", "/metrics"], ROOT, env);
         assert.equal(result.code, 0, `kubectl get --raw /metrics:\n${result.output.slice(0, 2000)}`);
         return dryRuns(result.output);
-    };
-
-    /** Every file of the backend, read as text. */
-    const backendFiles = async (): Promise<Map<string, string>> => {
-        const files = new Map<string, string>();
-        for (const entry of await readdir(join(work, "state"), { recursive: true, withFileTypes: true })) {
-            if (entry.isFile()) {
-                const path = join(entry.parentPath, entry.name);
-                files.set(path, await readFile(path, "utf8"));
-            }
-        }
-        return files;
     };
 
     for (const stack of STACKS) {
@@ -497,26 +348,40 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
                 assert.ok(!result.output.includes(value), `a secret of ${stack} appears in the preview output`);
             }
             assert.ok(!result.output.includes(DEMO_PASSWORD), `a secret of ${stack} appears in the preview output`);
-            for (const [file, text] of await backendFiles()) {
+            for (const { path: file, text } of filesUnder(join(work, "state"))) {
                 assert.ok(!text.includes(DEMO_PASSWORD), `${file} holds a secret of the stack config`);
             }
         });
     }
 
-    it("fails on a production stack whose GitHub environment has no reviewers with exactly the reviewer and credential policies", async () => {
+    /** A fixture program's production preview: it fails with exactly `expected`'s policies, each mandatory. */
+    async function exactViolations(
+        program: string,
+        expected: Record<string, unknown>,
+        credential: RegExp,
+    ): Promise<{ result: Run; hits: PolicyHit[] }> {
         ready();
         const { result, hits } = await preview(
-            join(work, "project", "test", "policy", "github-variant"),
+            join(work, "project", "test", "policy", program),
             "production",
             "production.json",
         );
-        assert.notEqual(result.code, 0, `the variant's preview passed:\n${result.output}`);
+        assert.notEqual(result.code, 0, `the ${program} preview passed:\n${result.output}`);
         const found = [...new Set(hits.map((h) => h.policy))].sort();
-        assert.deepEqual(found, Object.keys(GITHUB_VARIANT_VIOLATIONS).sort(), `policies violated:\n${result.output}`);
+        assert.deepEqual(found, Object.keys(expected).sort(), `policies violated:\n${result.output}`);
         for (const hit of hits) {
             assert.equal(hit.level, "mandatory", `${hit.policy} reported as ${hit.level}`);
-            assert.doesNotMatch(hit.message, new RegExp(DEMO_PASSWORD), `${hit.policy} echoes a credential`);
+            assert.doesNotMatch(hit.message, credential, `${hit.policy} echoes a credential`);
         }
+        return { result, hits };
+    }
+
+    it("fails on a production stack whose GitHub environment has no reviewers with exactly the reviewer and credential policies", async () => {
+        const { result, hits } = await exactViolations(
+            "github-variant",
+            GITHUB_VARIANT_VIOLATIONS,
+            new RegExp(DEMO_PASSWORD),
+        );
         assert.ok(
             hits.some((h) => /REGISTRY_PASSWORD .* no reviewers/.test(h.message)),
             hits.map((h) => h.message).join("\n"),
@@ -525,18 +390,6 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
     });
 
     it("fails on the misusing fixture with exactly the expected policies, each mandatory", async () => {
-        ready();
-        const { result, hits } = await preview(
-            join(work, "project", "test", "policy", "fixture"),
-            "production",
-            "production.json",
-        );
-        assert.notEqual(result.code, 0, `the fixture's preview passed:\n${result.output}`);
-        const found = [...new Set(hits.map((h) => h.policy))].sort();
-        assert.deepEqual(found, Object.keys(EXPECTED_VIOLATIONS).sort(), `policies violated:\n${result.output}`);
-        for (const hit of hits) {
-            assert.equal(hit.level, "mandatory", `${hit.policy} reported as ${hit.level}`);
-            assert.doesNotMatch(hit.message, /glrt-|fixture-password-not-real/, `${hit.policy} echoes a credential`);
-        }
+        await exactViolations("fixture", EXPECTED_VIOLATIONS, /glrt-|fixture-password-not-real/);
     });
 });

@@ -5,7 +5,7 @@
  * ones, like staging's digest advice, only warn). The misuse fixture
  * (./fixture/index.ts) proves the other direction: a privileged runner and a cluster-wide runner Role fail.
  */
-import { ofType, registered, reset, runProgram, settle } from "../unit/harness";
+import { ofType, registered, reset, runProgram, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 
 import { policies } from "../../policy/src/pack";
-import { committedStackConfig } from "../unit/stack-secrets";
+import { committedStackConfig } from "../support/stack-secrets";
 import { checkResource, checkStack, type StackInput } from "./harness";
 
 /** A stack's policy config: per policy an object of settings, or an enforcement level. */

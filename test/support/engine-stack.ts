@@ -3,12 +3,13 @@
  * host, plugins), with its own file:// backend and passphrase, for tests that drive `pulumi up`,
  * `preview` and `destroy` through the engine.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { type Run, run, toolchainEnv } from "../integration/engine";
-import { writeTsProgram } from "../integration/ts-program";
+import { type Run, run, toolchainEnv } from "./engine";
+import { fileBackendEnv } from "./file-backend";
+import { writeTsProgram } from "./ts-program";
 
 export interface EngineStack {
     readonly dir: string;
@@ -41,14 +42,10 @@ export async function requirePlugin(env: NodeJS.ProcessEnv, name: string, versio
 export async function newEngineStack(name: string, source: string): Promise<EngineStack> {
     const dir = mkdtempSync(join(tmpdir(), `${name}-`));
     const program = join(dir, "program");
-    mkdirSync(join(dir, "backend"));
     writeTsProgram(program, name, source, { noCheck: true });
     const env: NodeJS.ProcessEnv = {
         ...(await toolchainEnv()),
-        PULUMI_BACKEND_URL: `file://${join(dir, "backend")}`,
-        PULUMI_CONFIG_PASSPHRASE: "engine-stack-test",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        ...fileBackendEnv(join(dir, "backend"), "engine-stack-test"),
     };
     await requirePlugin(env, "command", "1.2.1");
     const pulumi = (args: readonly string[], options: { timeoutMs?: number } = {}): Promise<Run> =>

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 
-import { ROOT, run, toolchainEnv } from "../integration/engine";
+import { ROOT, run, toolchainEnv } from "../support/engine";
 import { requirePlugin } from "../support/engine-stack";
 
 type Obj = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * ApplicationRepository under Pulumi mocks, the deploy workflow it writes, and the `applications`
  * config rules.
  */
-import { byName, isSecretValue, ofType, rawAt, registered, reset, settle } from "./harness";
+import { byName, isSecretValue, ofType, rawAt, registered, reset, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";

@@ -3,7 +3,7 @@
  * config.toml (build role, its own token, the SPO profile path, the build nodes), its outputs, the
  * template's default tags against the stacks' runner tags, and the config checks of runners.build.
  */
-import { byName, isSecretValue, ofType, rawAt, reset, runProgram, settle, valueOf } from "./harness";
+import { byName, isSecretValue, ofType, rawAt, reset, runProgram, settle, valueOf } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -14,7 +14,7 @@ import { parse as parseYaml } from "yaml";
 
 import { parsePlainConfig, requiredSecrets } from "../../config/schema";
 import { runnerSecretProblems } from "../../config/runner-secrets";
-import { committedStackConfig, fakeRunnerToken } from "./stack-secrets";
+import { committedStackConfig, fakeRunnerToken } from "../support/stack-secrets";
 
 type Obj = Record<string, unknown>;
 const SENTINEL = "sentinel8b";

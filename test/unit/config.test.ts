@@ -1,4 +1,4 @@
-import { registered, reset, runProgram, setStackConfig, settle } from "./harness";
+import { registered, reset, runProgram, setStackConfig, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

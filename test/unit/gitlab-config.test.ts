@@ -3,7 +3,7 @@
  * and what is allowed, the token from the stack or GITLAB_TOKEN, and what the integration changes
  * about the runners' hand-made tokens. Errors reach the user as every other config error does.
  */
-import { setStackConfig } from "./harness";
+import { setStackConfig } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { gitlabTokenProblems, loadStackConfig, StackConfigRunError } from "../../config/load";
 import { runnerSecretProblems } from "../../config/runner-secrets";
 import { parsePlainConfig, type PlainStackConfig, requiredSecrets } from "../../config/schema";
-import { committedStackConfig, fakeRunnerToken } from "./stack-secrets";
+import { committedStackConfig, fakeRunnerToken } from "../support/stack-secrets";
 
 type Obj = Record<string, unknown>;
 

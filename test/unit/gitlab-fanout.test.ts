@@ -4,7 +4,7 @@
  * a file variable, the build jobs' registry push credential and signing public key unscoped from the
  * one stack that sets them, everything protected, secrets only as secrets.
  */
-import { isSecretValue, ofType, rawAt, reset, runProgram, settle } from "./harness";
+import { isSecretValue, ofType, rawAt, reset, runProgram, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

@@ -3,7 +3,7 @@
  * on every tier; on a paid tier each tenant project's production environment, protected for exactly
  * its named deployers with approval rules; on Free nothing of a paid feature.
  */
-import { ofType, reset, runProgram, settle } from "./harness";
+import { ofType, reset, runProgram, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";

@@ -4,14 +4,14 @@
  * config.toml), under Pulumi mocks: type, tags, protected access in production, locked, the gitlab
  * provider, a rotation that replaces one registration, and the token only ever as a secret.
  */
-import { byName, isSecretValue, ofType, rawAt, reset, runProgram, settle } from "./harness";
+import { byName, isSecretValue, ofType, rawAt, reset, runProgram, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { parse as parseToml } from "smol-toml";
 
 import { GITLAB_TOKEN_VALUE, gitlabStackConfig } from "./gitlab-stack-fixture";
-import { committedStackConfig } from "./stack-secrets";
+import { committedStackConfig } from "../support/stack-secrets";
 
 type Obj = Record<string, unknown>;
 const RUNNER = "gitlab:index/userRunner:UserRunner";

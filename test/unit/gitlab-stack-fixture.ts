@@ -2,7 +2,7 @@
  * A committed stack with the GitLab integration switched on, as its operator would: `gitlab.enabled`
  * and a token, the hand-made runner tokens gone (the stack creates them), and what each test adds.
  */
-import { committedStackConfig } from "./stack-secrets";
+import { committedStackConfig } from "../support/stack-secrets";
 
 type Obj = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { byName, isSecretValue, ofType, registered, reset, settle, valueOf } from "./harness";
+import { byName, isSecretValue, ofType, registered, reset, settle, valueOf } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";

@@ -1,4 +1,4 @@
-import { byName, ofType, registered, reset, settle } from "./harness";
+import { byName, ofType, registered, reset, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

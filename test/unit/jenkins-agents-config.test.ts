@@ -3,13 +3,13 @@
  * controller access to the build runner's namespace (JenkinsAgentAccess), a stack without the key
  * gives none, and bad values are refused naming the key.
  */
-import { byName, ofType, reset, runProgram, settle, valueOf } from "./harness";
+import { byName, ofType, reset, runProgram, settle, valueOf } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 
 import { parsePlainConfig } from "../../config/schema";
-import { committedStackConfig } from "./stack-secrets";
+import { committedStackConfig } from "../support/stack-secrets";
 
 type Obj = Record<string, unknown>;
 

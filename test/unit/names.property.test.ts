@@ -3,7 +3,7 @@
  * registers only names the API server accepts, and whatever would not fit is refused up front with
  * a message that says how long the name may be.
  */
-import { ofType, registered, type Registered, reset, runProgram, settle } from "./harness";
+import { ofType, registered, type Registered, reset, runProgram, settle } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

@@ -10,7 +10,7 @@ import {
     runProgram,
     settle,
     valueOf,
-} from "./harness";
+} from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";

@@ -1,83 +1,48 @@
-import { byName, isSecretOutput, isSecretValue, ofType, rawAt, registered, reset, settle, valueOf } from "./harness";
+/**
+ * The PrivateRegistry component under Pulumi mocks with its defaults: config, auth, claim, the
+ * two-process pod, Services and NetworkPolicy; a byte-identical htpasswd on re-run; every bad
+ * argument refused naming its field. Its options (garbage collection, TLS, data retention,
+ * resources, an existing claim) are in private-registry-options.test.ts.
+ */
+import {
+    byName,
+    isSecretOutput,
+    isSecretValue,
+    rawAt,
+    registered,
+    reset,
+    settle,
+    valueOf,
+} from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 
-import type * as pulumi from "@pulumi/pulumi";
 import * as bcrypt from "bcryptjs";
 import { parse } from "yaml";
 
 import { PrivateRegistry, type PrivateRegistryArgs } from "../../components/registry/private-registry";
-import { COLLECTOR_SCRIPT, WRITER_SUPERVISOR_SCRIPT } from "../../components/registry/private-registry/gc-scripts";
 import { deterministicBcryptSalt, htpasswdEntry } from "../../components/registry/htpasswd";
 import { garbageCollectCommand, renderRegistryConfig } from "../../components/registry/registry-config";
 
-type Obj = Record<string, unknown>;
-const get = (value: unknown, ...path: (string | number)[]): unknown =>
-    path.reduce<unknown>((v, key) => (v as Obj | undefined)?.[key as string], value);
-
-const COMPONENT = "cicd:registry:PrivateRegistry";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const SERVICE = "kubernetes:core/v1:Service";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
-const SECRET = "kubernetes:core/v1:Secret";
-const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
-const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const CRONJOB = "kubernetes:batch/v1:CronJob";
-
-const base: PrivateRegistryArgs = {
-    namespace: "registry",
-    pushPassword: "push-password-0001",
-    pullPassword: "pull-password-0001",
-    httpSecret: "0123456789abcdef0123456789abcdef",
-    pushNamespaces: ["ci"],
-    pullNamespaces: ["apps", "monitoring"],
-};
-/** The lowest cost keeps tests that do not look at the hash quick on a busy machine. */
-const fast: PrivateRegistryArgs = { ...base, bcryptCost: 4 };
-
-const RESTRICTED_CONTAINER = {
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-const RESTRICTED_POD = {
-    runAsNonRoot: true,
-    runAsUser: 10001,
-    runAsGroup: 10001,
-    fsGroup: 10001,
-    seccompProfile: { type: "RuntimeDefault" },
-    fsGroupChangePolicy: "OnRootMismatch",
-};
-
-/** Records the resource options each child gets: mocks do not see retainOnDelete or protect. */
-function withOptions(): { options: Map<string, pulumi.ResourceOptions>; opts: pulumi.ComponentResourceOptions } {
-    const options = new Map<string, pulumi.ResourceOptions>();
-    return {
-        options,
-        opts: {
-            transformations: [
-                (child) => {
-                    options.set(`${child.type}::${child.name}`, child.opts);
-                    return undefined;
-                },
-            ],
-        },
-    };
-}
-
-function podSpec(resource: { inputs: Obj }, ...prefix: string[]): Obj {
-    return get(resource.inputs, ...prefix, "spec", "template", "spec") as Obj;
-}
-
-function containerNamed(spec: Obj, name: string): Obj {
-    const found = (spec.containers as Obj[]).find((c) => c.name === name);
-    assert.ok(found, `container ${name}`);
-    return found;
-}
+import {
+    base,
+    COMPONENT,
+    CONFIGMAP,
+    containerNamed,
+    DEPLOYMENT,
+    fast,
+    get,
+    NETPOL,
+    type Obj,
+    podSpec,
+    PVC,
+    RESTRICTED_CONTAINER,
+    RESTRICTED_POD,
+    SECRET,
+    SERVICE,
+    withOptions,
+} from "./private-registry-fixture";
 
 describe("PrivateRegistry", () => {
     beforeEach(reset);
@@ -273,189 +238,6 @@ describe("PrivateRegistry", () => {
         const rotated = get(byName(SECRET, "reg-auth").inputs, "stringData") as Obj;
         assert.equal(rotated["push.htpasswd"], first["push.htpasswd"], "the untouched user keeps its hash");
         assert.notEqual(rotated["pull.htpasswd"], first["pull.htpasswd"], "a new password gives a new hash");
-    });
-
-    it("GIVEN deletes, garbage collection, TLS and a public host THEN the CronJob, HTTPS probes and config follow", async () => {
-        const registry = new PrivateRegistry("reg", {
-            ...base,
-            deleteEnabled: true,
-            garbageCollectSchedule: "0 3 * * 0",
-            garbageCollectDeleteUntagged: true,
-            tlsSecretName: "registry-tls",
-            publicPullEndpoint: "registry.example.com",
-            publicPushEndpoint: "push.registry.example.com",
-            ingressNamespaces: ["ingress-nginx"],
-            pullCidrs: ["10.0.0.0/16"],
-            storageSize: "100Gi",
-            storageClassName: "fast",
-            bcryptCost: 4,
-        });
-        await settle();
-
-        const push = parse(registry.pushConfig) as Obj;
-        const pull = parse(registry.pullConfig) as Obj;
-        assert.equal(get(push, "storage", "delete", "enabled"), true);
-        assert.equal(get(pull, "storage", "delete", "enabled"), false, "the reader never deletes");
-        assert.equal(get(push, "storage", "cache"), undefined, "no descriptor cache once blobs can vanish");
-        assert.equal(get(pull, "storage", "cache"), undefined);
-        assert.deepEqual(get(push, "http", "tls"), { certificate: "/certs/tls.crt", key: "/certs/tls.key" });
-        assert.deepEqual(get(pull, "http", "tls"), { certificate: "/certs/tls.crt", key: "/certs/tls.key" });
-
-        const spec = podSpec(byName(DEPLOYMENT, "reg"));
-        // With garbage collection the writer runs under its supervisor, which serves the read-only
-        // config while a collection runs; the reader is as before.
-        assert.deepEqual(containerNamed(spec, "push").command, [
-            "sh",
-            "-c",
-            WRITER_SUPERVISOR_SCRIPT,
-            "registry-writer",
-            "registry",
-            "/etc/docker/registry/config.yml",
-            "/etc/docker/registry/push-read-only.yml",
-            "/var/lib/registry/.maintenance",
-            "60",
-        ]);
-        assert.equal(containerNamed(spec, "push").args, undefined);
-        assert.deepEqual(containerNamed(spec, "pull").command, ["registry"]);
-        const configData = get(ofType("kubernetes:core/v1:ConfigMap")[0]?.inputs, "data") as Obj;
-        const readOnlyWriter = parse(configData["push-read-only.yml"] as string) as Obj;
-        assert.equal(get(readOnlyWriter, "storage", "maintenance", "readonly", "enabled"), true);
-        assert.equal(get(readOnlyWriter, "auth", "htpasswd", "path"), "/auth/htpasswd");
-        assert.equal(get(push, "http", "draintimeout"), "10s", "uploads in flight finish before the switch");
-        for (const role of ["push", "pull"]) {
-            const c = containerNamed(spec, role);
-            assert.equal(get(c, "readinessProbe", "httpGet", "scheme"), "HTTPS");
-            assert.deepEqual((c.volumeMounts as Obj[]).at(-1), { name: "tls", mountPath: "/certs", readOnly: true });
-        }
-        assert.deepEqual((spec.volumes as Obj[]).at(-1), {
-            name: "tls",
-            secret: {
-                secretName: "registry-tls",
-                items: [
-                    { key: "tls.crt", path: "tls.crt" },
-                    { key: "tls.key", path: "tls.key" },
-                ],
-                defaultMode: 0o440,
-            },
-        });
-
-        const claim = byName(PVC, "reg-data");
-        assert.equal(get(claim.inputs, "spec", "storageClassName"), "fast");
-        assert.equal(get(claim.inputs, "spec", "resources", "requests", "storage"), "100Gi");
-        assert.match(
-            get(byName(SECRET, "reg-auth").inputs, "stringData", "push.htpasswd") as string,
-            /^ci-push:\$2y\$04\$/,
-        );
-
-        const policy = byName(NETPOL, "reg");
-        assert.deepEqual(
-            get(policy.inputs, "spec", "ingress", 0, "from", 0, "namespaceSelector", "matchExpressions", 0, "values"),
-            ["ci", "ingress-nginx"],
-        );
-        assert.deepEqual(get(policy.inputs, "spec", "ingress", 1, "from"), [
-            {
-                namespaceSelector: {
-                    matchExpressions: [
-                        {
-                            key: "kubernetes.io/metadata.name",
-                            operator: "In",
-                            values: ["apps", "monitoring", "ci", "ingress-nginx"],
-                        },
-                    ],
-                },
-            },
-            { ipBlock: { cidr: "10.0.0.0/16" } },
-        ]);
-
-        const cron = byName(CRONJOB, "reg-gc");
-        assert.equal(get(cron.inputs, "spec", "schedule"), "0 3 * * 0");
-        assert.equal(get(cron.inputs, "spec", "concurrencyPolicy"), "Forbid");
-        const gc = podSpec(cron, "spec", "jobTemplate");
-        assert.equal(gc.restartPolicy, "Never");
-        assert.deepEqual(gc.securityContext, RESTRICTED_POD);
-        const gcContainer = containerNamed(gc, "garbage-collect");
-        assert.deepEqual(gcContainer.command, [
-            "sh",
-            "-c",
-            COLLECTOR_SCRIPT,
-            "garbage-collect",
-            "registry",
-            "/etc/docker/registry/config.yml",
-            "/var/lib/registry/.maintenance",
-            "120",
-            "--delete-untagged",
-        ]);
-        assert.deepEqual(gcContainer.securityContext, RESTRICTED_CONTAINER);
-        assert.deepEqual(gc.initContainers, [
-            {
-                name: "prepare",
-                image: "registry:2.8.3",
-                imagePullPolicy: "Always",
-                command: [
-                    "mkdir",
-                    "-p",
-                    "/var/lib/registry/docker/registry/v2/repositories",
-                    "/var/lib/registry/docker/registry/v2/blobs",
-                    "/var/lib/registry/.maintenance",
-                ],
-                securityContext: RESTRICTED_CONTAINER,
-                resources: gcContainer.resources,
-                volumeMounts: [{ name: "data", mountPath: "/var/lib/registry" }],
-            },
-        ]);
-        assert.deepEqual(gcContainer.volumeMounts, [
-            { name: "config", mountPath: "/etc/docker/registry", readOnly: true },
-            { name: "data", mountPath: "/var/lib/registry" },
-            { name: "tmp", mountPath: "/tmp" },
-        ]);
-        assert.deepEqual(get(gc, "volumes", 1), { name: "data", persistentVolumeClaim: { claimName: "reg-data" } });
-        assert.deepEqual(get(gc, "affinity", "podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"), [
-            {
-                labelSelector: {
-                    matchLabels: get(byName(DEPLOYMENT, "reg").inputs, "spec", "selector", "matchLabels"),
-                },
-                topologyKey: "kubernetes.io/hostname",
-            },
-        ]);
-        // The GC pod is not a registry pod: neither the Services nor the NetworkPolicy select it.
-        const gcLabels = get(cron.inputs, "spec", "jobTemplate", "spec", "template", "metadata", "labels") as Obj;
-        assert.equal(gcLabels["app.kubernetes.io/component"], "registry-gc");
-
-        assert.equal(await valueOf(registry.endpoint), "registry.example.com");
-        assert.equal(await valueOf(registry.pushEndpoint), "push.registry.example.com");
-    });
-
-    it("GIVEN allowDataDeletion THEN the claim is not retained; GIVEN protectData THEN it is protected", async () => {
-        const deletable = withOptions();
-        new PrivateRegistry("reg", { ...fast, allowDataDeletion: true }, deletable.opts);
-        const guarded = withOptions();
-        new PrivateRegistry("kept", { ...fast, protectData: true }, guarded.opts);
-        await settle();
-        assert.equal(deletable.options.get(`${PVC}::reg-data`)?.retainOnDelete, false);
-        assert.equal(guarded.options.get(`${PVC}::kept-data`)?.retainOnDelete, true);
-        assert.equal(guarded.options.get(`${PVC}::kept-data`)?.protect, true);
-    });
-
-    it("GIVEN some resources THEN the rest keep the registry's defaults, not an application's", async () => {
-        new PrivateRegistry("reg", { ...fast, resources: { cpuRequest: "200m" } });
-        await settle();
-        const registry = containerNamed(podSpec(byName(DEPLOYMENT, "reg")), "push");
-        assert.deepEqual(get(registry, "resources"), {
-            requests: { cpu: "200m", memory: "128Mi", "ephemeral-storage": "64Mi" },
-            limits: { cpu: "1", memory: "512Mi", "ephemeral-storage": "512Mi" },
-        });
-    });
-
-    it("GIVEN existingClaimName THEN no claim is created and the pod mounts the given one", async () => {
-        const registry = new PrivateRegistry("reg", { ...fast, existingClaimName: "reg-data-old" });
-        await settle();
-        assert.deepEqual(ofType(PVC), []);
-        const volumes = podSpec(byName(DEPLOYMENT, "reg")).volumes as Obj[];
-        assert.deepEqual(
-            volumes.find((v) => v.name === "data"),
-            { name: "data", persistentVolumeClaim: { claimName: "reg-data-old" } },
-        );
-        assert.equal(await valueOf(registry.claimName), "reg-data-old");
     });
 
     const invalid: [string, Partial<PrivateRegistryArgs> & { name?: string }, RegExp][] = [

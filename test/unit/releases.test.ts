@@ -1,4 +1,4 @@
-import { byName, ofType, registered, reset, settle, valueOf } from "./harness";
+import { byName, ofType, registered, reset, settle, valueOf } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

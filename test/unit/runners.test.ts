@@ -1,4 +1,14 @@
-import { byName, isSecretOutput, isSecretValue, ofType, rawAt, registered, reset, settle, valueOf } from "./harness";
+import {
+    byName,
+    isSecretOutput,
+    isSecretValue,
+    ofType,
+    rawAt,
+    registered,
+    reset,
+    settle,
+    valueOf,
+} from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";

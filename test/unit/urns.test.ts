@@ -4,8 +4,8 @@
  * line here on purpose. The lists were taken from the program as it stood before `createPlatform`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { runProgram, settle } from "./harness";
-import { committedStackConfig } from "./stack-secrets";
+import { runProgram, settle } from "../support/pulumi-mocks";
+import { committedStackConfig } from "../support/stack-secrets";
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

@@ -7,6 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { fileBackendEnv } from "./file-backend";
+
 export const ROOT = join(__dirname, "..", "..");
 
 export interface Run {
@@ -72,8 +74,7 @@ export async function isolatedEnv(ports: { apiserver: number; etcd: number }): P
     const env: NodeJS.ProcessEnv = {
         ...(await toolchainEnv()),
         CICD_STATE_DIR: join(dir, "state"),
-        PULUMI_BACKEND_URL: `file://${join(dir, "state", "backend")}`,
-        PULUMI_CONFIG_PASSPHRASE: "cicd-platform-local",
+        ...fileBackendEnv(join(dir, "state", "backend"), "cicd-platform-local"),
         CICD_CP_DIR: join(dir, "cp"),
         CICD_CP_APISERVER_PORT: String(ports.apiserver),
         CICD_CP_ETCD_PORT: String(ports.etcd),
@@ -81,8 +82,6 @@ export async function isolatedEnv(ports: { apiserver: number; etcd: number }): P
         CICD_CP_KCM_PORT: String(ports.apiserver + 1),
         CICD_CP_SCHEDULER_PORT: String(ports.apiserver + 2),
         KUBECONFIG: join(dir, "cp", "kubeconfig"),
-        // Type-checking is `npm run typecheck`'s job; the engine only needs the program to run.
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     };
     return { env, dir };
 }

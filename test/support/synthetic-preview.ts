@@ -106,3 +106,47 @@ export function syntheticPreview(stack: string, counts: SyntheticCounts, secretV
         },
     };
 }
+
+/** Type tokens the small preview and its readers name. */
+export const CM = "kubernetes:core/v1:ConfigMap";
+export const DEPLOY = "kubernetes:apps/v1:Deployment";
+
+/** A small staging preview: one of each operation, a replacement with its reasons, a warning. */
+export function smallPreview(): PreviewDigest {
+    return {
+        config: { "cicd-platform:environment": "staging", "cicd-platform:registryPassword": "[secret]" },
+        steps: [
+            { op: "same", urn: urn("staging", [], "pulumi:pulumi:Stack", "cicd-platform-staging") },
+            {
+                op: "create",
+                urn: urn("staging", ["cicd:platform:EnvironmentNamespace"], "kubernetes:core/v1:Namespace", "apps"),
+                newState: { type: "kubernetes:core/v1:Namespace", inputs: { metadata: { name: "shop-staging-XYZ" } } },
+            },
+            ...["create-replacement", "replace", "delete-replaced"].map((op) => ({
+                op,
+                urn: urn("staging", ["cicd:traffic:WeightedUpstream"], CM, "storefront-router-conf"),
+                replaceReasons: ["data"],
+                detailedDiff: {
+                    'data["nginx.conf"]': { kind: "update-replace", inputDiff: true },
+                    "metadata.labels": { kind: "update", inputDiff: true },
+                },
+                diffReasons: ["data", "metadata"],
+            })),
+            {
+                op: "update",
+                urn: urn("staging", ["cicd:release:CanaryRelease"], DEPLOY, "storefront-canary"),
+                diffReasons: ["spec"],
+                detailedDiff: { "spec.template.spec.containers[0].image": { kind: "update", inputDiff: true } },
+                oldState: { type: DEPLOY, inputs: { image: "registry.example.com/shop/storefront:1.5.0" } },
+                newState: { type: DEPLOY, inputs: { image: "registry.example.com/shop/storefront:1.6.0" } },
+            },
+            {
+                op: "delete",
+                urn: urn("staging", [], "kubernetes:core/v1:Service", "old-service"),
+                oldState: { type: "kubernetes:core/v1:Service" },
+            },
+        ],
+        diagnostics: [{ severity: "warning", message: "configured Kubernetes cluster is unreachable" }],
+        changeSummary: { create: 1, replace: 1, update: 1, delete: 1, same: 30 },
+    };
+}

@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
+import { fileBackendEnv } from "./file-backend";
+
 const exec = promisify(execFile);
 
 export interface GitHubApiStandIn {
@@ -61,10 +63,7 @@ export async function previewAgainstStandIn(
         ...process.env,
         PATH: `${toolchain.bin}:${process.env.PATH ?? ""}`,
         PULUMI_HOME: toolchain.home,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_CONFIG_PASSPHRASE: "github-stand-in-preview",
-        PULUMI_BACKEND_URL: `file://${state}`,
+        ...fileBackendEnv(state, "github-stand-in-preview"),
         GITHUB_TOKEN: "",
     };
     const pulumi = (...args: string[]) =>
