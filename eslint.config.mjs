@@ -2,7 +2,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["**/node_modules/", "dist/", "sdks/", "policy/", "**/*.js", "**/*.mjs"] },
+    { ignores: ["**/node_modules/", "dist/", "policy/dist/", "sdks/", "**/*.js", "**/*.mjs"] },
     ...tseslint.configs.strictTypeChecked,
     {
         languageOptions: {

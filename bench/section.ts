@@ -28,10 +28,6 @@ export interface BenchSection {
     readonly run: () => Promise<SectionResult>;
 }
 
-export function skipped(reason: string): SectionResult {
-    return { status: "skipped", reason, lines: [`skipped: ${reason}`] };
-}
-
 export function median(values: readonly number[]): number {
     if (values.length === 0) {
         throw new RangeError("median of no values");

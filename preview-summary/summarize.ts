@@ -22,8 +22,8 @@ import { cutNotes, fitToBudget, GITHUB_COMMENT_LIMIT } from "./size-budget";
  * finished text for them last. Stays within `maxChars` by cutting the least important sections first.
  */
 
-export { commentMarker, MARKER_PREFIX } from "./header";
-export { OP_KINDS, type OpKind, opKind } from "./op-kind";
+export { commentMarker } from "./header";
+export { type OpKind, opKind } from "./op-kind";
 export { GITHUB_COMMENT_LIMIT } from "./size-budget";
 
 export interface PreviewFailure {

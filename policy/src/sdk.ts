@@ -2,12 +2,9 @@
 // from the repository root where this package's dependencies are not installed.
 export { unknownCheckingProxy } from "@pulumi/policy";
 export type {
-    EnforcementLevel,
     Policy,
     PolicyResource,
-    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
-    StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";

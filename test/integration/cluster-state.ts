@@ -188,8 +188,50 @@ async function waitGone(pid: number, timeoutMs: number): Promise<void> {
     }
 }
 
-/** The pids whose process group is `group` (what a process started as a group leader left). */
-export function groupMembers(group: number): number[] {
+/**
+ * The pids whose session is `session`: what a process started `detached` (a session leader) left,
+ * including its plugins, which the pulumi CLI starts in process groups of their own.
+ */
+export function sessionMembers(session: number): number[] {
+    return procsWhere((fields) => Number(fields[3]) === session);
+}
+
+/**
+ * Stops everything a `detached` process started: SIGKILL to each process group in its session, by
+ * pgid, until none is left.
+ */
+export async function stopSession(session: number, timeoutMs = 30_000): Promise<number[]> {
+    const seen = new Set<number>();
+    const deadline = Date.now() + timeoutMs;
+    for (let left = sessionMembers(session); left.length > 0; left = sessionMembers(session)) {
+        if (Date.now() > deadline) {
+            throw new Error(`session ${session}: pids ${left.join(", ")} still run ${timeoutMs} ms after SIGKILL`);
+        }
+        for (const pid of left) {
+            seen.add(pid);
+            const group = procGroup(pid);
+            try {
+                process.kill(group === undefined ? pid : -group, "SIGKILL");
+            } catch {
+                // gone meanwhile
+            }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    return [...seen];
+}
+
+function procGroup(pid: number): number | undefined {
+    try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    } catch {
+        return undefined;
+    }
+}
+
+/** The live (not zombie) pids whose /proc stat fields after the command name pass `test`. */
+function procsWhere(test: (fields: string[]) => boolean): number[] {
     const pids: number[] = [];
     for (const entry of readdirSync("/proc")) {
         const pid = Number(entry);
@@ -199,7 +241,7 @@ export function groupMembers(group: number): number[] {
         try {
             const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
             const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-            if (Number(fields[2]) === group && fields[0] !== "Z") {
+            if (test(fields) && fields[0] !== "Z") {
                 pids.push(pid);
             }
         } catch {

@@ -11,9 +11,10 @@ import { after, before, describe, it } from "node:test";
 import {
     describeDrift,
     drift,
-    groupMembers,
     killComponent,
+    sessionMembers,
     startGroup,
+    stopSession,
     waitForOutput,
     type Drift,
 } from "./cluster-state";
@@ -158,17 +159,16 @@ describe("faults during and between ups of the local stack", { timeout: 900_000 
         const upRun = startGroup("pulumi", upArgs(), env);
         await waitForOutput(upRun, /kubernetes:\S+ search\S* created/, UP_TIMEOUT_MS);
         process.kill(upRun.pid, "SIGKILL");
-        await upRun.exited;
         const createdBefore = (upRun.output.match(/ created \(/g) ?? []).length;
         say(`pulumi (pid ${upRun.pid}) SIGKILLed after ${createdBefore} creates of this up`);
-        // Its plugins and program run in its process group: count what it left behind, then end
-        // them by pid (they are processes this test started).
+        // Its language host, program and plugins (the kubernetes provider, the dynamic provider) run
+        // on in its session, each plugin in a process group of its own: count them, then stop every
+        // group of the session (they are processes this test started).
         await new Promise((r) => setTimeout(r, 1000));
-        const leftovers = groupMembers(upRun.pid);
-        say(`processes of the killed pulumi still running after 1 s: ${leftovers.length}`);
-        for (const pid of leftovers) {
-            process.kill(pid, "SIGKILL");
-        }
+        say(`processes of the killed pulumi still running after 1 s: ${sessionMembers(upRun.pid).length}`);
+        await stopSession(upRun.pid);
+        await upRun.exited;
+        assert.deepEqual(sessionMembers(upRun.pid), [], "processes of the killed pulumi left running");
 
         const during = await drift(env, STACK);
         say(`after the kill: ${describeDrift(during)}`);

@@ -37,9 +37,6 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
     CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
 };
 
-/** The workload kinds whose pods the pod policies check. */
-export const WORKLOAD_KINDS: readonly string[] = Object.keys(POD_SPEC_PATHS);
-
 /** A resource under check: its Pulumi type and name and its (plain) properties. */
 export interface Subject {
     readonly type: string;
@@ -130,9 +127,4 @@ export function containerLabel(ref: ContainerRef): string {
               ? "ephemeral container"
               : "container";
     return `${prefix} "${ref.name}" (${ref.path})`;
-}
-
-/** Labels of an object's metadata and of its pod template. */
-export function labelsOf(subject: Subject): Record<string, unknown> {
-    return dict(at(subject.props, "metadata", "labels")) ?? {};
 }

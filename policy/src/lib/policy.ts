@@ -1,10 +1,4 @@
-import type {
-    PolicyConfigSchema,
-    PolicyResource,
-    ReportViolation,
-    ResourceValidationArgs,
-    StackValidationArgs,
-} from "@pulumi/policy";
+import type { PolicyConfigSchema, PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
@@ -74,11 +68,5 @@ export function stringList(config: Record<string, unknown>, key: string): string
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
-/** Reports through the SDK's callback; stack violations also name the resource's URN. */
+/** How a policy reports a violation (the SDK's callback, bound to a resource when it names one). */
 export type Report = (message: string) => void;
-
-export function reporter(reportViolation: ReportViolation, urn?: string): Report {
-    return (message) => {
-        reportViolation(message, urn);
-    };
-}

@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 
 import { describe, isKube } from "../lib/kube";
 import { subjectOf } from "../lib/policy";
-import { at, isUnknown } from "../lib/values";
+import { at, isUnknown, shown } from "../lib/values";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
 const LABEL = "pod-security.kubernetes.io/";
@@ -41,7 +41,7 @@ export const namespacePodSecurityRestricted: ResourceValidationPolicy = {
         );
         if (enforce !== "restricted" && !isUnknown(enforce) && !excepted) {
             reportViolation(
-                `${describe(subject)} ${enforce === undefined ? `has no ${ENFORCE} label` : `has ${ENFORCE}=${String(enforce)}`}, so pods outside the restricted profile are admitted. ` +
+                `${describe(subject)} ${enforce === undefined ? `has no ${ENFORCE} label` : `has ${ENFORCE}=${shown(enforce)}`}, so pods outside the restricted profile are admitted. ` +
                     `Fix: label it ${ENFORCE}: restricted (and audit/warn likewise), as EnvironmentNamespace does.`,
             );
         }

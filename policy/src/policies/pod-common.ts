@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 
-import { type ContainerRef, containersOf, type PodSpec, podSpecOf, type Subject, WORKLOAD_KINDS } from "../lib/kube";
+import { type ContainerRef, containersOf, type PodSpec, podSpecOf, type Subject } from "../lib/kube";
 import { type Report, subjectOf } from "../lib/policy";
 import { dict, type Dict, isUnknown, UNKNOWN } from "../lib/values";
 
@@ -52,6 +52,3 @@ export function podPolicy(definition: PodPolicyDefinition): ResourceValidationPo
 export function securityContextOf(ref: ContainerRef): Dict {
     return securityContext(ref.container.securityContext);
 }
-
-/** Kinds the pod policies look at, for documentation. */
-export const POD_KINDS_TEXT = WORKLOAD_KINDS.join(", ");

@@ -1,5 +1,5 @@
 import { containerLabel, describe } from "../lib/kube";
-import { at, isUnknown } from "../lib/values";
+import { at, isUnknown, shown } from "../lib/values";
 import { podPolicy, securityContextOf } from "./pod-common";
 
 /** Every container runs under the RuntimeDefault seccomp profile (its own or the pod's). */
@@ -18,9 +18,9 @@ export const podSeccompRuntimeDefault = podPolicy({
         }
         const where =
             own !== undefined
-                ? `its securityContext.seccompProfile.type is "${String(own)}"`
+                ? `its securityContext.seccompProfile.type is "${shown(own)}"`
                 : pod !== undefined
-                  ? `the pod's spec.securityContext.seccompProfile.type is "${String(pod)}"`
+                  ? `the pod's spec.securityContext.seccompProfile.type is "${shown(pod)}"`
                   : "no seccompProfile is set on the container or the pod (the runtime may run it Unconfined)";
         report(
             `${describe(subject)}: ${containerLabel(ref)} is not confined by RuntimeDefault seccomp: ${where}. ` +

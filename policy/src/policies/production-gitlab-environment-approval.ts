@@ -4,9 +4,9 @@ import { environmentSchema, productionStackSubjects } from "../lib/policy";
 import { dict, isUnknown, list, str } from "../lib/values";
 
 /**
- * Types and property names from the GitLab provider (pulumi-gitlab, bridged from the Terraform
- * provider's gitlab_project_protected_environment: approval_rules[].required_approvals and the older
- * required_approval_count). The repository's GitLab SDK is generated from the same schema.
+ * Types and property names of the repository's own GitLab provider (tools/provider-gitlab; sdks/gitlab
+ * is generated from its schema), which keeps pulumi-gitlab's names: approvalRules[].requiredApprovals.
+ * requiredApprovalCount, the older single count pulumi-gitlab also has, is added in when present.
  */
 export const GITLAB_PROTECTED_ENVIRONMENT_TYPE = "gitlab:index/projectProtectedEnvironment:ProjectProtectedEnvironment";
 export const GITLAB_ENVIRONMENT_TYPE = "gitlab:index/projectEnvironment:ProjectEnvironment";
