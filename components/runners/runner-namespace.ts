@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { createClosedNamespace } from "../platform/closed-namespace";
+import { createClosedNamespace } from "../namespaces/closed-namespace";
 import { RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../shared/defaults";
 import type { ContainerResources } from "../shared/workload";
 
