@@ -60,6 +60,8 @@ export const ROUTER_DEFAULTS = {
     image: "nginxinc/nginx-unprivileged:1.27.5-alpine",
     replicas: 2,
     containerPort: 8080,
+    /** nginx needs little: it only proxies. Ephemeral storage and `/tmp` are APP_RESOURCES'. */
+    resources: { cpuRequest: "50m", memoryRequest: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
 } as const;
 
 export const CANARY_DEFAULTS = {

@@ -223,6 +223,25 @@ export function nameAndAppProblem(names: readonly DerivedName[], value: string):
 }
 
 /**
+ * The problems, as component argument problems, of derived names the API server would refuse.
+ * @internal
+ */
+export function derivedNameProblems(
+    names: readonly DerivedName[],
+    inputs: { readonly name: string; readonly app?: string },
+): { field: "name" | "app"; message: string }[] {
+    const problems: { field: "name" | "app"; message: string }[] = [];
+    for (const from of ["name", "app"] as const) {
+        const value = from === "name" ? inputs.name : (inputs.app ?? inputs.name);
+        const problem = derivedNameProblem(names, from, value);
+        if (problem !== undefined) {
+            problems.push({ field: from, message: problem });
+        }
+    }
+    return problems;
+}
+
+/**
  * Throws, before anything is registered, when a derived name would be refused by the API server.
  * @internal
  */
@@ -231,11 +250,8 @@ export function assertDerivedNamesFit(
     names: readonly DerivedName[],
     inputs: { readonly name: string; readonly app?: string },
 ): void {
-    for (const from of ["name", "app"] as const) {
-        const value = from === "name" ? inputs.name : (inputs.app ?? inputs.name);
-        const problem = derivedNameProblem(names, from, value);
-        if (problem !== undefined) {
-            throw new Error(`${component}: ${from}: ${problem}`);
-        }
+    const [problem] = derivedNameProblems(names, inputs);
+    if (problem !== undefined) {
+        throw new Error(`${component}: ${problem.field}: ${problem.message}`);
     }
 }
