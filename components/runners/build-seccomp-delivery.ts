@@ -64,7 +64,7 @@ export class BuildSeccompDelivery extends pulumi.ComponentResource {
                 .apply((status) => status?.localhostProfile ?? `operator/${SPO_PROFILE_NAME}.json`);
         } else {
             const namespaceName = args.installerNamespace ?? BUILD_RUNNER_DEFAULTS.installerNamespace;
-            const closed = createClosedNamespace(this, `${name}-ns`, {
+            const closed = createClosedNamespace(`${name}-ns`, this, {
                 namespace: namespaceName,
                 environment: args.environment,
                 podSecurityVersion: RUNNER_NAMESPACE_DEFAULTS.podSecurityVersion,
