@@ -240,18 +240,3 @@ export function derivedNameProblems(
     }
     return problems;
 }
-
-/**
- * Throws, before anything is registered, when a derived name would be refused by the API server.
- * @internal
- */
-export function assertDerivedNamesFit(
-    component: string,
-    names: readonly DerivedName[],
-    inputs: { readonly name: string; readonly app?: string },
-): void {
-    const [problem] = derivedNameProblems(names, inputs);
-    if (problem !== undefined) {
-        throw new Error(`${component}: ${problem.field}: ${problem.message}`);
-    }
-}
