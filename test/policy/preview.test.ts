@@ -28,7 +28,7 @@ import { type GitHubApiStandIn, startGitHubApiStandIn } from "../toolchain/githu
 import { seccompProfileCrdCommands } from "../support/seccomp-profile-crd";
 import { demoSecrets } from "../unit/stack-secrets";
 import { parsePlainConfig } from "../../config/schema";
-import { resolveTenants } from "../../config/tenants-schema";
+import { resolveTenants } from "../../config/sections/tenants";
 import { parse as parseYaml } from "yaml";
 
 const ROOT = resolve(__dirname, "../..");
