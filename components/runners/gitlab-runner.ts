@@ -22,18 +22,18 @@ export interface GitLabRunnerArgs {
     readonly gitlabUrl: pulumi.Input<string>;
     /** Runner authentication token (`glrt-…`) from `gitlab.UserRunner`; kept secret end to end. */
     readonly runnerToken: pulumi.Input<string>;
-    /** Jobs run at once. @default 4 */
+    /** Jobs run at once. @default {@link RUNNER_DEFAULTS}.concurrent */
     readonly concurrent?: pulumi.Input<number>;
-    /** Default job image: rootless Buildah/Podman. @default "quay.io/buildah/stable:v1.38.1" */
+    /** Default job image: rootless Buildah/Podman. @default {@link RUNNER_DEFAULTS}.jobImage */
     readonly jobImage?: pulumi.Input<string>;
-    /** The runner manager image. @default "gitlab/gitlab-runner:alpine-v17.11.1" */
+    /** The runner manager image. @default {@link RUNNER_DEFAULTS}.runnerImage */
     readonly runnerImage?: pulumi.Input<string>;
     /**
      * Tags the runner was created with in GitLab. A runner authentication token carries its tags
-     * (config.toml has no field for them): they are recorded on the Deployment for operators. @default []
+     * (config.toml has no field for them): they are recorded on the Deployment for operators. @default {@link RUNNER_DEFAULTS}.tags
      */
     readonly tags?: pulumi.Input<string[]>;
-    /** Requests and limits of each job's build container. @default 250m/2 CPU, 512Mi/4Gi memory */
+    /** Requests and limits of each job's build container. @default {@link RUNNER_DEFAULTS}.jobResources */
     readonly jobResources?: ContainerResources;
     /** S3 cache server (host:port); no distributed cache when unset. */
     readonly cacheS3ServerAddress?: pulumi.Input<string>;
@@ -45,9 +45,9 @@ export interface GitLabRunnerArgs {
     readonly cacheS3SecretKey?: pulumi.Input<string>;
     /** `build`: job pods that can run rootless Buildah (see renderKubernetesRunnerConfig). @default "general" */
     readonly role?: "general" | "build";
-    /** Build role: the Localhost seccomp profile's path. @default BUILD_RUNNER_DEFAULTS.seccompLocalhostProfile */
+    /** Build role: the Localhost seccomp profile's path. @default {@link BUILD_RUNNER_DEFAULTS}.seccompLocalhostProfile */
     readonly seccompLocalhostProfile?: pulumi.Input<string>;
-    /** Build role: nodes that have the profile. @default BUILD_RUNNER_DEFAULTS.nodeSelector */
+    /** Build role: nodes that have the profile. @default {@link BUILD_RUNNER_DEFAULTS}.nodeSelector */
     readonly nodeSelector?: Readonly<Record<string, string>>;
     /** Build role: an AppArmor profile loaded on those nodes that allows the build's mounts. */
     readonly appArmorLocalhostProfile?: string;

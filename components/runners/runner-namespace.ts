@@ -9,11 +9,11 @@ import type { ContainerResources } from "../shared/workload";
 
 /** The ResourceQuota of a runner namespace: what all its pods together may request and use. */
 export interface RunnerQuota {
-    /** CPU of all pods together (requests and limits alike). @default "16" */
+    /** CPU of all pods together (requests and limits alike). @default {@link RUNNER_NAMESPACE_DEFAULTS}.quota */
     readonly cpu?: string;
-    /** Memory of all pods together (requests and limits alike). @default "64Gi" */
+    /** Memory of all pods together (requests and limits alike). @default {@link RUNNER_NAMESPACE_DEFAULTS}.quota */
     readonly memory?: string;
-    /** Pods at once: the jobs plus the runner manager. @default 20 */
+    /** Pods at once: the jobs plus the runner manager. @default {@link RUNNER_NAMESPACE_DEFAULTS}.quota */
     readonly pods?: number;
 }
 
@@ -30,16 +30,16 @@ export interface RunnerNamespaceArgs {
     readonly registryPort: pulumi.Input<number>;
     /** TCP port of the S3 cache; no opening when unset. */
     readonly cachePort?: pulumi.Input<number>;
-    /** @default { cpu: "16", memory: "64Gi", pods: 20 } */
+    /** @default {@link RUNNER_NAMESPACE_DEFAULTS}.quota */
     readonly quota?: RunnerQuota;
     /**
      * Requests and limits a job container gets when it names none, and the most any container may
-     * ask for. @default the executor's job defaults (250m/2 CPU, 512Mi/4Gi memory)
+     * ask for. @default {@link RUNNER_DEFAULTS}.jobResources (the executor's job defaults)
      */
     readonly jobResources?: ContainerResources;
-    /** Ports the runner manager reaches the API server on. @default [443, 6443] */
+    /** Ports the runner manager reaches the API server on. @default {@link RUNNER_NAMESPACE_DEFAULTS}.apiServerPorts */
     readonly apiServerPorts?: pulumi.Input<number>[];
-    /** Pod Security Standards version pinned in the labels. @default "latest" */
+    /** Pod Security Standards version pinned in the labels. @default {@link RUNNER_NAMESPACE_DEFAULTS}.podSecurityVersion */
     readonly podSecurityVersion?: pulumi.Input<string>;
     /**
      * The runner whose jobs run here. `build` enforces Pod Security `baseline` (its build

@@ -130,6 +130,19 @@ export const PRIVATE_REGISTRY_DEFAULTS = {
     resources: { cpuRequest: "100m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "512Mi" },
 } as const;
 
+/** One process's Distribution `config.yml`, as renderRegistryConfig writes it. */
+export const REGISTRY_CONFIG_DEFAULTS = {
+    realm: "cicd-platform-registry",
+    deleteEnabled: false,
+    readOnly: false,
+    logLevel: "info",
+    healthCheckIntervalSeconds: 10,
+    healthCheckThreshold: 3,
+    /** The writer purges uploads abandoned for a week, once a day. */
+    uploadPurgeAge: "168h",
+    uploadPurgeInterval: "24h",
+} as const;
+
 export const GITHUB_DEFAULTS = {
     enabled: false,
     /**

@@ -32,19 +32,19 @@ export interface WeightedUpstreamArgs extends UpstreamTuning<pulumi.Input<number
     readonly canaryPercent: pulumi.Input<number>;
     /** Label `app.kubernetes.io/name` of the router pods. @default the component name */
     readonly app?: string;
-    /** An unprivileged nginx image. @default "nginxinc/nginx-unprivileged:1.27.5-alpine" */
+    /** An unprivileged nginx image. @default {@link ROUTER_DEFAULTS}.image */
     readonly image?: pulumi.Input<string>;
-    /** Router replicas. @default 2 */
+    /** Router replicas. @default {@link ROUTER_DEFAULTS}.replicas */
     readonly replicas?: pulumi.Input<number>;
-    /** Port nginx listens on inside the pod. @default 8080 */
+    /** Port nginx listens on inside the pod. @default {@link ROUTER_DEFAULTS}.containerPort */
     readonly containerPort?: number;
-    /** Port of the router Service. @default 80 */
+    /** Port of the router Service. @default {@link WORKLOAD_DEFAULTS}.servicePort */
     readonly servicePort?: pulumi.Input<number>;
     /** Container resources. @default {@link ROUTER_DEFAULTS}.resources (ephemeral storage and `/tmp`: {@link APP_RESOURCES}) */
     readonly resources?: ContainerResources;
-    /** Probe periods and thresholds (readiness on `/healthz`, liveness a TCP check). @default PROBE_DEFAULTS */
+    /** Probe periods and thresholds (readiness on `/healthz`, liveness a TCP check). @default {@link PROBE_DEFAULTS} */
     readonly probes?: ProbeTuning;
-    /** How the router replicas are spread over nodes. @default one node key, skew 1, ScheduleAnyway */
+    /** How the router replicas are spread over nodes. @default {@link SPREAD_DEFAULTS} */
     readonly spread?: SpreadSettings;
     /** @default by reference: IfNotPresent for a digest, Always for a tag */
     readonly imagePullPolicy?: ImagePullPolicy;
