@@ -13,7 +13,7 @@ export {
     type GitHubRepositorySettingsArgs,
     renderDeployWorkflow,
 } from "./github";
-export { EnvironmentNamespace, type EnvironmentNamespaceArgs, restrictedPodSecurityLabels } from "./platform";
+export { EnvironmentNamespace, type EnvironmentNamespaceArgs, restrictedPodSecurityLabels } from "./namespaces";
 export {
     PrivateRegistry,
     type PrivateRegistryArgs,

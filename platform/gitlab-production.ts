@@ -1,6 +1,6 @@
 import * as gitlab from "@pulumi/gitlab";
 
-import type { TenantGitLabConfig } from "../config/gitlab-schema";
+import type { TenantGitLabConfig } from "../config/sections/gitlab";
 import type { GitLabTarget } from "./gitlab";
 
 /** What the production gate needs of a tenant. */

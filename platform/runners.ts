@@ -12,7 +12,7 @@ import {
 } from "../components";
 import { REGISTRY_PUSH_PORT } from "../components/registry/private-registry/pod";
 import type { StackConfig } from "../config/load";
-import { SECCOMP_DELIVERIES } from "../config/runners-schema";
+import { SECCOMP_DELIVERIES } from "../config/sections/runners";
 import { argsOf } from "./args-of";
 import type { GitLabTarget } from "./gitlab";
 import { runnerToken } from "./gitlab-runners";

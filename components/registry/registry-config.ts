@@ -4,6 +4,8 @@
  * so the component and the tests that start a real `docker-registry` process use exactly the same text.
  */
 
+import { REGISTRY_CONFIG_DEFAULTS } from "../shared/defaults";
+
 /** Options of one registry process's `config.yml`. */
 export interface RegistryConfigOptions {
     /** `storage.filesystem.rootdirectory`: where blobs and manifests live. */
@@ -12,13 +14,13 @@ export interface RegistryConfigOptions {
     readonly addr: string;
     /** `auth.htpasswd.path`: the bcrypt htpasswd file this process accepts. */
     readonly htpasswdPath: string;
-    /** `auth.htpasswd.realm`. @default "cicd-platform-registry" */
+    /** `auth.htpasswd.realm`. @default {@link REGISTRY_CONFIG_DEFAULTS}.realm */
     readonly realm?: string;
-    /** `storage.delete.enabled`: allow `DELETE` of manifests and blobs through the API. @default false */
+    /** `storage.delete.enabled`: allow `DELETE` of manifests and blobs through the API. @default {@link REGISTRY_CONFIG_DEFAULTS}.deleteEnabled */
     readonly deleteEnabled?: boolean;
     /**
      * `storage.maintenance.readonly.enabled`: the process refuses every write (uploads, manifest
-     * PUT, DELETE answer 405) and does not purge uploads. @default false
+     * PUT, DELETE answer 405) and does not purge uploads. @default {@link REGISTRY_CONFIG_DEFAULTS}.readOnly
      */
     readonly readOnly?: boolean;
     /**
@@ -35,11 +37,11 @@ export interface RegistryConfigOptions {
     readonly tlsCertificatePath?: string;
     /** `http.tls.key`. */
     readonly tlsKeyPath?: string;
-    /** `log.level`. @default "info" */
+    /** `log.level`. @default {@link REGISTRY_CONFIG_DEFAULTS}.logLevel */
     readonly logLevel?: "error" | "warn" | "info" | "debug";
-    /** `health.storagedriver.interval`, seconds: every response is a 503 while storage is unhealthy. @default 10 */
+    /** `health.storagedriver.interval`, seconds: every response is a 503 while storage is unhealthy. @default {@link REGISTRY_CONFIG_DEFAULTS}.healthCheckIntervalSeconds */
     readonly healthCheckIntervalSeconds?: number;
-    /** `health.storagedriver.threshold`: failed checks before the process reports unhealthy. @default 3 */
+    /** `health.storagedriver.threshold`: failed checks before the process reports unhealthy. @default {@link REGISTRY_CONFIG_DEFAULTS}.healthCheckThreshold */
     readonly healthCheckThreshold?: number;
     /**
      * `http.draintimeout`, seconds: on SIGTERM, requests in flight get this long to finish before
@@ -92,28 +94,33 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
     if ((options.tlsCertificatePath === undefined) !== (options.tlsKeyPath === undefined)) {
         throw new Error("registry config: tlsCertificatePath and tlsKeyPath go together");
     }
-    const interval = options.healthCheckIntervalSeconds ?? 10;
-    const threshold = options.healthCheckThreshold ?? 3;
+    const interval = options.healthCheckIntervalSeconds ?? REGISTRY_CONFIG_DEFAULTS.healthCheckIntervalSeconds;
+    const threshold = options.healthCheckThreshold ?? REGISTRY_CONFIG_DEFAULTS.healthCheckThreshold;
     if (!Number.isInteger(interval) || interval < 1) {
         throw new Error(`registry config: healthCheckIntervalSeconds: ${interval} is not a positive integer`);
     }
     if (!Number.isInteger(threshold) || threshold < 1) {
         throw new Error(`registry config: healthCheckThreshold: ${threshold} is not a positive integer`);
     }
-    const readOnly = options.readOnly ?? false;
+    const readOnly = options.readOnly ?? REGISTRY_CONFIG_DEFAULTS.readOnly;
 
     const config: Yaml = {
         version: "0.1",
-        log: { level: options.logLevel ?? "info", fields: { service: "registry" } },
+        log: { level: options.logLevel ?? REGISTRY_CONFIG_DEFAULTS.logLevel, fields: { service: "registry" } },
         storage: {
             filesystem: { rootdirectory: options.rootDirectory },
-            delete: { enabled: options.deleteEnabled ?? false },
+            delete: { enabled: options.deleteEnabled ?? REGISTRY_CONFIG_DEFAULTS.deleteEnabled },
             cache: options.blobDescriptorCache === true ? { blobdescriptor: "inmemory" } : undefined,
             maintenance: {
                 // Only the writer purges abandoned uploads; a reader must not touch shared storage.
                 uploadpurging: readOnly
                     ? { enabled: false }
-                    : { enabled: true, age: "168h", interval: "24h", dryrun: false },
+                    : {
+                          enabled: true,
+                          age: REGISTRY_CONFIG_DEFAULTS.uploadPurgeAge,
+                          interval: REGISTRY_CONFIG_DEFAULTS.uploadPurgeInterval,
+                          dryrun: false,
+                      },
                 readonly: { enabled: readOnly },
             },
         },
@@ -127,7 +134,7 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
                     ? { certificate: options.tlsCertificatePath, key: options.tlsKeyPath }
                     : undefined,
         },
-        auth: { htpasswd: { realm: options.realm ?? "cicd-platform-registry", path: options.htpasswdPath } },
+        auth: { htpasswd: { realm: options.realm ?? REGISTRY_CONFIG_DEFAULTS.realm, path: options.htpasswdPath } },
         health: { storagedriver: { enabled: true, interval: `${interval}s`, threshold } },
     };
     return `${emit(config, "").join("\n")}\n`;

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { type ChildOptions, childOf } from "../shared/component";
 import {
     commonLabels,
     type ContainerResources,
@@ -59,88 +60,118 @@ export interface AppTrack {
 
 /**
  * One track of an application: a Deployment running the restricted pod profile, optionally its own
- * Service and PodDisruptionBudget. Children are parented to the calling component.
+ * Service and PodDisruptionBudget, each named `name` and parented to `parent` (the release).
  * @internal
  */
-export function createAppTrack(parent: pulumi.Resource, childName: string, args: AppTrackArgs): AppTrack {
-    const selector = { app: args.app, [args.trackLabel]: args.track };
-    const labels = { ...commonLabels(args.app, "app"), ...selector };
-    const podLabels = { ...labels, version: versionLabel(args.version) };
-    const fullName = trackObjectName(args.app, args.track);
-    const image = imageRef(args.image, args.version);
+export function createAppTrack(
+    name: string,
+    parent: pulumi.Resource,
+    args: AppTrackArgs,
+    opts?: ChildOptions,
+): AppTrack {
+    const child = childOf(parent, opts);
+    const selector = appTrackSelector(args);
+    const deployment = new k8s.apps.v1.Deployment(name, appTrackDeploymentArgs(args), child);
+    const service = args.service ? new k8s.core.v1.Service(name, appTrackServiceArgs(args), child) : undefined;
+    const podDisruptionBudget = args.disruptionBudget
+        ? new k8s.policy.v1.PodDisruptionBudget(name, appTrackDisruptionBudgetArgs(args), child)
+        : undefined;
+    return { deployment, service, podDisruptionBudget, selector };
+}
 
-    const deployment = new k8s.apps.v1.Deployment(
-        childName,
-        {
-            metadata: {
-                name: fullName,
-                namespace: args.namespace,
-                labels,
-                annotations: args.track === "canary" ? { ...SPREAD_WAIVER, ...CANARY_REPLICAS_WAIVER } : SPREAD_WAIVER,
-            },
-            spec: {
-                replicas: args.replicas,
-                selector: { matchLabels: selector },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-                template: {
-                    metadata: {
-                        labels: podLabels,
-                        annotations: prometheusScrapeAnnotations(args.containerPort, args.metricsPath),
-                    },
-                    spec: {
-                        automountServiceAccountToken: false,
-                        securityContext: restrictedPodSecurityContext(),
-                        imagePullSecrets: pullSecretRefs(args.imagePullSecrets),
-                        ...replicaSpread(selector, args.replicas, args.spread),
-                        containers: [
-                            {
-                                name: "app",
-                                image,
-                                imagePullPolicy: pullPolicyFor(image, args.imagePullPolicy),
-                                ports: [{ name: "http", containerPort: args.containerPort }],
-                                env: [
-                                    { name: "APP_TRACK", value: args.track },
-                                    { name: "APP_VERSION", value: args.version },
-                                ],
-                                securityContext: restrictedContainerSecurityContext(),
-                                resources: resourceRequirements(args.resources),
-                                ...httpProbes(args.containerPort, args.healthPath, args.probes),
-                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                            },
-                        ],
-                        volumes: [tmpVolume(args.resources)],
-                    },
+/** The labels a track's pods carry and its Service selects. */
+function appTrackSelector(args: AppTrackArgs): Record<string, string> {
+    return { app: args.app, [args.trackLabel]: args.track };
+}
+
+/** The labels of every object of a track. */
+function appTrackLabels(args: AppTrackArgs): Record<string, string> {
+    return { ...commonLabels(args.app, "app"), ...appTrackSelector(args) };
+}
+
+/**
+ * The track's Deployment `<app>-<track>`: restricted pods, rolled with surge and no unavailability.
+ * @internal
+ */
+export function appTrackDeploymentArgs(args: AppTrackArgs): k8s.apps.v1.DeploymentArgs {
+    const selector = appTrackSelector(args);
+    const labels = appTrackLabels(args);
+    const podLabels = { ...labels, version: versionLabel(args.version) };
+    const image = imageRef(args.image, args.version);
+    return {
+        metadata: {
+            name: trackObjectName(args.app, args.track),
+            namespace: args.namespace,
+            labels,
+            annotations: args.track === "canary" ? { ...SPREAD_WAIVER, ...CANARY_REPLICAS_WAIVER } : SPREAD_WAIVER,
+        },
+        spec: {
+            replicas: args.replicas,
+            selector: { matchLabels: selector },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+            template: {
+                metadata: {
+                    labels: podLabels,
+                    annotations: prometheusScrapeAnnotations(args.containerPort, args.metricsPath),
+                },
+                spec: {
+                    automountServiceAccountToken: false,
+                    securityContext: restrictedPodSecurityContext(),
+                    imagePullSecrets: pullSecretRefs(args.imagePullSecrets),
+                    ...replicaSpread(selector, args.replicas, args.spread),
+                    containers: [
+                        {
+                            name: "app",
+                            image,
+                            imagePullPolicy: pullPolicyFor(image, args.imagePullPolicy),
+                            ports: [{ name: "http", containerPort: args.containerPort }],
+                            env: [
+                                { name: "APP_TRACK", value: args.track },
+                                { name: "APP_VERSION", value: args.version },
+                            ],
+                            securityContext: restrictedContainerSecurityContext(),
+                            resources: resourceRequirements(args.resources),
+                            ...httpProbes(args.containerPort, args.healthPath, args.probes),
+                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                        },
+                    ],
+                    volumes: [tmpVolume(args.resources)],
                 },
             },
         },
-        { parent },
-    );
+    };
+}
 
-    const service = args.service
-        ? new k8s.core.v1.Service(
-              childName,
-              {
-                  metadata: { name: fullName, namespace: args.namespace, labels },
-                  spec: {
-                      type: "ClusterIP",
-                      selector,
-                      ports: [{ name: "http", port: args.servicePort, targetPort: "http" }],
-                  },
-              },
-              { parent },
-          )
-        : undefined;
+/**
+ * The track's own ClusterIP Service `<app>-<track>`, selecting only its pods.
+ * @internal
+ */
+export function appTrackServiceArgs(args: AppTrackArgs): k8s.core.v1.ServiceArgs {
+    return {
+        metadata: {
+            name: trackObjectName(args.app, args.track),
+            namespace: args.namespace,
+            labels: appTrackLabels(args),
+        },
+        spec: {
+            type: "ClusterIP",
+            selector: appTrackSelector(args),
+            ports: [{ name: "http", port: args.servicePort, targetPort: "http" }],
+        },
+    };
+}
 
-    const podDisruptionBudget = args.disruptionBudget
-        ? new k8s.policy.v1.PodDisruptionBudget(
-              childName,
-              {
-                  metadata: { name: fullName, namespace: args.namespace, labels },
-                  spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-              },
-              { parent },
-          )
-        : undefined;
-
-    return { deployment, service, podDisruptionBudget, selector };
+/**
+ * The track's PodDisruptionBudget: one pod down at a time.
+ * @internal
+ */
+export function appTrackDisruptionBudgetArgs(args: AppTrackArgs): k8s.policy.v1.PodDisruptionBudgetArgs {
+    return {
+        metadata: {
+            name: trackObjectName(args.app, args.track),
+            namespace: args.namespace,
+            labels: appTrackLabels(args),
+        },
+        spec: { maxUnavailable: 1, selector: { matchLabels: appTrackSelector(args) } },
+    };
 }

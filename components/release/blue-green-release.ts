@@ -3,7 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { BLUE_GREEN_DEFAULTS } from "../shared/defaults";
-import { assertDerivedNamesFit, DERIVED_NAMES } from "../shared/names";
+import { DERIVED_NAMES, derivedNameProblems } from "../shared/names";
+import { ArgChecks } from "../shared/validators";
 import { LocalScript } from "../shared/local-script";
 import { commonLabels } from "../shared/workload";
 import { type AppTrack, createAppTrack } from "./app-track";
@@ -80,14 +81,8 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
     public readonly activeColor: Color;
 
     constructor(name: string, args: BlueGreenReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        if (!COLORS.includes(args.activeColor)) {
-            throw new Error(`${name}: activeColor "${args.activeColor as string}" must be "blue" or "green"`);
-        }
+        validateBlueGreenReleaseArgs(name, args);
         const executor = args.gateExecutor ?? BLUE_GREEN_DEFAULTS.gateExecutor;
-        if (!(["command", "dynamic"] as readonly string[]).includes(executor)) {
-            throw new Error(`${name}: gateExecutor "${executor as string}" must be "command" or "dynamic"`);
-        }
-        assertDerivedNamesFit(name, DERIVED_NAMES.blueGreenRelease, { name, app: args.app });
         super("cicd:release:BlueGreenRelease", name, {}, opts);
 
         const common = { ...resolveWorkload(name, args), trackLabel: "color" };
@@ -96,7 +91,7 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
         const versions: Record<Color, pulumi.Input<string>> = { blue: args.blueVersion, green: args.greenVersion };
 
         const track = (color: Color): AppTrack =>
-            createAppTrack(this, `${name}-${color}`, {
+            createAppTrack(`${name}-${color}`, this, {
                 ...common,
                 track: color,
                 version: versions[color],
@@ -165,4 +160,21 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
             greenDeployment: this.tracks.green.deployment.metadata.name,
         });
     }
+}
+
+/**
+ * Every problem of the plain arguments, thrown together before anything is registered.
+ * @internal
+ */
+export function validateBlueGreenReleaseArgs(name: string, args: BlueGreenReleaseArgs): void {
+    const checks = new ArgChecks("BlueGreenRelease", name);
+    if (!COLORS.includes(args.activeColor)) {
+        checks.add("activeColor", `"${args.activeColor as string}" must be "blue" or "green"`);
+    }
+    const executor = args.gateExecutor ?? BLUE_GREEN_DEFAULTS.gateExecutor;
+    if (!(["command", "dynamic"] as readonly string[]).includes(executor)) {
+        checks.add("gateExecutor", `"${executor as string}" must be "command" or "dynamic"`);
+    }
+    checks.addAll(derivedNameProblems(DERIVED_NAMES.blueGreenRelease, { name, app: args.app }));
+    checks.throwIfAny();
 }

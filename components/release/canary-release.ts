@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { CANARY_DEFAULTS } from "../shared/defaults";
-import { assertDerivedNamesFit, DERIVED_NAMES, NAME_SUFFIXES } from "../shared/names";
-import { assertPercent, canaryReplicas } from "../traffic/traffic-split";
+import { DERIVED_NAMES, derivedNameProblems, NAME_SUFFIXES } from "../shared/names";
+import { ArgChecks } from "../shared/validators";
+import { canaryReplicas } from "../traffic/traffic-split";
 import type { UpstreamTuning } from "../traffic/upstream-tuning";
 import { WeightedUpstream } from "../traffic/weighted-upstream";
 import { type AppTrack, createAppTrack } from "./app-track";
@@ -38,28 +39,23 @@ export class CanaryRelease extends pulumi.ComponentResource {
     public readonly replicas: { readonly stable: number; readonly canary: number };
 
     constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validate before registering: a half-built component must never reach the engine.
+        validateCanaryReleaseArgs(name, args);
         const canaryPercent = args.canaryPercent ?? CANARY_DEFAULTS.canaryPercent;
-        assertPercent(`${name}: canaryPercent`, canaryPercent);
-        if (canaryPercent > 0 && args.canaryVersion === undefined) {
-            throw new Error(`${name}: canaryVersion is required when canaryPercent is ${canaryPercent}`);
-        }
         const canaryCount = canaryReplicas(args.replicas, canaryPercent);
-        assertDerivedNamesFit(name, DERIVED_NAMES.canaryRelease, { name, app: args.app });
         super("cicd:release:CanaryRelease", name, {}, opts);
 
         this.replicas = { stable: args.replicas, canary: canaryCount };
         const common = { ...resolveWorkload(name, args), trackLabel: "track" };
         const { app, servicePort } = common;
 
-        this.stable = createAppTrack(this, `${name}-stable`, {
+        this.stable = createAppTrack(`${name}-stable`, this, {
             ...common,
             track: "stable",
             version: args.stableVersion,
             replicas: this.replicas.stable,
         });
         if (canaryPercent > 0 && args.canaryVersion !== undefined) {
-            this.canary = createAppTrack(this, `${name}-canary`, {
+            this.canary = createAppTrack(`${name}-canary`, this, {
                 ...common,
                 track: "canary",
                 version: args.canaryVersion,
@@ -100,4 +96,24 @@ export class CanaryRelease extends pulumi.ComponentResource {
             weights: this.router.weights,
         });
     }
+}
+
+/**
+ * Every problem of the plain arguments, thrown together before anything is registered: a
+ * half-built release must never reach the engine.
+ * @internal
+ */
+export function validateCanaryReleaseArgs(name: string, args: CanaryReleaseArgs): void {
+    const checks = new ArgChecks("CanaryRelease", name);
+    const canaryPercent = args.canaryPercent ?? CANARY_DEFAULTS.canaryPercent;
+    if (!Number.isInteger(canaryPercent) || canaryPercent < 0 || canaryPercent > 100) {
+        checks.add("canaryPercent", `${String(canaryPercent)} is not a percentage (an integer 0-100)`);
+    } else if (canaryPercent > 0 && args.canaryVersion === undefined) {
+        checks.add("canaryVersion", `is required when canaryPercent is ${canaryPercent}`);
+    }
+    if (!Number.isInteger(args.replicas) || args.replicas < 1) {
+        checks.add("replicas", `${String(args.replicas)} is not a positive integer`);
+    }
+    checks.addAll(derivedNameProblems(DERIVED_NAMES.canaryRelease, { name, app: args.app }));
+    checks.throwIfAny();
 }

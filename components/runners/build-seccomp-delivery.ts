@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { createClosedNamespace } from "../platform/closed-namespace";
+import { createClosedNamespace } from "../namespaces/closed-namespace";
 import { BUILD_RUNNER_DEFAULTS, RUNNER_NAMESPACE_DEFAULTS } from "../shared/defaults";
 import { pullPolicyFor } from "../shared/placement";
 import { commonLabels } from "../shared/workload";
@@ -64,7 +64,7 @@ export class BuildSeccompDelivery extends pulumi.ComponentResource {
                 .apply((status) => status?.localhostProfile ?? `operator/${SPO_PROFILE_NAME}.json`);
         } else {
             const namespaceName = args.installerNamespace ?? BUILD_RUNNER_DEFAULTS.installerNamespace;
-            const closed = createClosedNamespace(this, `${name}-ns`, {
+            const closed = createClosedNamespace(`${name}-ns`, this, {
                 namespace: namespaceName,
                 environment: args.environment,
                 podSecurityVersion: RUNNER_NAMESPACE_DEFAULTS.podSecurityVersion,

@@ -60,6 +60,8 @@ export const ROUTER_DEFAULTS = {
     image: "nginxinc/nginx-unprivileged:1.27.5-alpine",
     replicas: 2,
     containerPort: 8080,
+    /** nginx needs little: it only proxies. Ephemeral storage and `/tmp` are APP_RESOURCES'. */
+    resources: { cpuRequest: "50m", memoryRequest: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
 } as const;
 
 export const CANARY_DEFAULTS = {
@@ -126,6 +128,19 @@ export const PRIVATE_REGISTRY_DEFAULTS = {
     allowDataDeletion: false,
     protectData: false,
     resources: { cpuRequest: "100m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+} as const;
+
+/** One process's Distribution `config.yml`, as renderRegistryConfig writes it. */
+export const REGISTRY_CONFIG_DEFAULTS = {
+    realm: "cicd-platform-registry",
+    deleteEnabled: false,
+    readOnly: false,
+    logLevel: "info",
+    healthCheckIntervalSeconds: 10,
+    healthCheckThreshold: 3,
+    /** The writer purges uploads abandoned for a week, once a day. */
+    uploadPurgeAge: "168h",
+    uploadPurgeInterval: "24h",
 } as const;
 
 export const GITHUB_DEFAULTS = {

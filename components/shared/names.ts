@@ -223,19 +223,20 @@ export function nameAndAppProblem(names: readonly DerivedName[], value: string):
 }
 
 /**
- * Throws, before anything is registered, when a derived name would be refused by the API server.
+ * The problems, as component argument problems, of derived names the API server would refuse.
  * @internal
  */
-export function assertDerivedNamesFit(
-    component: string,
+export function derivedNameProblems(
     names: readonly DerivedName[],
     inputs: { readonly name: string; readonly app?: string },
-): void {
+): { field: "name" | "app"; message: string }[] {
+    const problems: { field: "name" | "app"; message: string }[] = [];
     for (const from of ["name", "app"] as const) {
         const value = from === "name" ? inputs.name : (inputs.app ?? inputs.name);
         const problem = derivedNameProblem(names, from, value);
         if (problem !== undefined) {
-            throw new Error(`${component}: ${from}: ${problem}`);
+            problems.push({ field: from, message: problem });
         }
     }
+    return problems;
 }

@@ -293,3 +293,59 @@ export function runnerTokenProblem(value: string): string | undefined {
     }
     return "not a runner authentication token (glrt-…); create the runner in GitLab and use the token it shows once";
 }
+
+/** One problem with a component's arguments: the field to blame (dotted for nested ones) and why. */
+export interface ArgProblem {
+    readonly field: string;
+    readonly message: string;
+}
+
+/**
+ * A component refused its arguments: every problem at once, each naming the component and the
+ * field, as the stack config reports its keys, so one run shows all there is to fix.
+ */
+export class ComponentArgsError extends Error {
+    public readonly problems: readonly ArgProblem[];
+
+    constructor(type: string, name: string, problems: readonly ArgProblem[]) {
+        super(
+            `${type} "${name}": ${problems.length} invalid argument${problems.length === 1 ? "" : "s"}:\n` +
+                problems.map((p) => `  - ${name}: ${p.field}: ${p.message}`).join("\n"),
+        );
+        this.problems = problems;
+        this.name = "ComponentArgsError";
+    }
+}
+
+/**
+ * Collects a component's argument problems and throws them together, before `super` registers
+ * anything, so a refused component leaves nothing half-applied.
+ * @internal
+ */
+export class ArgChecks {
+    private readonly problems: ArgProblem[] = [];
+
+    constructor(
+        private readonly type: string,
+        private readonly name: string,
+    ) {}
+
+    /** Records a problem with `field`. */
+    public add(field: string, message: string): void {
+        this.problems.push({ field, message });
+    }
+
+    /** Records each of `problems` (from a shared predicate such as resourceOrderProblems). */
+    public addAll(problems: Iterable<ArgProblem>, prefix = ""): void {
+        for (const problem of problems) {
+            this.add(`${prefix}${problem.field}`, problem.message);
+        }
+    }
+
+    /** Throws a ComponentArgsError holding every problem recorded, if there is one. */
+    public throwIfAny(): void {
+        if (this.problems.length > 0) {
+            throw new ComponentArgsError(this.type, this.name, this.problems);
+        }
+    }
+}

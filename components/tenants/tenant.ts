@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { TENANT_CI_VARIABLES, TENANT_SETTINGS_CONFIGMAP } from "../../config/tenant-contract";
-import { EnvironmentNamespace } from "../platform";
+import { EnvironmentNamespace } from "../namespaces";
 import { TENANT_DEFAULTS } from "../shared/defaults";
 import { TENANT_DEPLOY_RULES } from "./deploy-rules";
 import { renderTokenKubeconfig } from "./kubeconfig";

@@ -3,11 +3,11 @@
  * takes plain numbers and the components take `pulumi.Input<number>` of the very same fields.
  */
 export interface UpstreamTuning<N = number> {
-    /** nginx `max_fails` per server. @default 3 */
+    /** nginx `max_fails` per server. @default {@link UPSTREAM_TUNING_DEFAULTS}.maxFails */
     readonly maxFails?: N;
-    /** nginx `fail_timeout` per server, seconds. @default 30 */
+    /** nginx `fail_timeout` per server, seconds. @default {@link UPSTREAM_TUNING_DEFAULTS}.failTimeoutSeconds */
     readonly failTimeoutSeconds?: N;
-    /** Idle keepalive connections to the backends; 0 turns keepalive off. @default 32 */
+    /** Idle keepalive connections to the backends; 0 turns keepalive off. @default {@link UPSTREAM_TUNING_DEFAULTS}.keepalive */
     readonly keepalive?: N;
     /**
      * Name of a cookie that pins each client to one track: the upstream hashes it (`hash …

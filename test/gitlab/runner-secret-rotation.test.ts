@@ -32,7 +32,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { GitLabRunner } from "${ROOT}/components/runners/gitlab-runner";
-import type { GitLabConfig } from "${ROOT}/config/gitlab-schema";
+import type { GitLabConfig } from "${ROOT}/config/sections/gitlab";
 import type { GitLabTarget } from "${ROOT}/platform/gitlab";
 import { createUserRunner } from "${ROOT}/platform/gitlab-runners";
 

@@ -31,7 +31,7 @@ import * as gitlab from "@pulumi/gitlab";
 import * as pulumi from "@pulumi/pulumi";
 
 import { GitLabVariables } from "${ROOT}/platform/gitlab-variables";
-import type { GitLabConfig, GitLabTier } from "${ROOT}/config/gitlab-schema";
+import type { GitLabConfig, GitLabTier } from "${ROOT}/config/sections/gitlab";
 import type { GitLabTarget } from "${ROOT}/platform/gitlab";
 import { createGitLabGate } from "${ROOT}/platform/gitlab-production";
 import { createUserRunner } from "${ROOT}/platform/gitlab-runners";

@@ -28,7 +28,7 @@ import { type GitHubApiStandIn, startGitHubApiStandIn } from "../support/github-
 import { seccompProfileCrdCommands } from "../support/seccomp-profile-crd";
 import { plainConfig, stackDemoSecrets, stackInitCommands } from "../support/stack-project";
 import { parsePlainConfig } from "../../config/schema";
-import { resolveTenants } from "../../config/tenants-schema";
+import { resolveTenants } from "../../config/sections/tenants";
 import {
     countBy,
     dryRuns,

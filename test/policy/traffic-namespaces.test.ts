@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { restrictedPodSecurityLabels } from "../../components/platform/environment-namespace";
+import { restrictedPodSecurityLabels } from "../../components/namespaces/environment-namespace";
 import { renderNginxConfig } from "../../components/traffic/nginx-config";
 import { checkResource, checkStack, type StackInput, UNKNOWN_STRING, urnOf } from "./harness";
 import { configMap } from "./objects";

@@ -10,7 +10,7 @@ import { beforeEach, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 
 import { ApplicationRepository, renderDeployWorkflow } from "../../components";
-import { applicationsSchema } from "../../config/applications";
+import { applicationsSchema } from "../../config/sections/applications";
 import { stackConfigSchema } from "../../config/schema";
 import { validConfig } from "./fixtures";
 

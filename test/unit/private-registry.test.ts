@@ -241,7 +241,7 @@ describe("PrivateRegistry", () => {
     });
 
     const invalid: [string, Partial<PrivateRegistryArgs> & { name?: string }, RegExp][] = [
-        ["a name that is no DNS label", { name: "Reg_1" }, /^Error: Reg_1: name: "Reg_1" must be a DNS-1123 label/],
+        ["a name that is no DNS label", { name: "Reg_1" }, /\n  - Reg_1: name: "Reg_1" must be a DNS-1123 label/],
         [
             "the same user twice",
             { pushUsername: "ci", pullUsername: "ci" },

@@ -36,8 +36,8 @@ import {
     tenantCredentialSchema,
     tenantGithubSchema,
     tenantSchema,
-} from "../../config/tenants-schema";
-import { tenantGitlabSchema } from "../../config/gitlab-schema";
+} from "../../config/sections/tenants";
+import { tenantGitlabSchema } from "../../config/sections/gitlab";
 
 interface Declared {
     readonly description: string;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { beforeEach, describe, it } from "node:test";
 
 import { BlueGreenRelease, CanaryRelease, WeightedUpstream } from "../../components";
+import { ComponentArgsError } from "../../components/shared/validators";
 
 type Obj = Record<string, unknown>;
 const get = (value: unknown, ...path: (string | number)[]): unknown =>
@@ -161,10 +162,24 @@ describe("CanaryRelease", () => {
 
     it("refuses canary traffic without a canary version and a percentage out of range, registering nothing", async () => {
         const base = { namespace: "apps", image: "r/app", stableVersion: "1", replicas: 2 };
-        assert.throws(() => new CanaryRelease("a", { ...base, canaryPercent: 10 }), /canaryVersion is required/);
+        assert.throws(() => new CanaryRelease("a", { ...base, canaryPercent: 10 }), /a: canaryVersion: is required/);
         assert.throws(
             () => new CanaryRelease("b", { ...base, canaryVersion: "2", canaryPercent: 101 }),
             /b: canaryPercent: 101 is not a percentage/,
+        );
+        // Every problem at once, each naming the component and its field.
+        const long = "c".repeat(70);
+        assert.throws(
+            () => new CanaryRelease(long, { ...base, replicas: 0, canaryPercent: 10 }),
+            (error: unknown) => {
+                assert.ok(error instanceof ComponentArgsError);
+                assert.match(error.message, new RegExp(`^CanaryRelease "${long}": 4 invalid arguments:`));
+                assert.deepEqual(
+                    error.problems.map((p) => p.field),
+                    ["canaryVersion", "replicas", "name", "app"],
+                );
+                return true;
+            },
         );
         await settle();
         assert.deepEqual(registered, []);
@@ -381,7 +396,7 @@ describe("BlueGreenRelease", () => {
     it("rejects an unknown colour", () => {
         assert.throws(
             () => new BlueGreenRelease("x", { ...args, activeColor: "purple" as "blue" }),
-            /activeColor "purple" must be "blue" or "green"/,
+            /x: activeColor: "purple" must be "blue" or "green"/,
         );
     });
 });

@@ -1,6 +1,7 @@
 import { APP_RESOURCES, PRIVATE_REGISTRY_DEFAULTS } from "../../shared/defaults";
 import { DERIVED_NAMES, derivedNameProblem, NAME_RULES } from "../../shared/names";
 import {
+    ArgChecks,
     isCidr,
     isCron,
     isQuantity,
@@ -11,7 +12,8 @@ import {
 import { BCRYPT_COST_RANGE, isBcryptCost } from "../htpasswd";
 import type { PrivateRegistryArgs } from "./args";
 
-type Fail = (field: string, message: string) => never;
+/** Records a problem with `field`; every check runs, so all problems are reported at once. */
+type Fail = (field: string, message: string) => void;
 
 /** The Services are named after the component, and the collector's CronJob too when there is one. */
 function checkName(name: string, args: PrivateRegistryArgs, fail: Fail): void {
@@ -108,8 +110,9 @@ function checkResources(args: PrivateRegistryArgs, fail: Fail): void {
  * @internal
  */
 export function validatePrivateRegistry(name: string, args: PrivateRegistryArgs): void {
+    const checks = new ArgChecks("PrivateRegistry", name);
     const fail: Fail = (field, message) => {
-        throw new Error(`${name}: ${field}: ${message}`);
+        checks.add(field, message);
     };
     checkName(name, args, fail);
     checkUsers(args, fail);
@@ -118,4 +121,5 @@ export function validatePrivateRegistry(name: string, args: PrivateRegistryArgs)
     checkGarbageCollection(args, fail);
     checkNumbers(args, fail);
     checkResources(args, fail);
+    checks.throwIfAny();
 }

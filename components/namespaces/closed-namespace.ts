@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
+import { type ChildOptions, childOf } from "../shared/component";
+
 /** Labels that make the API server enforce, audit and warn on the `restricted` profile. */
 export function restrictedPodSecurityLabels(version: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
     return podSecurityLabels("restricted", version);
@@ -43,8 +45,8 @@ export interface ClosedNamespace {
  * @internal
  */
 export function createClosedNamespace(
-    parent: pulumi.Resource,
     name: string,
+    parent: pulumi.Resource,
     args: {
         namespace: string;
         environment: pulumi.Input<string>;
@@ -53,7 +55,9 @@ export function createClosedNamespace(
         podSecurityEnforce?: "restricted" | "baseline" | "privileged";
         labels?: Record<string, string>;
     },
+    opts?: ChildOptions,
 ): ClosedNamespace {
+    const child = childOf(parent, opts);
     const namespace = new k8s.core.v1.Namespace(
         name,
         {
@@ -67,14 +71,14 @@ export function createClosedNamespace(
                 },
             },
         },
-        { parent },
+        child,
     );
     const namespaceName = namespace.metadata.name;
     const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
         new k8s.networking.v1.NetworkPolicy(
             `${name}-${suffix}`,
             { metadata: { name: suffix, namespace: namespaceName }, spec },
-            { parent },
+            child,
         );
     const baseline = [
         policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),

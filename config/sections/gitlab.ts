@@ -5,9 +5,9 @@
  */
 import { z } from "zod";
 
-import { GITLAB_DEFAULTS, TENANT_DEFAULTS } from "../components/shared/defaults";
-import { isDnsLabel } from "../components/shared/validators";
-import { describe, type Environment, integer, strict } from "./schema-fields";
+import { GITLAB_DEFAULTS, TENANT_DEFAULTS } from "../../components/shared/defaults";
+import { isDnsLabel } from "../../components/shared/validators";
+import { describe, type Environment, integer, strict } from "../schema-fields";
 
 export const GITLAB_TIERS = ["free", "premium", "ultimate"] as const;
 export type GitLabTier = (typeof GITLAB_TIERS)[number];

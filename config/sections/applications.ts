@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 
-import { APPLICATION_DEFAULTS } from "../components/shared/defaults";
-import { isDnsLabel } from "../components/shared/validators";
+import { APPLICATION_DEFAULTS } from "../../components/shared/defaults";
+import { isDnsLabel } from "../../components/shared/validators";
 
 const text = (what: string, pattern: RegExp) =>
     z.string({ error: `must be a string (${what})` }).regex(pattern, {

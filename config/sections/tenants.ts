@@ -4,10 +4,10 @@
  */
 import { z } from "zod";
 
-import { TENANT_DEFAULTS } from "../components/shared/defaults";
-import { isDnsLabel } from "../components/shared/validators";
-import { tenantGitlabSchema } from "./gitlab-schema";
-import { describe, type Environment, integer, strict } from "./schema-fields";
+import { TENANT_DEFAULTS } from "../../components/shared/defaults";
+import { isDnsLabel } from "../../components/shared/validators";
+import { tenantGitlabSchema } from "./gitlab";
+import { describe, type Environment, integer, strict } from "../schema-fields";
 
 /** A tenant name leaves room for `-production` in the namespace derived from it. */
 const TENANT_NAME_MAX = 63 - "-production".length;

@@ -34,9 +34,10 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
     public readonly networkPolicies: readonly k8s.networking.v1.NetworkPolicy[];
 
     constructor(name: string, args: EnvironmentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The type token keeps the folder's former name: it is part of every child's URN.
         super("cicd:platform:EnvironmentNamespace", name, {}, opts);
 
-        const closed = createClosedNamespace(this, name, {
+        const closed = createClosedNamespace(name, this, {
             namespace: args.namespace,
             environment: args.environment,
             podSecurityVersion: args.podSecurityVersion ?? NAMESPACE_DEFAULTS.podSecurityVersion,

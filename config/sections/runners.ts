@@ -5,9 +5,10 @@ import {
     JENKINS_AGENT_DEFAULTS,
     RUNNER_DEFAULTS,
     RUNNER_NAMESPACE_DEFAULTS,
-} from "../components/shared/defaults";
-import { isQuantity, quantityValue } from "../components/shared/validators";
-import type { namespacesSchema, privateRegistrySchema } from "./schema";
+} from "../../components/shared/defaults";
+import { isQuantity, quantityValue } from "../../components/shared/validators";
+import type { namespacesSchema } from "./cluster";
+import type { privateRegistrySchema } from "./registry";
 import {
     describe,
     dnsLabel,
@@ -19,7 +20,7 @@ import {
     registryHost,
     resourcesSchema,
     strict,
-} from "./schema-fields";
+} from "../schema-fields";
 
 /** The `runners` section: Kubernetes-executor runners, rootless Podman hosts and the rules between them. */
 
