@@ -13,8 +13,6 @@ import {
 import { PROJECT, stackValues } from "./stack-values";
 import { ambientApiServer, siblingTenantsRoot } from "./tenancy-environment";
 
-export { PROJECT } from "./stack-values";
-
 /**
  * A stack config the schema refused, reported the way Pulumi reports its own errors: the SDK prints a
  * RunError's message alone, without a stack trace or an object dump, so each problem appears once.

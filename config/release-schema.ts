@@ -18,7 +18,6 @@ export const RELEASE_SECRET_KEYS = {
     kubeconfig:
         "kubeconfig of the tenant's deploy identity (otherwise KUBECONFIG from the environment, as CI provides it)",
 } as const;
-export type ReleaseSecretKey = keyof typeof RELEASE_SECRET_KEYS;
 
 // Pulumi.yaml defaults an absent object key to {}: that means "not this kind of release".
 const optionalSection = <T extends z.ZodType>(schema: T) =>

@@ -11,8 +11,7 @@ import { appsSchema, canarySchema, optionalBlueGreenSchema, releaseRules } from 
 import { runnerRules, runnersSchema } from "./sections/runners";
 import { tenancySchema, tenantRules, tenantsSchema } from "./sections/tenants";
 
-export { type ConfigProblem, formatPath, StackConfigError } from "./config-problems";
-export { type Environment, ENVIRONMENTS, resourcesSchema } from "./schema-fields";
+export type { ConfigProblem } from "./config-problems";
 export { analysisSchema, appSchema, blueGreenSchema, blueGreenWatchSchema, canarySchema } from "./sections/releases";
 export type { AnalysisConfig, AppConfig, BlueGreenConfig, BlueGreenWatchConfig } from "./sections/releases";
 export { privateRegistrySchema, registrySchema } from "./sections/registry";
@@ -30,15 +29,11 @@ export {
     type GitLabConfig,
     gitlabRunnersSchema,
     gitlabSchema,
-    type GitLabTier,
     isPaidTier,
-    tenantGitlabSchema,
 } from "./sections/gitlab";
 export {
     resolveTenants,
-    type TenancyConfig,
     type TenantConfig,
-    tenantSchema,
     tenantStateBackend,
 } from "./sections/tenants";
 

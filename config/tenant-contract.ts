@@ -112,9 +112,6 @@ export interface ReleaseSettings {
 
 export const TENANT_CONTRACT_VERSION = 1;
 
-/** Name of the environment stack output holding ReleaseSettings. */
-export const RELEASE_SETTINGS_OUTPUT = "releaseSettings";
-
 /**
  * The settings ConfigMap in each tenant namespace. A fixed name (unlike the platform's other
  * ConfigMaps) because a release stack looks it up by name and no pod mounts it, so nothing needs a

@@ -1,2 +1,1 @@
-export { argsOf } from "./args-of";
-export { type CanaryReleaseOutputs, createPlatform, type PlatformOutputs } from "./create-platform";
+export { createPlatform, type PlatformOutputs } from "./create-platform";

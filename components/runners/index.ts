@@ -10,10 +10,3 @@ export {
     type RunnerCacheOptions,
 } from "./runner-config";
 export { BuildSeccompDelivery, type BuildSeccompDeliveryArgs } from "./build-seccomp-delivery";
-export {
-    BUILD_EXTRA_SYSCALLS,
-    buildSeccompProfile,
-    renderBuildSeccompProfile,
-    runtimeDefaultProfile,
-    type SeccompProfile,
-} from "./build-seccomp-profile";

@@ -1,2 +1,1 @@
-export type { TokenKubeconfig } from "./kubeconfig";
 export { Tenant, type TenantArgs } from "./tenant";

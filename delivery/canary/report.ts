@@ -16,7 +16,7 @@ import { type CanaryResult, OUTCOME_TITLE, type RolloutPlan } from "./rollout-ty
 import { formatShare, formatTarget } from "../shared/traffic-split";
 import type { WindowRecord } from "../shared/window-loop";
 
-export { type ChartOptions, renderChart } from "./report-chart";
+export { renderChart } from "./report-chart";
 
 /** Prefix of the canary report's marker: `<!-- cicd-platform-canary:<stack>:<app> -->`. */
 export const CANARY_MARKER_PREFIX = "cicd-platform-canary";

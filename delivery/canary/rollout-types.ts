@@ -2,7 +2,7 @@
 import type { ConfigChange, RunResult } from "../shared/outcome";
 import type { RolloutPolicy } from "../shared/stack-layout";
 
-export type { ConfigChange, InterruptPolicy } from "../shared/outcome";
+export type { ConfigChange } from "../shared/outcome";
 
 /** What the stack driver found and will do. */
 export interface RolloutPlan extends RolloutPolicy {

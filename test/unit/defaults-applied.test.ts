@@ -1,4 +1,4 @@
-import { byName, reset, settle, valueOf } from "./harness";
+import { byName, reset, settle, valueOf } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
