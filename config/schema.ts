@@ -25,17 +25,8 @@ export {
     runnerQuotaSchema,
     runnersSchema,
 } from "./sections/runners";
-export {
-    type GitLabConfig,
-    gitlabRunnersSchema,
-    gitlabSchema,
-    isPaidTier,
-} from "./sections/gitlab";
-export {
-    resolveTenants,
-    type TenantConfig,
-    tenantStateBackend,
-} from "./sections/tenants";
+export { type GitLabConfig, gitlabRunnersSchema, gitlabSchema, isPaidTier } from "./sections/gitlab";
+export { resolveTenants, type TenantConfig, tenantStateBackend } from "./sections/tenants";
 
 /**
  * The schema of every stack config key of the `cicd-platform` project, composed from one section

@@ -1,7 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { BlueGreenRelease, type BlueGreenReleaseArgs, CanaryRelease, type CanaryReleaseArgs } from "../components/release";
+import {
+    BlueGreenRelease,
+    type BlueGreenReleaseArgs,
+    CanaryRelease,
+    type CanaryReleaseArgs,
+} from "../components/release";
 import { StackConfigError } from "../config/config-problems";
 import type { ReleaseConfig } from "../config/release-load";
 import { RELEASE_PROJECT } from "../config/release-schema";
