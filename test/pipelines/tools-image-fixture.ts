@@ -25,6 +25,29 @@ function sh(command: string, args: readonly string[], cwd?: string): string {
     return result.stdout.trim();
 }
 
+/** The tools ci/steps call (need_tool and the commands they run), each with a command that runs it. */
+export const TOOLS: Readonly<Record<string, string>> = {
+    buildah: "buildah --version",
+    podman: "podman --version",
+    skopeo: "skopeo --version",
+    cosign: "cosign version --json | grep gitVersion",
+    syft: "syft version | grep ^Version",
+    trivy: "trivy --version",
+    jq: "jq --version",
+    curl: "curl --version",
+    git: "git --version",
+    node: "node --version",
+    npm: "npm --version",
+    secretlint: '"$SECRETLINT_PREFIX/node_modules/.bin/secretlint" --version',
+};
+
+/** The push token the record job is given; nothing here checks it (the origin is a bare repository). */
+export const RECORD_TOKEN = ["token", "of", "the", "record"].join("-");
+
+export function sha256(path: string): string {
+    return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
 export function git(cwd: string, ...args: string[]): string {
     return sh("git", ["-c", "user.name=test", "-c", "user.email=test@localhost", ...args], cwd);
 }

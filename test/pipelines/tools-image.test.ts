@@ -23,7 +23,6 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -41,12 +40,20 @@ import {
 } from "../registry/registry-harness";
 import { checkedTool } from "./container-app-fixture";
 import { run, type Run, ROOT } from "./tools";
-import { copyRepository, debianSlimLayout, git, prebuiltLayout, toolsImageJob } from "./tools-image-fixture";
+import {
+    copyRepository,
+    debianSlimLayout,
+    git,
+    prebuiltLayout,
+    RECORD_TOKEN as TOKEN,
+    sha256,
+    TOOLS,
+    toolsImageJob,
+} from "./tools-image-fixture";
 
 const PUSH: Credential = { username: "ci-push", password: ["push", "tools-image", "b81e"].join("-") };
 const PULL: Credential = { username: "cluster-pull", password: ["pull", "tools-image", "3f0a"].join("-") };
 const PASSPHRASE = ["signing", "passphrase", "tools", "image"].join("-");
-const TOKEN = ["token", "of", "the", "record"].join("-");
 
 /** Test-only engine settings for this machine's podman (runc; crun refuses its cgroups), never shipped. */
 const TEST_CONTAINERS_CONF = [
@@ -56,26 +63,6 @@ const TEST_CONTAINERS_CONF = [
     'runtime = "runc"',
     "",
 ].join("\n");
-
-/** The tools ci/steps call (need_tool and the commands they run), each with a command that runs it. */
-const TOOLS: Readonly<Record<string, string>> = {
-    buildah: "buildah --version",
-    podman: "podman --version",
-    skopeo: "skopeo --version",
-    cosign: "cosign version --json | grep gitVersion",
-    syft: "syft version | grep ^Version",
-    trivy: "trivy --version",
-    jq: "jq --version",
-    curl: "curl --version",
-    git: "git --version",
-    node: "node --version",
-    npm: "npm --version",
-    secretlint: '"$SECRETLINT_PREFIX/node_modules/.bin/secretlint" --version',
-};
-
-function sha256(path: string): string {
-    return createHash("sha256").update(readFileSync(path)).digest("hex");
-}
 
 function output(result: Run): string {
     return `${result.stdout}${result.stderr}`;
@@ -408,106 +395,5 @@ describe("the platform pipeline's tools-image job: build, push, sign and record 
             return;
         }
         assert.match(versions.get("trivy") ?? "", /0\.70\.0/);
-    });
-});
-
-describe("scripts/ci/record-tools-image and the job's checks of its variables", () => {
-    let scratch = "";
-    let repo = "";
-    let origin = "";
-    let commit = "";
-    const reference = `registry.example.com/ci/tools@sha256:${"ab".repeat(32)}`;
-
-    before(() => {
-        scratch = mkdtempSync(join(tmpdir(), "record-tools-image-"));
-        repo = join(scratch, "platform");
-        origin = join(scratch, "origin.git");
-        commit = copyRepository(repo, origin);
-    });
-
-    after(() => {
-        if (scratch !== "") {
-            rmSync(scratch, { recursive: true, force: true });
-        }
-    });
-
-    const record = (variables: Record<string, string>): Promise<Run> =>
-        run("bash", [join(repo, "scripts", "ci", "record-tools-image")], {
-            cwd: repo,
-            env: { PATH: process.env.PATH, HOME: scratch, ...variables },
-        });
-    const base = (): Record<string, string> => ({
-        TOOLS_IMAGE: reference,
-        REVISION: commit,
-        RECORD_BRANCH: "main",
-        PUSH_TOKEN: TOKEN,
-    });
-
-    it("refuses a tools image that is not pinned by digest, naming TOOLS_IMAGE", async () => {
-        const result = await record({ ...base(), TOOLS_IMAGE: "registry.example.com/ci/tools:latest" });
-        assert.equal(result.code, 2);
-        assert.match(result.stderr, /TOOLS_IMAGE: "registry\.example\.com\/ci\/tools:latest" is not/);
-    });
-
-    it("records once, and a second run with the same image commits nothing", async () => {
-        const first = await record(base());
-        assert.equal(first.code, 0, first.stderr);
-        const tip = git(origin, "rev-parse", "main");
-        assert.notEqual(tip, commit);
-        assert.match(
-            git(origin, "show", "main:templates/gitlab/container-app.yml"),
-            new RegExp(`^ {6}default: ${reference.replace(/[.]/g, "\\.")}$`, "m"),
-        );
-        const again = await record(base());
-        assert.equal(again.code, 0, again.stderr);
-        assert.match(again.stderr, /recorded already/);
-        assert.equal(git(origin, "rev-parse", "main"), tip);
-    });
-
-    it("leaves the record to the newer pipeline when the default branch has other step scripts", async () => {
-        const other = join(scratch, "other");
-        git(scratch, "clone", "--quiet", origin, other);
-        writeFileSync(
-            join(other, "ci", "steps", "e2e"),
-            `${readFileSync(join(other, "ci", "steps", "e2e"), "utf8")}\n`,
-        );
-        git(other, "commit", "--quiet", "--all", "--message", "a newer step script");
-        git(other, "push", "--quiet", "origin", "main");
-        const tip = git(origin, "rev-parse", "main");
-        const result = await record({ ...base(), TOOLS_IMAGE: reference.replace("ab", "cd") });
-        assert.equal(result.code, 0, result.stderr);
-        assert.match(result.stderr, /has moved on to other image sources/);
-        assert.equal(git(origin, "rev-parse", "main"), tip);
-    });
-
-    it("the job refuses a base image named by tag before building anything, naming TOOLS_BASE_IMAGE", async () => {
-        const result = await run("bash", [join(repo, "scripts", "ci", "tools-image")], {
-            cwd: repo,
-            env: {
-                PATH: process.env.PATH,
-                HOME: scratch,
-                REGISTRY_SERVER: "127.0.0.1:1",
-                REVISION: commit,
-                TOOLS_BASE_IMAGE: "docker.io/library/debian:bookworm-slim",
-                TOOLS_GO_BUILDER_IMAGE: `docker.io/library/golang@sha256:${"0".repeat(64)}`,
-            },
-        });
-        assert.equal(result.code, 2);
-        assert.match(
-            result.stderr,
-            /TOOLS_BASE_IMAGE: "docker\.io\/library\/debian:bookworm-slim" is not <image>@sha256/,
-        );
-        const noGo = await run("bash", [join(repo, "scripts", "ci", "tools-image")], {
-            cwd: repo,
-            env: {
-                PATH: process.env.PATH,
-                HOME: scratch,
-                REGISTRY_SERVER: "127.0.0.1:1",
-                REVISION: commit,
-                TOOLS_BASE_IMAGE: `docker.io/library/debian@sha256:${"0".repeat(64)}`,
-            },
-        });
-        assert.equal(noGo.code, 2);
-        assert.match(noGo.stderr, /TOOLS_GO_BUILDER_IMAGE: "" is not .*or set TOOLS_PREBUILT_IMAGE/);
     });
 });
