@@ -2,7 +2,9 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { REGISTRY_CREDENTIAL_DEFAULTS as DEFAULTS } from "../shared/defaults";
+import { type ChildOptions, childOf } from "../shared/component";
+import { REGISTRY_CREDENTIAL_DEFAULTS } from "../shared/defaults";
+import { ArgChecks } from "../shared/validators";
 
 export interface RegistryCredentialsArgs {
     /** Registry host, optionally with a port, e.g. `registry.example.com`. */
@@ -12,13 +14,13 @@ export interface RegistryCredentialsArgs {
     readonly password: pulumi.Input<string>;
     /** Namespaces that get a `kubernetes.io/dockerconfigjson` Secret. */
     readonly namespaces: readonly pulumi.Input<string>[];
-    /** Name of the Secret in each namespace, referenced from `imagePullSecrets`. @default "registry-credentials" */
+    /** Name of the Secret in each namespace, referenced from `imagePullSecrets`. @default {@link REGISTRY_CREDENTIAL_DEFAULTS}.secretName */
     readonly secretName?: string;
     /** `owner/name` or name of the GitHub repository whose environments get the credential. */
     readonly githubRepository?: pulumi.Input<string>;
     /** GitHub Actions environments that get <prefix>_SERVER, <prefix>_USERNAME and <prefix>_PASSWORD. @default [] */
     readonly githubEnvironments?: readonly string[];
-    /** Prefix of the GitHub variable and secret names. @default "REGISTRY" */
+    /** Prefix of the GitHub variable and secret names. @default {@link REGISTRY_CREDENTIAL_DEFAULTS}.githubSecretPrefix */
     readonly githubSecretPrefix?: string;
 }
 
@@ -48,60 +50,16 @@ export class RegistryCredentials extends pulumi.ComponentResource {
     public readonly dockerConfigJson: pulumi.Output<string>;
 
     constructor(name: string, args: RegistryCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
-        const environments = args.githubEnvironments ?? [];
-        if (environments.length > 0 && args.githubRepository === undefined) {
-            throw new Error(`${name}: githubEnvironments needs githubRepository`);
-        }
-        const prefix = args.githubSecretPrefix ?? DEFAULTS.githubSecretPrefix;
-        if (!/^[A-Z][A-Z0-9_]*$/.test(prefix) || prefix.startsWith("GITHUB_")) {
-            throw new Error(`${name}: githubSecretPrefix "${prefix}" must be A-Z, 0-9, _ and not start with GITHUB_`);
-        }
+        validateRegistryCredentialsArgs(name, args);
         super("cicd:registry:RegistryCredentials", name, {}, opts);
 
-        this.secretName = args.secretName ?? DEFAULTS.secretName;
-        this.server = pulumi.output(args.server);
-        this.username = pulumi.output(args.username);
-        this.password = pulumi.secret(args.password);
-        this.dockerConfigJson = pulumi.secret(
-            pulumi.all([args.server, args.username, args.password]).apply(([s, u, p]) => dockerConfigJson(s, u, p)),
-        );
-
-        this.secrets = args.namespaces.map(
-            (namespace, index) =>
-                new k8s.core.v1.Secret(
-                    `${name}-${index}`,
-                    {
-                        metadata: {
-                            name: this.secretName,
-                            namespace,
-                            labels: { "app.kubernetes.io/managed-by": "pulumi", "cicd.platform/registry": "pull" },
-                        },
-                        type: "kubernetes.io/dockerconfigjson",
-                        stringData: { ".dockerconfigjson": this.dockerConfigJson },
-                    },
-                    { parent: this },
-                ),
-        );
-
-        for (const environment of environments) {
-            const common = { repository: args.githubRepository as pulumi.Input<string>, environment };
-            new github.ActionsEnvironmentVariable(
-                `${name}-${environment}-server`,
-                { ...common, variableName: `${prefix}_SERVER`, value: this.server },
-                { parent: this },
-            );
-            new github.ActionsEnvironmentVariable(
-                `${name}-${environment}-username`,
-                { ...common, variableName: `${prefix}_USERNAME`, value: this.username },
-                { parent: this },
-            );
-            new github.ActionsEnvironmentSecret(
-                `${name}-${environment}-password`,
-                { ...common, secretName: `${prefix}_PASSWORD`, plaintextValue: this.password },
-                { parent: this },
-            );
-        }
-
+        const children = createRegistryCredentials(name, this, args);
+        this.secretName = children.secretName;
+        this.server = children.server;
+        this.username = children.username;
+        this.password = children.password;
+        this.dockerConfigJson = children.dockerConfigJson;
+        this.secrets = children.secrets;
         this.registerOutputs({
             secretName: this.secretName,
             server: this.server,
@@ -109,4 +67,112 @@ export class RegistryCredentials extends pulumi.ComponentResource {
             dockerConfigJson: this.dockerConfigJson,
         });
     }
+}
+
+/** The objects a RegistryCredentials registers, and the values they share. */
+export interface RegistryCredentialsChildren {
+    readonly secretName: string;
+    readonly server: pulumi.Output<string>;
+    readonly username: pulumi.Output<string>;
+    readonly password: pulumi.Output<string>;
+    readonly dockerConfigJson: pulumi.Output<string>;
+    readonly secrets: readonly k8s.core.v1.Secret[];
+    readonly githubVariables: readonly github.ActionsEnvironmentVariable[];
+    readonly githubSecrets: readonly github.ActionsEnvironmentSecret[];
+}
+
+/**
+ * Every problem of the plain (non-Output) arguments, thrown together.
+ * @internal
+ */
+export function validateRegistryCredentialsArgs(name: string, args: RegistryCredentialsArgs): void {
+    const checks = new ArgChecks("RegistryCredentials", name);
+    if ((args.githubEnvironments ?? []).length > 0 && args.githubRepository === undefined) {
+        checks.add("githubEnvironments", "needs githubRepository");
+    }
+    const prefix = args.githubSecretPrefix ?? REGISTRY_CREDENTIAL_DEFAULTS.githubSecretPrefix;
+    if (!/^[A-Z][A-Z0-9_]*$/.test(prefix) || prefix.startsWith("GITHUB_")) {
+        checks.add("githubSecretPrefix", `"${prefix}" must be A-Z, 0-9, _ and not start with GITHUB_`);
+    }
+    checks.throwIfAny();
+}
+
+/**
+ * The credential's children, parented to `parent`: one pull Secret per namespace, then per GitHub
+ * environment the server and user variables and the password secret.
+ * @internal
+ */
+export function createRegistryCredentials(
+    name: string,
+    parent: pulumi.Resource,
+    args: RegistryCredentialsArgs,
+    opts?: ChildOptions,
+): RegistryCredentialsChildren {
+    const child = childOf(parent, opts);
+    const secretName = args.secretName ?? REGISTRY_CREDENTIAL_DEFAULTS.secretName;
+    const prefix = args.githubSecretPrefix ?? REGISTRY_CREDENTIAL_DEFAULTS.githubSecretPrefix;
+    const server = pulumi.output(args.server);
+    const username = pulumi.output(args.username);
+    const password = pulumi.secret(args.password);
+    const document = pulumi.secret(
+        pulumi.all([args.server, args.username, args.password]).apply(([s, u, p]) => dockerConfigJson(s, u, p)),
+    );
+    const secrets = args.namespaces.map(
+        (namespace, index) =>
+            new k8s.core.v1.Secret(`${name}-${index}`, pullSecretArgs(secretName, namespace, document), child),
+    );
+    const githubVariables: github.ActionsEnvironmentVariable[] = [];
+    const githubSecrets: github.ActionsEnvironmentSecret[] = [];
+    for (const environment of args.githubEnvironments ?? []) {
+        const common = { repository: args.githubRepository as pulumi.Input<string>, environment };
+        githubVariables.push(
+            new github.ActionsEnvironmentVariable(
+                `${name}-${environment}-server`,
+                { ...common, variableName: `${prefix}_SERVER`, value: server },
+                child,
+            ),
+            new github.ActionsEnvironmentVariable(
+                `${name}-${environment}-username`,
+                { ...common, variableName: `${prefix}_USERNAME`, value: username },
+                child,
+            ),
+        );
+        githubSecrets.push(
+            new github.ActionsEnvironmentSecret(
+                `${name}-${environment}-password`,
+                { ...common, secretName: `${prefix}_PASSWORD`, plaintextValue: password },
+                child,
+            ),
+        );
+    }
+    return {
+        secretName,
+        server,
+        username,
+        password,
+        dockerConfigJson: document,
+        secrets,
+        githubVariables,
+        githubSecrets,
+    };
+}
+
+/**
+ * One namespace's `kubernetes.io/dockerconfigjson` pull Secret, its document in `stringData`.
+ * @internal
+ */
+export function pullSecretArgs(
+    secretName: string,
+    namespace: pulumi.Input<string>,
+    document: pulumi.Input<string>,
+): k8s.core.v1.SecretArgs {
+    return {
+        metadata: {
+            name: secretName,
+            namespace,
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "cicd.platform/registry": "pull" },
+        },
+        type: "kubernetes.io/dockerconfigjson",
+        stringData: { ".dockerconfigjson": document },
+    };
 }

@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { type ChildOptions, childOf } from "../shared/component";
 import { JENKINS_AGENT_DEFAULTS } from "../shared/defaults";
+import { ArgChecks } from "../shared/validators";
 import { commonLabels } from "../shared/workload";
 
 export interface JenkinsAgentAccessArgs {
@@ -12,7 +14,7 @@ export interface JenkinsAgentAccessArgs {
     readonly namespace: string;
     /**
      * Ports of the Jenkins controller the agents connect back to (its web port for WebSocket agents,
-     * its TCP agent port otherwise). @default [443, 50000]
+     * its TCP agent port otherwise). @default {@link JENKINS_AGENT_DEFAULTS}.controllerPorts
      */
     readonly controllerPorts?: readonly number[];
 }
@@ -45,48 +47,93 @@ export class JenkinsAgentAccess extends pulumi.ComponentResource {
     public readonly serviceAccountName: pulumi.Output<string>;
 
     constructor(name: string, args: JenkinsAgentAccessArgs, opts?: pulumi.ComponentResourceOptions) {
-        const ports = args.controllerPorts ?? JENKINS_AGENT_DEFAULTS.controllerPorts;
-        const bad = ports.filter((port) => !Number.isInteger(port) || port < 1 || port > 65535);
-        if (bad.length > 0 || ports.length === 0) {
-            throw new Error(`${name}: controllerPorts must be TCP ports (1-65535), got [${ports.join(", ")}]`);
-        }
+        validateJenkinsAgentAccessArgs(name, args);
         super("cicd:runners:JenkinsAgentAccess", name, {}, opts);
 
-        const labels = { ...commonLabels(name, "jenkins-controller"), app: name };
-        const namespace = args.namespace;
-        this.serviceAccount = new k8s.core.v1.ServiceAccount(
-            name,
-            { metadata: { namespace, labels }, automountServiceAccountToken: false },
-            { parent: this },
-        );
-        this.role = new k8s.rbac.v1.Role(
-            name,
-            { metadata: { namespace, labels }, rules: JENKINS_AGENT_RULES },
-            { parent: this },
-        );
-        new k8s.rbac.v1.RoleBinding(
-            name,
-            {
-                metadata: { namespace, labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace }],
-            },
-            { parent: this },
-        );
-        // The namespace denies egress by default; the agent's jnlp container must reach the controller.
-        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
-            `${name}-to-controller`,
-            {
-                metadata: { name: "allow-jenkins-controller", namespace, labels },
-                spec: {
-                    podSelector: { matchLabels: { ...JENKINS_AGENT_DEFAULTS.podLabels } },
-                    policyTypes: ["Egress"],
-                    egress: [{ ports: ports.map((port) => ({ protocol: "TCP", port })) }],
-                },
-            },
-            { parent: this },
-        );
-        this.serviceAccountName = this.serviceAccount.metadata.name;
+        const children = createJenkinsAgentAccess(name, this, args);
+        this.serviceAccount = children.serviceAccount;
+        this.role = children.role;
+        this.networkPolicy = children.networkPolicy;
+        this.serviceAccountName = children.serviceAccount.metadata.name;
         this.registerOutputs({ serviceAccountName: this.serviceAccountName });
     }
+}
+
+/** The objects a JenkinsAgentAccess registers. */
+export interface JenkinsAgentAccessChildren {
+    readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    readonly role: k8s.rbac.v1.Role;
+    readonly roleBinding: k8s.rbac.v1.RoleBinding;
+    readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+}
+
+/**
+ * Every problem of the arguments, thrown together.
+ * @internal
+ */
+export function validateJenkinsAgentAccessArgs(name: string, args: JenkinsAgentAccessArgs): void {
+    const checks = new ArgChecks("JenkinsAgentAccess", name);
+    const ports = args.controllerPorts ?? JENKINS_AGENT_DEFAULTS.controllerPorts;
+    const bad = ports.filter((port) => !Number.isInteger(port) || port < 1 || port > 65535);
+    if (bad.length > 0 || ports.length === 0) {
+        checks.add("controllerPorts", `must be TCP ports (1-65535), got [${ports.join(", ")}]`);
+    }
+    checks.throwIfAny();
+}
+
+/**
+ * The access's children, parented to `parent`: the service account, its Role and RoleBinding, and
+ * the egress to the controller.
+ * @internal
+ */
+export function createJenkinsAgentAccess(
+    name: string,
+    parent: pulumi.Resource,
+    args: JenkinsAgentAccessArgs,
+    opts?: ChildOptions,
+): JenkinsAgentAccessChildren {
+    const child = childOf(parent, opts);
+    const labels = { ...commonLabels(name, "jenkins-controller"), app: name };
+    const namespace = args.namespace;
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        name,
+        { metadata: { namespace, labels }, automountServiceAccountToken: false },
+        child,
+    );
+    const role = new k8s.rbac.v1.Role(name, { metadata: { namespace, labels }, rules: JENKINS_AGENT_RULES }, child);
+    const roleBinding = new k8s.rbac.v1.RoleBinding(
+        name,
+        {
+            metadata: { namespace, labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
+        },
+        child,
+    );
+    const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+        `${name}-to-controller`,
+        jenkinsControllerEgressArgs(namespace, labels, args.controllerPorts ?? JENKINS_AGENT_DEFAULTS.controllerPorts),
+        child,
+    );
+    return { serviceAccount, role, roleBinding, networkPolicy };
+}
+
+/**
+ * The NetworkPolicy `allow-jenkins-controller`. The namespace denies egress by default; the agent's
+ * jnlp container must reach the controller.
+ * @internal
+ */
+export function jenkinsControllerEgressArgs(
+    namespace: string,
+    labels: Readonly<Record<string, string>>,
+    ports: readonly number[],
+): k8s.networking.v1.NetworkPolicyArgs {
+    return {
+        metadata: { name: "allow-jenkins-controller", namespace, labels },
+        spec: {
+            podSelector: { matchLabels: { ...JENKINS_AGENT_DEFAULTS.podLabels } },
+            policyTypes: ["Egress"],
+            egress: [{ ports: ports.map((port) => ({ protocol: "TCP", port })) }],
+        },
+    };
 }

@@ -50,7 +50,7 @@ describe("JenkinsAgentAccess", () => {
     it("refuses a controller port outside 1-65535, naming the field", () => {
         assert.throws(
             () => new JenkinsAgentAccess("jenkins", { namespace: "ci-build", controllerPorts: [0] }),
-            /jenkins: controllerPorts must be TCP ports \(1-65535\), got \[0\]/,
+            /jenkins: controllerPorts: must be TCP ports \(1-65535\), got \[0\]/,
         );
     });
 });

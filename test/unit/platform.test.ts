@@ -136,7 +136,7 @@ describe("RegistryCredentials", () => {
                     namespaces: [],
                     githubEnvironments: ["staging"],
                 }),
-            /githubEnvironments needs githubRepository/,
+            /githubEnvironments: needs githubRepository/,
         );
     });
 });
