@@ -1,7 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
+import { type ChildOptions, childOf } from "../shared/component";
 import { RUNNER_DEFAULTS } from "../shared/defaults";
+import { ArgChecks } from "../shared/validators";
 
 import { shellQuote } from "../shared/shell";
 import { podmanSocketPath, renderPodmanRunnerConfig } from "./runner-config";
@@ -9,7 +11,7 @@ import { podmanSocketPath, renderPodmanRunnerConfig } from "./runner-config";
 export interface PodmanRunnerHostArgs {
     /** SSH host of the VM that runs gitlab-runner next to rootless Podman. */
     readonly host: pulumi.Input<string>;
-    /** @default 22 */
+    /** @default {@link RUNNER_DEFAULTS}.sshPort */
     readonly port?: pulumi.Input<number>;
     /** The rootless user owning the runner and the Podman socket. */
     readonly user: pulumi.Input<string>;
@@ -17,21 +19,21 @@ export interface PodmanRunnerHostArgs {
     readonly privateKey: pulumi.Input<string>;
     /** The host's SSH public key line, checked instead of trusting on first use. */
     readonly hostKey?: pulumi.Input<string>;
-    /** Uid of `user`, for the Podman socket path. @default 1000 */
+    /** Uid of `user`, for the Podman socket path. @default {@link RUNNER_DEFAULTS}.podmanUid */
     readonly podmanUid?: pulumi.Input<number>;
     /** GitLab base URL. */
     readonly gitlabUrl: pulumi.Input<string>;
     /** Runner authentication token (`glrt-…`) from `gitlab.UserRunner`. */
     readonly runnerToken: pulumi.Input<string>;
-    /** Jobs run at once. @default 4 */
+    /** Jobs run at once. @default {@link RUNNER_DEFAULTS}.concurrent */
     readonly concurrent?: pulumi.Input<number>;
-    /** Default job image. @default "quay.io/buildah/stable:v1.38.1" */
+    /** Default job image. @default {@link RUNNER_DEFAULTS}.jobImage */
     readonly jobImage?: pulumi.Input<string>;
-    /** Where gitlab-runner reads its config (a rootless runner's own). @default "~/.gitlab-runner/config.toml" */
+    /** Where gitlab-runner reads its config (a rootless runner's own). @default {@link RUNNER_DEFAULTS}.podmanConfigPath */
     readonly configPath?: string;
     /**
      * Tags the runner was created with in GitLab (a runner authentication token carries them;
-     * config.toml has no field for them). Recorded in the outputs. @default []
+     * config.toml has no field for them). Recorded in the outputs. @default {@link RUNNER_DEFAULTS}.tags
      */
     readonly tags?: pulumi.Input<string[]>;
 }
@@ -94,56 +96,98 @@ export class PodmanRunnerHost extends pulumi.ComponentResource {
     public readonly configToml: pulumi.Output<string>;
 
     constructor(name: string, args: PodmanRunnerHostArgs, opts?: pulumi.ComponentResourceOptions) {
-        const path = args.configPath ?? RUNNER_DEFAULTS.podmanConfigPath;
-        if (!/^(~\/|\/)[^\0\n]+$/.test(path)) {
-            throw new Error(`${name}: configPath "${path}" must be absolute or start with ~/`);
-        }
+        validatePodmanRunnerHostArgs(name, args);
         super("cicd:runners:PodmanRunnerHost", name, {}, opts);
 
-        this.configToml = pulumi.secret(
-            pulumi
-                .all([args.gitlabUrl, args.runnerToken, args.concurrent, args.jobImage, args.podmanUid])
-                .apply(([url, token, concurrent, jobImage, podmanUid]) =>
-                    renderPodmanRunnerConfig({
-                        name,
-                        url,
-                        token,
-                        concurrent,
-                        podmanUid,
-                        image: jobImage ?? RUNNER_DEFAULTS.jobImage,
-                    }),
-                ),
-        );
-
-        const connection = {
-            host: args.host,
-            port: args.port ?? RUNNER_DEFAULTS.sshPort,
-            user: args.user,
-            privateKey: pulumi.secret(args.privateKey),
-            hostKey: args.hostKey,
-        };
-        const podmanUid = pulumi.output(args.podmanUid ?? RUNNER_DEFAULTS.podmanUid);
-        const check = podmanUid.apply((uid) => podmanSocketCheckScript(name, uid));
-        // Checked again whenever the config changes, before it is installed.
-        this.socketCheck = new command.remote.Command(
-            `${name}-podman-socket`,
-            { connection, create: check, triggers: [args.host, podmanUid, this.configToml] },
-            { parent: this },
-        );
-
-        this.install = new command.remote.Command(
-            `${name}-config`,
-            {
-                connection,
-                create: installFileScript(path),
-                update: installFileScript(path),
-                delete: removeFileScript(path),
-                stdin: this.configToml,
-                logging: "stdoutAndStderr",
-            },
-            { parent: this, dependsOn: [this.socketCheck] },
-        );
-
+        const children = createPodmanRunnerHost(name, this, args);
+        this.configToml = children.configToml;
+        this.socketCheck = children.socketCheck;
+        this.install = children.install;
         this.registerOutputs({ installed: this.install.stdout, tags: args.tags ?? [...RUNNER_DEFAULTS.tags] });
     }
+}
+
+/** The commands a PodmanRunnerHost registers, and the config they install. */
+export interface PodmanRunnerHostChildren {
+    readonly configToml: pulumi.Output<string>;
+    readonly socketCheck: command.remote.Command;
+    readonly install: command.remote.Command;
+}
+
+/**
+ * Every problem of the plain (non-Output) arguments, thrown together.
+ * @internal
+ */
+export function validatePodmanRunnerHostArgs(name: string, args: PodmanRunnerHostArgs): void {
+    const checks = new ArgChecks("PodmanRunnerHost", name);
+    const path = args.configPath ?? RUNNER_DEFAULTS.podmanConfigPath;
+    if (!/^(~\/|\/)[^\0\n]+$/.test(path)) {
+        checks.add("configPath", `"${path}" must be absolute or start with ~/`);
+    }
+    checks.throwIfAny();
+}
+
+/**
+ * The host's children, parented to `parent`: the rootless Podman socket check, then the install of
+ * config.toml (after the check).
+ * @internal
+ */
+export function createPodmanRunnerHost(
+    name: string,
+    parent: pulumi.Resource,
+    args: PodmanRunnerHostArgs,
+    opts?: ChildOptions,
+): PodmanRunnerHostChildren {
+    const child = childOf(parent, opts);
+    const path = args.configPath ?? RUNNER_DEFAULTS.podmanConfigPath;
+    const configToml = pulumi.secret(
+        pulumi
+            .all([args.gitlabUrl, args.runnerToken, args.concurrent, args.jobImage, args.podmanUid])
+            .apply(([url, token, concurrent, jobImage, podmanUid]) =>
+                renderPodmanRunnerConfig({
+                    name,
+                    url,
+                    token,
+                    concurrent,
+                    podmanUid,
+                    image: jobImage ?? RUNNER_DEFAULTS.jobImage,
+                }),
+            ),
+    );
+    const connection = podmanHostConnection(args);
+    const podmanUid = pulumi.output(args.podmanUid ?? RUNNER_DEFAULTS.podmanUid);
+    const check = podmanUid.apply((uid) => podmanSocketCheckScript(name, uid));
+    // Checked again whenever the config changes, before it is installed.
+    const socketCheck = new command.remote.Command(
+        `${name}-podman-socket`,
+        { connection, create: check, triggers: [args.host, podmanUid, configToml] },
+        child,
+    );
+    const install = new command.remote.Command(
+        `${name}-config`,
+        {
+            connection,
+            create: installFileScript(path),
+            update: installFileScript(path),
+            delete: removeFileScript(path),
+            stdin: configToml,
+            logging: "stdoutAndStderr",
+        },
+        { ...child, dependsOn: [socketCheck] },
+    );
+    return { configToml, socketCheck, install };
+}
+
+/**
+ * The SSH connection of both commands, the private key kept secret.
+ * @internal
+ */
+export function podmanHostConnection(args: PodmanRunnerHostArgs): command.types.input.remote.ConnectionArgs {
+    return {
+        host: args.host,
+        port: args.port ?? RUNNER_DEFAULTS.sshPort,
+        user: args.user,
+        privateKey: pulumi.secret(args.privateKey),
+        hostKey: args.hostKey,
+    };
 }
