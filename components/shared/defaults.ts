@@ -257,3 +257,12 @@ export const TENANT_DEFAULTS = {
     productionGateMode: "manual",
     requiredApprovals: 1,
 } as const;
+
+/** A host nginx the HostUpstream command writes, checks and reloads. */
+export const HOST_UPSTREAM_DEFAULTS = {
+    nginxBinary: "nginx",
+    /** How long the command waits for the old config's workers after the reload. */
+    drainTimeoutSeconds: 30,
+    sshPort: 22,
+    sshUser: "root",
+} as const;

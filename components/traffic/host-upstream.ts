@@ -3,18 +3,21 @@ import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
+import { type ChildOptions, childOf } from "../shared/component";
+import { HOST_UPSTREAM_DEFAULTS } from "../shared/defaults";
 import { shellQuote } from "../shared/shell";
+import { ArgChecks } from "../shared/validators";
 import { renderNginxConfig } from "./nginx-config";
 import type { UpstreamTuning } from "./upstream-tuning";
-import { assertPercent, trackWeights, type TrackWeights } from "./traffic-split";
+import { trackWeights, type TrackWeights } from "./traffic-split";
 
 /** SSH connection to the host that runs nginx. */
 export interface HostConnection {
     /** Address of the host. */
     readonly host: pulumi.Input<string>;
-    /** SSH port. @default 22 */
+    /** SSH port. @default {@link HOST_UPSTREAM_DEFAULTS}.sshPort */
     readonly port?: pulumi.Input<number>;
-    /** SSH user. @default "root" */
+    /** SSH user. @default {@link HOST_UPSTREAM_DEFAULTS}.sshUser */
     readonly user?: pulumi.Input<string>;
     /** PEM private key; always handled as a secret. */
     readonly privateKey?: pulumi.Input<string>;
@@ -33,7 +36,7 @@ export interface HostUpstreamArgs extends UpstreamTuning<pulumi.Input<number>> {
     readonly upstreamName?: string;
     /** nginx prefix (`-p`). @default nginx's compiled-in prefix */
     readonly prefix?: string;
-    /** nginx binary on the host. @default "nginx" */
+    /** nginx binary on the host. @default {@link HOST_UPSTREAM_DEFAULTS}.nginxBinary */
     readonly nginxBinary?: string;
     /** Error log for nginx's own start-up messages (`-e`). @default nginx's compiled-in path */
     readonly startupErrorLog?: string;
@@ -51,7 +54,7 @@ export interface HostUpstreamArgs extends UpstreamTuning<pulumi.Input<number>> {
     readonly workerProcesses?: pulumi.Input<number>;
     /**
      * How long the command waits for the workers of the old config to finish their requests after
-     * the reload (then it goes on, with a warning). @default 30
+     * the reload (then it goes on, with a warning). @default {@link HOST_UPSTREAM_DEFAULTS}.drainTimeoutSeconds
      */
     readonly drainTimeoutSeconds?: number;
     /** Run the script with `sudo -n` (a remote user that is not root). @default false */
@@ -75,27 +78,45 @@ export interface HostUpstreamPaths {
 
 const ABSOLUTE_PATH = /^\/[^\0\n]*$/;
 
-function validatePaths(name: string, paths: HostUpstreamPaths): void {
+/**
+ * Every problem of the plain (non-Output) arguments, thrown together, before anything is registered.
+ * @internal
+ */
+export function validateHostUpstreamArgs(name: string, args: HostUpstreamArgs): void {
+    const checks = new ArgChecks("HostUpstream", name);
     for (const [field, value] of [
-        ["configPath", paths.configPath],
-        ["prefix", paths.prefix],
-        ["startupErrorLog", paths.startupErrorLog],
+        ["configPath", args.configPath],
+        ["prefix", args.prefix],
+        ["startupErrorLog", args.startupErrorLog],
     ] as const) {
         if (value !== undefined && !ABSOLUTE_PATH.test(value)) {
-            throw new Error(`${name}: ${field} "${value}" must be an absolute path without newlines`);
+            checks.add(field, `"${value}" must be an absolute path without newlines`);
         }
     }
-    if (paths.configPath.endsWith("/")) {
-        throw new Error(`${name}: configPath "${paths.configPath}" must name a file, not a directory`);
+    if (args.configPath.endsWith("/")) {
+        checks.add("configPath", `"${args.configPath}" must name a file, not a directory`);
     }
-    const drain = paths.drainTimeoutSeconds ?? 30;
+    const drain = args.drainTimeoutSeconds ?? HOST_UPSTREAM_DEFAULTS.drainTimeoutSeconds;
     if (!Number.isInteger(drain) || drain < 0 || drain > 3600) {
-        throw new Error(`${name}: drainTimeoutSeconds ${String(drain)} must be an integer 0-3600`);
+        checks.add("drainTimeoutSeconds", `${String(drain)} must be an integer 0-3600`);
     }
-    const binary = paths.nginxBinary ?? "nginx";
+    const binary = args.nginxBinary ?? HOST_UPSTREAM_DEFAULTS.nginxBinary;
     if (!/^[A-Za-z0-9_./-]+$/.test(binary)) {
-        throw new Error(`${name}: nginxBinary "${binary}" must be a command name or a path`);
+        checks.add("nginxBinary", `"${binary}" must be a command name or a path`);
     }
+    const percent = args.canaryPercent;
+    if (typeof percent === "number" && !(Number.isInteger(percent) && percent >= 0 && percent <= 100)) {
+        checks.add("canaryPercent", `${String(percent)} is not a percentage (an integer 0-100)`);
+    }
+    const upstreamName = hostUpstreamName(name, args);
+    if (!/^[A-Za-z0-9_.-]+$/.test(upstreamName)) {
+        checks.add("upstreamName", `"${upstreamName}" is not a valid nginx upstream name`);
+    }
+    checks.throwIfAny();
+}
+
+function hostUpstreamName(name: string, args: HostUpstreamArgs): string {
+    return args.upstreamName ?? name.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
 /**
@@ -108,10 +129,10 @@ function validatePaths(name: string, paths: HostUpstreamPaths): void {
  * @internal
  */
 export function hostUpstreamScript(paths: HostUpstreamPaths): string {
-    const drainSeconds = paths.drainTimeoutSeconds ?? 30;
+    const drainSeconds = paths.drainTimeoutSeconds ?? HOST_UPSTREAM_DEFAULTS.drainTimeoutSeconds;
     const drainTenths = drainSeconds * 10;
     const nginx = [
-        shellQuote(paths.nginxBinary ?? "nginx"),
+        shellQuote(paths.nginxBinary ?? HOST_UPSTREAM_DEFAULTS.nginxBinary),
         ...(paths.prefix === undefined ? [] : ["-p", shellQuote(paths.prefix)]),
         ...(paths.startupErrorLog === undefined ? [] : ["-e", shellQuote(paths.startupErrorLog)]),
     ].join(" ");
@@ -175,69 +196,15 @@ export class HostUpstream extends pulumi.ComponentResource {
     public readonly command: command.local.Command | command.remote.Command;
 
     constructor(name: string, args: HostUpstreamArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Validate before registering: a half-built component must never reach the engine.
-        validatePaths(name, args);
-        if (typeof args.canaryPercent === "number") {
-            assertPercent(`${name}: canaryPercent`, args.canaryPercent);
-        }
-        const upstreamName = args.upstreamName ?? name.replace(/[^A-Za-z0-9_]/g, "_");
-        if (!/^[A-Za-z0-9_.-]+$/.test(upstreamName)) {
-            throw new Error(`${name}: upstreamName "${upstreamName}" is not a valid nginx upstream name`);
-        }
-        const script = hostUpstreamScript(args);
+        validateHostUpstreamArgs(name, args);
         super("cicd:traffic:HostUpstream", name, {}, opts);
 
+        const children = createHostUpstream(name, this, args);
         this.configPath = args.configPath;
-        this.weights = pulumi.output(args.canaryPercent).apply(trackWeights);
-        // pulumi.output of an object keeps each field's type (pulumi.all loses them past 8 inputs).
-        this.nginxConfig = pulumi
-            .output({
-                stable: args.stableBackend,
-                canary: args.canaryBackend,
-                canaryPercent: args.canaryPercent,
-                listen: args.listen,
-                pidFile: args.pidFile,
-                tempDir: args.tempDir,
-                accessLog: args.accessLog,
-                errorLog: args.errorLog,
-                workerProcesses: args.workerProcesses,
-                maxFails: args.maxFails,
-                failTimeoutSeconds: args.failTimeoutSeconds,
-                keepalive: args.keepalive,
-                stickyCookie: args.stickyCookie,
-            })
-            .apply((inputs) => renderNginxConfig({ name: upstreamName, ...inputs }));
-        this.configHash = this.nginxConfig.apply((text) => createHash("sha256").update(text).digest("hex"));
-
-        const commandArgs = {
-            create: script,
-            update: script,
-            stdin: this.nginxConfig,
-            triggers: [this.configHash],
-            // The script prints nginx's own words on failure; nothing secret passes through it.
-            addPreviousOutputInEnv: false,
-        };
-        const connection = args.connection;
-        this.command =
-            connection === undefined
-                ? new command.local.Command(`${name}-apply`, commandArgs, { parent: this })
-                : new command.remote.Command(
-                      `${name}-apply`,
-                      {
-                          ...commandArgs,
-                          connection: {
-                              host: connection.host,
-                              port: connection.port ?? 22,
-                              user: connection.user ?? "root",
-                              privateKey:
-                                  connection.privateKey === undefined
-                                      ? undefined
-                                      : pulumi.secret(connection.privateKey),
-                          },
-                      },
-                      { parent: this, additionalSecretOutputs: ["connection"] },
-                  );
-
+        this.weights = children.weights;
+        this.nginxConfig = children.nginxConfig;
+        this.configHash = children.configHash;
+        this.command = children.command;
         this.registerOutputs({
             nginxConfig: this.nginxConfig,
             configHash: this.configHash,
@@ -245,4 +212,79 @@ export class HostUpstream extends pulumi.ComponentResource {
             configPath: this.configPath,
         });
     }
+}
+
+/** The command a HostUpstream registers, and the config it writes. */
+export interface HostUpstreamChildren {
+    readonly nginxConfig: pulumi.Output<string>;
+    readonly configHash: pulumi.Output<string>;
+    readonly weights: pulumi.Output<TrackWeights>;
+    readonly command: command.local.Command | command.remote.Command;
+}
+
+/**
+ * The upstream's one child, parented to `parent`: the command (local, or remote over SSH) that
+ * writes, checks and reloads the rendered config.
+ * @internal
+ */
+export function createHostUpstream(
+    name: string,
+    parent: pulumi.Resource,
+    args: HostUpstreamArgs,
+    opts?: ChildOptions,
+): HostUpstreamChildren {
+    const child = childOf(parent, opts);
+    const script = hostUpstreamScript(args);
+    const upstreamName = hostUpstreamName(name, args);
+    const weights = pulumi.output(args.canaryPercent).apply(trackWeights);
+    // pulumi.output of an object keeps each field's type (pulumi.all loses them past 8 inputs).
+    const nginxConfig = pulumi
+        .output({
+            stable: args.stableBackend,
+            canary: args.canaryBackend,
+            canaryPercent: args.canaryPercent,
+            listen: args.listen,
+            pidFile: args.pidFile,
+            tempDir: args.tempDir,
+            accessLog: args.accessLog,
+            errorLog: args.errorLog,
+            workerProcesses: args.workerProcesses,
+            maxFails: args.maxFails,
+            failTimeoutSeconds: args.failTimeoutSeconds,
+            keepalive: args.keepalive,
+            stickyCookie: args.stickyCookie,
+        })
+        .apply((inputs) => renderNginxConfig({ name: upstreamName, ...inputs }));
+    const configHash = nginxConfig.apply((text) => createHash("sha256").update(text).digest("hex"));
+    const commandArgs = {
+        create: script,
+        update: script,
+        stdin: nginxConfig,
+        triggers: [configHash],
+        // The script prints nginx's own words on failure; nothing secret passes through it.
+        addPreviousOutputInEnv: false,
+    };
+    const connection = args.connection;
+    const applyCommand =
+        connection === undefined
+            ? new command.local.Command(`${name}-apply`, commandArgs, child)
+            : new command.remote.Command(
+                  `${name}-apply`,
+                  { ...commandArgs, connection: hostConnectionArgs(connection) },
+                  { ...child, additionalSecretOutputs: ["connection"] },
+              );
+    return { nginxConfig, configHash, weights, command: applyCommand };
+}
+
+/**
+ * The SSH connection of the remote command, the private key kept secret.
+ * @internal
+ */
+export function hostConnectionArgs(connection: HostConnection): command.types.input.remote.ConnectionArgs {
+    return {
+        host: connection.host,
+        port: connection.port ?? HOST_UPSTREAM_DEFAULTS.sshPort,
+        user: connection.user ?? HOST_UPSTREAM_DEFAULTS.sshUser,
+        privateKey: connection.privateKey === undefined ? undefined : pulumi.secret(connection.privateKey),
+    };
 }

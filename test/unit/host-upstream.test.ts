@@ -201,11 +201,11 @@ describe("HostUpstream", () => {
     });
 
     for (const [what, bad, message] of [
-        ["a relative config path", { configPath: "nginx.conf" }, /configPath "nginx\.conf" must be an absolute path/],
+        ["a relative config path", { configPath: "nginx.conf" }, /configPath: "nginx\.conf" must be an absolute path/],
         ["a directory as config path", { configPath: "/etc/nginx/" }, /must name a file/],
-        ["a shell snippet as binary", { nginxBinary: "nginx; rm -rf /" }, /nginxBinary .* must be a command name/],
+        ["a shell snippet as binary", { nginxBinary: "nginx; rm -rf /" }, /nginxBinary: .* must be a command name/],
         ["a percentage above 100", { canaryPercent: 101 }, /canaryPercent: 101 is not a percentage/],
-        ["a bad upstream name", { upstreamName: "a b" }, /upstreamName "a b" is not a valid nginx upstream name/],
+        ["a bad upstream name", { upstreamName: "a b" }, /upstreamName: "a b" is not a valid nginx upstream name/],
     ] as const) {
         it(`GIVEN ${what} THEN it throws before registering anything`, async () => {
             assert.throws(() => new HostUpstream("edge", { ...args(10), ...bad }), message);
