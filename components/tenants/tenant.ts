@@ -4,7 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { TENANT_CI_VARIABLES, TENANT_SETTINGS_CONFIGMAP } from "../../config/tenant-contract";
 import { EnvironmentNamespace } from "../namespaces";
-import { TENANT_DEFAULTS } from "../shared/defaults";
+import { type ChildOptions, childOf } from "../shared/component";
+import { NAMESPACE_DEFAULTS, TENANT_DEFAULTS } from "../shared/defaults";
+import { ArgChecks } from "../shared/validators";
 import { TENANT_DEPLOY_RULES } from "./deploy-rules";
 import { renderTokenKubeconfig } from "./kubeconfig";
 
@@ -20,7 +22,7 @@ export interface TenantArgs {
      * environment's apps namespace, when its releases move to the tenant in place). @default true
      */
     readonly manageNamespace?: boolean;
-    /** Namespace whose Prometheus may scrape the tenant's pods. @default "monitoring" */
+    /** Namespace whose Prometheus may scrape the tenant's pods. @default {@link NAMESPACE_DEFAULTS}.monitoring */
     readonly monitoringNamespace?: pulumi.Input<string>;
     /** API server URL written into the credential's kubeconfig. */
     readonly apiServer: pulumi.Input<string>;
@@ -28,7 +30,7 @@ export interface TenantArgs {
     readonly settings: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**
      * The credential's generation; a new value replaces the token Secret in one `up`, the new token
-     * existing before the old one is deleted. @default "initial"
+     * existing before the old one is deleted. @default {@link TENANT_DEFAULTS}.credentialRotation
      */
     readonly credentialRotation?: string;
     /**
@@ -76,106 +78,19 @@ export class Tenant extends pulumi.ComponentResource {
     public readonly kubeconfig: pulumi.Output<string>;
 
     constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
-        const rotation = args.credentialRotation ?? TENANT_DEFAULTS.credentialRotation;
-        const accountName = TENANT_DEFAULTS.deployServiceAccount;
-        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(rotation) || `${accountName}-token-${rotation}`.length > 63) {
-            throw new Error(
-                `${name}: credentialRotation "${rotation}" must be a DNS label of at most ${63 - `${accountName}-token-`.length} characters (e.g. a date 2026-12-07)`,
-            );
-        }
-        if ((args.githubEnvironments ?? []).length > 0 && args.githubRepository === undefined) {
-            throw new Error(`${name}: githubEnvironments needs githubRepository`);
-        }
+        validateTenantArgs(name, args);
         super("cicd:tenants:Tenant", name, {}, opts);
 
-        const labels = {
-            "app.kubernetes.io/managed-by": "pulumi",
-            "app.kubernetes.io/component": "tenant-deployer",
-            "cicd.platform/tenant": args.tenant,
-        };
-        if (args.manageNamespace ?? true) {
-            this.environmentNamespace = new EnvironmentNamespace(
-                `${name}-namespace`,
-                {
-                    namespace: args.namespace,
-                    environment: args.environment,
-                    monitoringNamespace: args.monitoringNamespace,
-                },
-                { parent: this },
-            );
-            this.namespaceName = this.environmentNamespace.namespaceName;
-        } else {
-            this.namespaceName = pulumi.output(args.namespace);
-        }
-        const namespace = this.namespaceName;
-
-        this.serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-deployer`,
-            // The identity acts from outside the cluster; no pod should mount its token.
-            { metadata: { name: accountName, namespace, labels }, automountServiceAccountToken: false },
-            { parent: this },
-        );
-        this.role = new k8s.rbac.v1.Role(
-            `${name}-deployer`,
-            { metadata: { name: accountName, namespace, labels }, rules: [...TENANT_DEPLOY_RULES] },
-            { parent: this },
-        );
-        this.roleBinding = new k8s.rbac.v1.RoleBinding(
-            `${name}-deployer`,
-            {
-                metadata: { name: accountName, namespace, labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace }],
-            },
-            { parent: this },
-        );
-        // A long-lived token the token controller fills in (the provider waits for it). Its name
-        // carries the rotation, so a new rotation is a replacement: new token first, old one deleted.
-        this.tokenSecret = new k8s.core.v1.Secret(
-            `${name}-token`,
-            {
-                metadata: {
-                    name: `${accountName}-token-${rotation}`,
-                    namespace,
-                    labels: { ...labels, "cicd.platform/credential-rotation": rotation },
-                    annotations: { "kubernetes.io/service-account.name": this.serviceAccount.metadata.name },
-                },
-                type: "kubernetes.io/service-account-token",
-            },
-            { parent: this, dependsOn: [this.roleBinding] },
-        );
-        this.kubeconfig = pulumi.secret(
-            pulumi.all([args.apiServer, this.tokenSecret.data, namespace]).apply(([server, data, ns]) => {
-                // Until the token controller has filled it in, the Secret has no data at all.
-                const values = data as Partial<Record<string, string>> | undefined;
-                const token = values?.token;
-                const caData = values?.["ca.crt"];
-                if (token === undefined || caData === undefined) {
-                    throw new Error(
-                        `${name}: the token Secret has no token or ca.crt yet: is kube-controller-manager's token controller running?`,
-                    );
-                }
-                return renderTokenKubeconfig({
-                    server,
-                    caData,
-                    token: Buffer.from(token, "base64").toString("utf8"),
-                    namespace: ns,
-                    name: `${args.tenant}-${ns}`,
-                });
-            }),
-        );
-
-        this.settingsConfigMap = new k8s.core.v1.ConfigMap(
-            `${name}-settings`,
-            // A fixed name: release stacks look it up by name, and no pod mounts it.
-            { metadata: { name: TENANT_SETTINGS_CONFIGMAP, namespace, labels }, data: args.settings },
-            { parent: this },
-        );
-        if (args.protectSettings ?? true) {
-            this.settingsGuard = this.createSettingsGuard(name, namespace);
-        }
-        this.fanOutToGitHub(name, args);
-
+        const children = createTenant(name, this, args);
+        this.environmentNamespace = children.environmentNamespace;
+        this.namespaceName = children.namespaceName;
+        this.serviceAccount = children.serviceAccount;
+        this.role = children.role;
+        this.roleBinding = children.roleBinding;
+        this.tokenSecret = children.tokenSecret;
+        this.kubeconfig = children.kubeconfig;
+        this.settingsConfigMap = children.settingsConfigMap;
+        this.settingsGuard = children.settingsGuard;
         this.registerOutputs({
             namespaceName: this.namespaceName,
             serviceAccount: this.serviceAccount.metadata.name,
@@ -183,104 +98,286 @@ export class Tenant extends pulumi.ComponentResource {
             kubeconfig: this.kubeconfig,
         });
     }
+}
 
-    /** Service accounts of the tenant namespace may not create, change or delete its settings ConfigMap. */
-    private createSettingsGuard(
-        name: string,
-        namespace: pulumi.Output<string>,
-    ): k8s.admissionregistration.v1.ValidatingAdmissionPolicy {
-        const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-            `${name}-settings-guard`,
-            {
-                metadata: { labels: { "app.kubernetes.io/managed-by": "pulumi" } },
-                spec: {
-                    failurePolicy: "Fail",
-                    matchConstraints: {
-                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
-                        resourceRules: [
-                            {
-                                apiGroups: [""],
-                                apiVersions: ["v1"],
-                                operations: ["CREATE", "UPDATE", "DELETE"],
-                                resources: ["configmaps"],
-                            },
-                        ],
-                    },
-                    matchConditions: [
-                        {
-                            name: "settings-configmap",
-                            // Set on create too: a generated name can never be this fixed one.
-                            expression: `request.name == "${TENANT_SETTINGS_CONFIGMAP}"`,
-                        },
-                        {
-                            name: "namespace-service-account",
-                            expression: `request.userInfo.username.startsWith("system:serviceaccount:" + request.namespace + ":")`,
-                        },
-                    ],
-                    validations: [
-                        {
-                            expression: "false",
-                            message: `${TENANT_SETTINGS_CONFIGMAP} is the platform's: the tenant reads it and cannot change it`,
-                        },
-                    ],
-                },
-            },
-            { parent: this },
+/** What a Tenant registers, and the kubeconfig its credential makes. */
+export interface TenantChildren {
+    readonly environmentNamespace?: EnvironmentNamespace;
+    readonly namespaceName: pulumi.Output<string>;
+    readonly serviceAccount: k8s.core.v1.ServiceAccount;
+    readonly role: k8s.rbac.v1.Role;
+    readonly roleBinding: k8s.rbac.v1.RoleBinding;
+    readonly tokenSecret: k8s.core.v1.Secret;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly settingsConfigMap: k8s.core.v1.ConfigMap;
+    readonly settingsGuard?: k8s.admissionregistration.v1.ValidatingAdmissionPolicy;
+}
+
+/**
+ * Every problem of the plain (non-Output) arguments, thrown together.
+ * @internal
+ */
+export function validateTenantArgs(name: string, args: TenantArgs): void {
+    const checks = new ArgChecks("Tenant", name);
+    const rotation = args.credentialRotation ?? TENANT_DEFAULTS.credentialRotation;
+    const tokenPrefix = `${TENANT_DEFAULTS.deployServiceAccount}-token-`;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(rotation) || `${tokenPrefix}${rotation}`.length > 63) {
+        checks.add(
+            "credentialRotation",
+            `"${rotation}" must be a DNS label of at most ${63 - tokenPrefix.length} characters (e.g. a date 2026-12-07)`,
         );
-        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-            `${name}-settings-guard`,
-            {
-                metadata: { labels: { "app.kubernetes.io/managed-by": "pulumi" } },
-                spec: { policyName: policy.metadata.name, validationActions: ["Deny"] },
-            },
-            { parent: this },
-        );
-        return policy;
     }
+    if ((args.githubEnvironments ?? []).length > 0 && args.githubRepository === undefined) {
+        checks.add("githubEnvironments", "needs githubRepository");
+    }
+    checks.throwIfAny();
+}
 
-    /** The credential and the plain values beside it, in each of the team's GitHub environments. */
-    private fanOutToGitHub(name: string, args: TenantArgs): void {
-        const repository = args.githubRepository;
-        if (repository === undefined) {
-            return;
-        }
-        const v = TENANT_CI_VARIABLES;
-        const plain: [string, pulumi.Input<string> | undefined][] = [
-            [v.tenant, args.tenant],
-            [v.namespace, this.namespaceName],
-            [v.stateBackend, args.stateBackend],
-            [v.pushRepositoryPrefix, args.pushRepositoryPrefix],
-            [v.pullRepositoryPrefix, args.pullRepositoryPrefix],
-        ];
-        for (const envName of args.githubEnvironments ?? []) {
-            const production = envName === "production";
-            const target = new github.RepositoryEnvironment(
-                `${name}-${envName}-environment`,
+/**
+ * The tenant's children, parented to `parent`: its namespace (unless adopted), the deploy identity
+ * and its token, the settings ConfigMap and its guard, and the GitHub fan-out.
+ * @internal
+ */
+export function createTenant(
+    name: string,
+    parent: pulumi.Resource,
+    args: TenantArgs,
+    opts?: ChildOptions,
+): TenantChildren {
+    const child = childOf(parent, opts);
+    const rotation = args.credentialRotation ?? TENANT_DEFAULTS.credentialRotation;
+    const accountName = TENANT_DEFAULTS.deployServiceAccount;
+    const labels = {
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/component": "tenant-deployer",
+        "cicd.platform/tenant": args.tenant,
+    };
+    const environmentNamespace =
+        (args.manageNamespace ?? true)
+            ? new EnvironmentNamespace(
+                  `${name}-namespace`,
+                  {
+                      namespace: args.namespace,
+                      environment: args.environment,
+                      monitoringNamespace: args.monitoringNamespace ?? NAMESPACE_DEFAULTS.monitoring,
+                  },
+                  child,
+              )
+            : undefined;
+    const namespace = environmentNamespace?.namespaceName ?? pulumi.output(args.namespace);
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-deployer`,
+        // The identity acts from outside the cluster; no pod should mount its token.
+        { metadata: { name: accountName, namespace, labels }, automountServiceAccountToken: false },
+        child,
+    );
+    const role = new k8s.rbac.v1.Role(
+        `${name}-deployer`,
+        { metadata: { name: accountName, namespace, labels }, rules: [...TENANT_DEPLOY_RULES] },
+        child,
+    );
+    const roleBinding = new k8s.rbac.v1.RoleBinding(
+        `${name}-deployer`,
+        {
+            metadata: { name: accountName, namespace, labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
+        },
+        child,
+    );
+    const tokenSecret = new k8s.core.v1.Secret(
+        `${name}-token`,
+        deployTokenSecretArgs(namespace, labels, rotation, serviceAccount.metadata.name),
+        { ...child, dependsOn: [roleBinding] },
+    );
+    const kubeconfig = tenantKubeconfig(name, args, tokenSecret, namespace);
+    const settingsConfigMap = new k8s.core.v1.ConfigMap(
+        `${name}-settings`,
+        // A fixed name: release stacks look it up by name, and no pod mounts it.
+        { metadata: { name: TENANT_SETTINGS_CONFIGMAP, namespace, labels }, data: args.settings },
+        child,
+    );
+    const settingsGuard = (args.protectSettings ?? true) ? createSettingsGuard(name, namespace, child) : undefined;
+    fanOutToGitHub(name, args, namespace, kubeconfig, child);
+    return {
+        environmentNamespace,
+        namespaceName: namespace,
+        serviceAccount,
+        role,
+        roleBinding,
+        tokenSecret,
+        kubeconfig,
+        settingsConfigMap,
+        settingsGuard,
+    };
+}
+
+/**
+ * A long-lived token the token controller fills in (the provider waits for it). Its name carries
+ * the rotation, so a new rotation is a replacement: new token first, old one deleted.
+ * @internal
+ */
+export function deployTokenSecretArgs(
+    namespace: pulumi.Input<string>,
+    labels: Readonly<Record<string, string>>,
+    rotation: string,
+    serviceAccountName: pulumi.Input<string>,
+): k8s.core.v1.SecretArgs {
+    return {
+        metadata: {
+            name: `${TENANT_DEFAULTS.deployServiceAccount}-token-${rotation}`,
+            namespace,
+            labels: { ...labels, "cicd.platform/credential-rotation": rotation },
+            annotations: { "kubernetes.io/service-account.name": serviceAccountName },
+        },
+        type: "kubernetes.io/service-account-token",
+    };
+}
+
+/** Secret: a kubeconfig whose only user is the deploy identity, once the token controller filled its Secret. */
+function tenantKubeconfig(
+    name: string,
+    args: TenantArgs,
+    tokenSecret: k8s.core.v1.Secret,
+    namespace: pulumi.Output<string>,
+): pulumi.Output<string> {
+    return pulumi.secret(
+        pulumi.all([args.apiServer, tokenSecret.data, namespace]).apply(([server, data, ns]) => {
+            // Until the token controller has filled it in, the Secret has no data at all.
+            const values = data as Partial<Record<string, string>> | undefined;
+            const token = values?.token;
+            const caData = values?.["ca.crt"];
+            if (token === undefined || caData === undefined) {
+                throw new Error(
+                    `${name}: the token Secret has no token or ca.crt yet: is kube-controller-manager's token controller running?`,
+                );
+            }
+            return renderTokenKubeconfig({
+                server,
+                caData,
+                token: Buffer.from(token, "base64").toString("utf8"),
+                namespace: ns,
+                name: `${args.tenant}-${ns}`,
+            });
+        }),
+    );
+}
+
+/** Service accounts of the tenant namespace may not create, change or delete its settings ConfigMap. */
+function createSettingsGuard(
+    name: string,
+    namespace: pulumi.Output<string>,
+    child: pulumi.CustomResourceOptions,
+): k8s.admissionregistration.v1.ValidatingAdmissionPolicy {
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+        `${name}-settings-guard`,
+        settingsGuardArgs(namespace),
+        child,
+    );
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+        `${name}-settings-guard`,
+        {
+            metadata: { labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+            spec: { policyName: policy.metadata.name, validationActions: ["Deny"] },
+        },
+        child,
+    );
+    return policy;
+}
+
+/**
+ * The ValidatingAdmissionPolicy that denies the namespace's own service accounts any change to the
+ * settings ConfigMap.
+ * @internal
+ */
+export function settingsGuardArgs(
+    namespace: pulumi.Input<string>,
+): k8s.admissionregistration.v1.ValidatingAdmissionPolicyArgs {
+    return {
+        metadata: { labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+        spec: {
+            failurePolicy: "Fail",
+            matchConstraints: {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+                resourceRules: [
+                    {
+                        apiGroups: [""],
+                        apiVersions: ["v1"],
+                        operations: ["CREATE", "UPDATE", "DELETE"],
+                        resources: ["configmaps"],
+                    },
+                ],
+            },
+            matchConditions: [
                 {
-                    repository,
-                    environment: envName,
-                    preventSelfReview: production,
-                    canAdminsBypass: !production,
-                    reviewers: production
-                        ? [{ users: args.productionReviewerUserIds ?? [], teams: args.productionReviewerTeamIds ?? [] }]
-                        : [],
+                    name: "settings-configmap",
+                    // Set on create too: a generated name can never be this fixed one.
+                    expression: `request.name == "${TENANT_SETTINGS_CONFIGMAP}"`,
                 },
-                { parent: this },
-            );
-            const environment = target.environment;
-            new github.ActionsEnvironmentSecret(
-                `${name}-${envName}-kubeconfig`,
-                { repository, environment, secretName: v.kubeconfig, plaintextValue: this.kubeconfig },
-                { parent: this },
-            );
-            for (const [variableName, value] of plain) {
-                if (value !== undefined) {
-                    new github.ActionsEnvironmentVariable(
-                        `${name}-${envName}-${variableName.toLowerCase().replace(/_/g, "-")}`,
-                        { repository, environment, variableName, value },
-                        { parent: this },
-                    );
-                }
+                {
+                    name: "namespace-service-account",
+                    expression: `request.userInfo.username.startsWith("system:serviceaccount:" + request.namespace + ":")`,
+                },
+            ],
+            validations: [
+                {
+                    expression: "false",
+                    message: `${TENANT_SETTINGS_CONFIGMAP} is the platform's: the tenant reads it and cannot change it`,
+                },
+            ],
+        },
+    };
+}
+
+/** The credential and the plain values beside it, in each of the team's GitHub environments. */
+function fanOutToGitHub(
+    name: string,
+    args: TenantArgs,
+    namespace: pulumi.Output<string>,
+    kubeconfig: pulumi.Output<string>,
+    child: pulumi.CustomResourceOptions,
+): void {
+    const repository = args.githubRepository;
+    if (repository === undefined) {
+        return;
+    }
+    const v = TENANT_CI_VARIABLES;
+    const plain: [string, pulumi.Input<string> | undefined][] = [
+        [v.tenant, args.tenant],
+        [v.namespace, namespace],
+        [v.stateBackend, args.stateBackend],
+        [v.pushRepositoryPrefix, args.pushRepositoryPrefix],
+        [v.pullRepositoryPrefix, args.pullRepositoryPrefix],
+    ];
+    for (const envName of args.githubEnvironments ?? []) {
+        const production = envName === "production";
+        const target = new github.RepositoryEnvironment(
+            `${name}-${envName}-environment`,
+            {
+                repository,
+                environment: envName,
+                preventSelfReview: production,
+                canAdminsBypass: !production,
+                reviewers: production
+                    ? [{ users: args.productionReviewerUserIds ?? [], teams: args.productionReviewerTeamIds ?? [] }]
+                    : [],
+            },
+            child,
+        );
+        const environment = target.environment;
+        new github.ActionsEnvironmentSecret(
+            `${name}-${envName}-kubeconfig`,
+            { repository, environment, secretName: v.kubeconfig, plaintextValue: kubeconfig },
+            child,
+        );
+        for (const [variableName, value] of plain) {
+            if (value !== undefined) {
+                new github.ActionsEnvironmentVariable(
+                    `${name}-${envName}-${variableName.toLowerCase().replace(/_/g, "-")}`,
+                    { repository, environment, variableName, value },
+                    child,
+                );
             }
         }
     }

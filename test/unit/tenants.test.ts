@@ -149,7 +149,7 @@ describe("Tenant", () => {
     it("refuses a rotation that cannot name a Secret, before registering anything", async () => {
         assert.throws(
             () => new Tenant("tenant-blog", { ...args, credentialRotation: "Dec 7" }),
-            /credentialRotation "Dec 7" must be a DNS label/,
+            /credentialRotation: "Dec 7" must be a DNS label/,
         );
         await settle();
         assert.deepEqual(ofType("cicd:tenants:Tenant"), []);
