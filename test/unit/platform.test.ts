@@ -197,7 +197,7 @@ describe("GitHubRepositorySettings", () => {
                     environments: ["staging"],
                     variables: { production: { A: "b" } },
                 }),
-            /variables\/secrets for "production", which this stack does not manage/,
+            /variables: for "production", which this stack does not manage/,
         );
         await settle();
         assert.equal(registered.filter((r) => r.name === "gh2").length, 0, "a refused component registers nothing");
