@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { type ChildOptions, childOf } from "../shared/component";
 import { BLUE_GREEN_DEFAULTS } from "../shared/defaults";
 import { DERIVED_NAMES, derivedNameProblems } from "../shared/names";
 import { ArgChecks } from "../shared/validators";
@@ -32,14 +33,14 @@ export interface BlueGreenReleaseArgs extends AppWorkloadArgs {
     readonly healthCheck: pulumi.Input<string>;
     /** Shell command run once after the health check passed, with the same environment. */
     readonly smokeTest: pulumi.Input<string>;
-    /** Health-check attempts before the gate fails. @default 30 */
+    /** Health-check attempts before the gate fails. @default {@link BLUE_GREEN_DEFAULTS}.gateAttempts */
     readonly gateAttempts?: pulumi.Input<number>;
-    /** Seconds between health-check attempts. @default 2 */
+    /** Seconds between health-check attempts. @default {@link BLUE_GREEN_DEFAULTS}.gateIntervalSeconds */
     readonly gateIntervalSeconds?: pulumi.Input<number>;
     /**
      * What runs the gate: `command` (`@pulumi/command` local.Command) or `dynamic` (the program's own
      * process, for engines without the command plugin). Both run the same script with the same
-     * environment and fail the `up` the same way. @default "command"
+     * environment and fail the `up` the same way. @default {@link BLUE_GREEN_DEFAULTS}.gateExecutor
      */
     readonly gateExecutor?: GateExecutor;
     /** Extra environment for the gate commands, e.g. KUBECONFIG. */
@@ -82,84 +83,124 @@ export class BlueGreenRelease extends pulumi.ComponentResource {
 
     constructor(name: string, args: BlueGreenReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         validateBlueGreenReleaseArgs(name, args);
-        const executor = args.gateExecutor ?? BLUE_GREEN_DEFAULTS.gateExecutor;
         super("cicd:release:BlueGreenRelease", name, {}, opts);
 
-        const common = { ...resolveWorkload(name, args), trackLabel: "color" };
-        const { app, servicePort } = common;
-        const active = args.activeColor;
-        const versions: Record<Color, pulumi.Input<string>> = { blue: args.blueVersion, green: args.greenVersion };
-
-        const track = (color: Color): AppTrack =>
-            createAppTrack(`${name}-${color}`, this, {
-                ...common,
-                track: color,
-                version: versions[color],
-                replicas: color === active ? args.replicas : (args.idleReplicas ?? args.replicas),
-            });
-        this.tracks = { blue: track("blue"), green: track("green") };
-        this.activeColor = active;
-
-        const target = this.tracks[active];
-        const targetService = target.service as k8s.core.v1.Service;
-        const gateArgs = {
-            create: GATE_SCRIPT,
-            environment: {
-                ...args.gateEnvironment,
-                TARGET_COLOR: active,
-                TARGET_NAMESPACE: args.namespace,
-                TARGET_SERVICE: targetService.metadata.name,
-                TARGET_DEPLOYMENT: target.deployment.metadata.name,
-                TARGET_VERSION: versions[active],
-                TARGET_URL: pulumi.interpolate`http://${targetService.metadata.name}.${args.namespace}.svc:${servicePort}`,
-                GATE_HEALTH_CHECK: args.healthCheck,
-                GATE_SMOKE_TEST: args.smokeTest,
-                GATE_ATTEMPTS: pulumi.output(args.gateAttempts ?? BLUE_GREEN_DEFAULTS.gateAttempts).apply(String),
-                GATE_INTERVAL_SECONDS: pulumi
-                    .output(args.gateIntervalSeconds ?? BLUE_GREEN_DEFAULTS.gateIntervalSeconds)
-                    .apply(String),
-            },
-            // A new colour or version is a new release to check, not an edit of the old check.
-            triggers: [active, versions[active], args.image],
-        };
-        const gateOpts = {
-            parent: this,
-            dependsOn: [this.tracks.blue.deployment, this.tracks.green.deployment, targetService],
-        };
-        this.gate =
-            executor === "command"
-                ? new command.local.Command(
-                      `${name}-gate`,
-                      { ...gateArgs, interpreter: ["/bin/bash", "-c"], update: GATE_SCRIPT },
-                      gateOpts,
-                  )
-                : new LocalScript(`${name}-gate`, gateArgs, gateOpts);
-
-        this.service = new k8s.core.v1.Service(
-            name,
-            {
-                metadata: {
-                    name: app,
-                    namespace: args.namespace,
-                    labels: { ...commonLabels(app, "app"), app },
-                    annotations: { "cicd.platform/active-color": active },
-                },
-                spec: {
-                    type: "ClusterIP",
-                    selector: target.selector,
-                    ports: [{ name: "http", port: servicePort, targetPort: "http" }],
-                },
-            },
-            { parent: this, dependsOn: [this.gate] },
-        );
-
+        const children = createBlueGreenRelease(name, this, args);
+        this.tracks = children.tracks;
+        this.activeColor = args.activeColor;
+        this.gate = children.gate;
+        this.service = children.service;
         this.registerOutputs({
-            activeColor: active,
+            activeColor: this.activeColor,
             serviceName: this.service.metadata.name,
             blueDeployment: this.tracks.blue.deployment.metadata.name,
             greenDeployment: this.tracks.green.deployment.metadata.name,
         });
     }
+}
+
+/** What a BlueGreenRelease registers: both colours' tracks, the gate and the live Service. */
+export interface BlueGreenReleaseChildren {
+    readonly tracks: Readonly<Record<Color, AppTrack>>;
+    readonly gate: command.local.Command | LocalScript;
+    readonly service: k8s.core.v1.Service;
+}
+
+/**
+ * The release's children, parented to `parent`: the blue and green tracks, the gate that checks the
+ * active colour, and the live Service, which moves only after the gate passed.
+ * @internal
+ */
+export function createBlueGreenRelease(
+    name: string,
+    parent: pulumi.Resource,
+    args: BlueGreenReleaseArgs,
+    opts?: ChildOptions,
+): BlueGreenReleaseChildren {
+    const child = childOf(parent, opts);
+    const executor = args.gateExecutor ?? BLUE_GREEN_DEFAULTS.gateExecutor;
+    const common = { ...resolveWorkload(name, args), trackLabel: "color" };
+    const { app, servicePort } = common;
+    const active = args.activeColor;
+    const versions: Record<Color, pulumi.Input<string>> = { blue: args.blueVersion, green: args.greenVersion };
+
+    const track = (color: Color): AppTrack =>
+        createAppTrack(
+            `${name}-${color}`,
+            parent,
+            {
+                ...common,
+                track: color,
+                version: versions[color],
+                replicas: color === active ? args.replicas : (args.idleReplicas ?? args.replicas),
+            },
+            opts,
+        );
+    const tracks = { blue: track("blue"), green: track("green") };
+
+    const target = tracks[active];
+    const targetService = target.service as k8s.core.v1.Service;
+    const gateArgs = {
+        create: GATE_SCRIPT,
+        environment: {
+            ...args.gateEnvironment,
+            TARGET_COLOR: active,
+            TARGET_NAMESPACE: args.namespace,
+            TARGET_SERVICE: targetService.metadata.name,
+            TARGET_DEPLOYMENT: target.deployment.metadata.name,
+            TARGET_VERSION: versions[active],
+            TARGET_URL: pulumi.interpolate`http://${targetService.metadata.name}.${args.namespace}.svc:${servicePort}`,
+            GATE_HEALTH_CHECK: args.healthCheck,
+            GATE_SMOKE_TEST: args.smokeTest,
+            GATE_ATTEMPTS: pulumi.output(args.gateAttempts ?? BLUE_GREEN_DEFAULTS.gateAttempts).apply(String),
+            GATE_INTERVAL_SECONDS: pulumi
+                .output(args.gateIntervalSeconds ?? BLUE_GREEN_DEFAULTS.gateIntervalSeconds)
+                .apply(String),
+        },
+        // A new colour or version is a new release to check, not an edit of the old check.
+        triggers: [active, versions[active], args.image],
+    };
+    const gateOpts = { ...child, dependsOn: [tracks.blue.deployment, tracks.green.deployment, targetService] };
+    const gate =
+        executor === "command"
+            ? new command.local.Command(
+                  `${name}-gate`,
+                  { ...gateArgs, interpreter: ["/bin/bash", "-c"], update: GATE_SCRIPT },
+                  gateOpts,
+              )
+            : new LocalScript(`${name}-gate`, gateArgs, gateOpts);
+
+    const service = new k8s.core.v1.Service(name, liveServiceArgs(app, args.namespace, active, target, servicePort), {
+        ...child,
+        dependsOn: [gate],
+    });
+    return { tracks, gate, service };
+}
+
+/**
+ * The live Service, named after the app, whose selector is the active colour's.
+ * @internal
+ */
+export function liveServiceArgs(
+    app: string,
+    namespace: pulumi.Input<string>,
+    active: Color,
+    target: AppTrack,
+    servicePort: number,
+): k8s.core.v1.ServiceArgs {
+    return {
+        metadata: {
+            name: app,
+            namespace,
+            labels: { ...commonLabels(app, "app"), app },
+            annotations: { "cicd.platform/active-color": active },
+        },
+        spec: {
+            type: "ClusterIP",
+            selector: target.selector,
+            ports: [{ name: "http", port: servicePort, targetPort: "http" }],
+        },
+    };
 }
 
 /**

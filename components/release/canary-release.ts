@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { CANARY_DEFAULTS } from "../shared/defaults";
+import { type ChildOptions, childOf } from "../shared/component";
+import { CANARY_DEFAULTS, ROUTER_DEFAULTS } from "../shared/defaults";
 import { DERIVED_NAMES, derivedNameProblems, NAME_SUFFIXES } from "../shared/names";
 import { ArgChecks } from "../shared/validators";
 import { canaryReplicas } from "../traffic/traffic-split";
@@ -17,12 +18,12 @@ export interface CanaryReleaseArgs extends AppWorkloadArgs, UpstreamTuning<pulum
     /**
      * Share of requests for the canary, an integer 0-100. A plain number, not an Input: at 0 the
      * canary workload does not exist at all, and whether a resource exists must be known up front.
-     * @default 0
+     * @default {@link CANARY_DEFAULTS}.canaryPercent
      */
     readonly canaryPercent?: number;
-    /** Router image. @default "nginxinc/nginx-unprivileged:1.27.5-alpine" */
+    /** Router image. @default {@link ROUTER_DEFAULTS}.image */
     readonly routerImage?: pulumi.Input<string>;
-    /** Router replicas. @default 2 */
+    /** Router replicas. @default {@link ROUTER_DEFAULTS}.replicas */
     readonly routerReplicas?: pulumi.Input<number>;
 }
 
@@ -40,55 +41,13 @@ export class CanaryRelease extends pulumi.ComponentResource {
 
     constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         validateCanaryReleaseArgs(name, args);
-        const canaryPercent = args.canaryPercent ?? CANARY_DEFAULTS.canaryPercent;
-        const canaryCount = canaryReplicas(args.replicas, canaryPercent);
         super("cicd:release:CanaryRelease", name, {}, opts);
 
-        this.replicas = { stable: args.replicas, canary: canaryCount };
-        const common = { ...resolveWorkload(name, args), trackLabel: "track" };
-        const { app, servicePort } = common;
-
-        this.stable = createAppTrack(`${name}-stable`, this, {
-            ...common,
-            track: "stable",
-            version: args.stableVersion,
-            replicas: this.replicas.stable,
-        });
-        if (canaryPercent > 0 && args.canaryVersion !== undefined) {
-            this.canary = createAppTrack(`${name}-canary`, this, {
-                ...common,
-                track: "canary",
-                version: args.canaryVersion,
-                replicas: this.replicas.canary,
-            });
-        }
-
-        const backend = (track: AppTrack | undefined, fallback: string): pulumi.Input<string> =>
-            track?.service
-                ? pulumi.interpolate`${track.service.metadata.name}.${track.service.metadata.namespace}.svc:${servicePort}`
-                : fallback;
-        const stableBackend = backend(this.stable, `${app}-stable:${servicePort}`);
-        this.router = new WeightedUpstream(
-            `${name}${NAME_SUFFIXES.router}`,
-            {
-                namespace: args.namespace,
-                app: `${app}${NAME_SUFFIXES.router}`,
-                stableBackend,
-                // Unused at 0%: the renderer leaves the canary server out.
-                canaryBackend: this.canary ? backend(this.canary, "") : stableBackend,
-                canaryPercent,
-                image: args.routerImage,
-                replicas: args.routerReplicas,
-                maxFails: args.maxFails,
-                failTimeoutSeconds: args.failTimeoutSeconds,
-                keepalive: args.keepalive,
-                stickyCookie: args.stickyCookie,
-                spread: args.spread,
-                imagePullSecrets: args.imagePullSecrets,
-            },
-            { parent: this },
-        );
-
+        const children = createCanaryRelease(name, this, args);
+        this.replicas = children.replicas;
+        this.stable = children.stable;
+        this.canary = children.canary;
+        this.router = children.router;
         this.registerOutputs({
             stableDeployment: this.stable.deployment.metadata.name,
             canaryDeployment: this.canary?.deployment.metadata.name,
@@ -96,6 +55,74 @@ export class CanaryRelease extends pulumi.ComponentResource {
             weights: this.router.weights,
         });
     }
+}
+
+/** What a CanaryRelease registers: its tracks and its router, and the replicas each track got. */
+export interface CanaryReleaseChildren {
+    readonly replicas: { readonly stable: number; readonly canary: number };
+    readonly stable: AppTrack;
+    readonly canary?: AppTrack;
+    readonly router: WeightedUpstream;
+}
+
+/**
+ * The release's children, parented to `parent`: the stable track, the canary track while it gets
+ * traffic, and the weighted router in front of both.
+ * @internal
+ */
+export function createCanaryRelease(
+    name: string,
+    parent: pulumi.Resource,
+    args: CanaryReleaseArgs,
+    opts?: ChildOptions,
+): CanaryReleaseChildren {
+    const canaryPercent = args.canaryPercent ?? CANARY_DEFAULTS.canaryPercent;
+    const replicas = { stable: args.replicas, canary: canaryReplicas(args.replicas, canaryPercent) };
+    const common = { ...resolveWorkload(name, args), trackLabel: "track" };
+    const { app, servicePort } = common;
+
+    const stable = createAppTrack(
+        `${name}-stable`,
+        parent,
+        { ...common, track: "stable", version: args.stableVersion, replicas: replicas.stable },
+        opts,
+    );
+    const canary =
+        canaryPercent > 0 && args.canaryVersion !== undefined
+            ? createAppTrack(
+                  `${name}-canary`,
+                  parent,
+                  { ...common, track: "canary", version: args.canaryVersion, replicas: replicas.canary },
+                  opts,
+              )
+            : undefined;
+
+    const backend = (track: AppTrack | undefined, fallback: string): pulumi.Input<string> =>
+        track?.service
+            ? pulumi.interpolate`${track.service.metadata.name}.${track.service.metadata.namespace}.svc:${servicePort}`
+            : fallback;
+    const stableBackend = backend(stable, `${app}-stable:${servicePort}`);
+    const router = new WeightedUpstream(
+        `${name}${NAME_SUFFIXES.router}`,
+        {
+            namespace: args.namespace,
+            app: `${app}${NAME_SUFFIXES.router}`,
+            stableBackend,
+            // Unused at 0%: the renderer leaves the canary server out.
+            canaryBackend: canary ? backend(canary, "") : stableBackend,
+            canaryPercent,
+            image: args.routerImage ?? ROUTER_DEFAULTS.image,
+            replicas: args.routerReplicas ?? ROUTER_DEFAULTS.replicas,
+            maxFails: args.maxFails,
+            failTimeoutSeconds: args.failTimeoutSeconds,
+            keepalive: args.keepalive,
+            stickyCookie: args.stickyCookie,
+            spread: args.spread,
+            imagePullSecrets: args.imagePullSecrets,
+        },
+        childOf(parent, opts),
+    );
+    return { replicas, stable, canary, router };
 }
 
 /**
