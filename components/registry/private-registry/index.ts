@@ -1,14 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { PRIVATE_REGISTRY_DEFAULTS as DEFAULTS } from "../../shared/defaults";
-import { NAME_SUFFIXES } from "../../shared/names";
-import { commonLabels, resourceRequirements } from "../../shared/workload";
 import type { PrivateRegistryArgs } from "./args";
-import { garbageCollectionCronJobArgs } from "./gc";
-import { writerSupervisorCommand } from "./gc-scripts";
-import { registryEndpoint, registryNetworkPolicyArgs, registryServiceArgs } from "./network";
-import { htpasswdFile, REGISTRY_PATHS, registryConfigs, registryDeploymentArgs, type RegistrySpecContext } from "./pod";
+import { createPrivateRegistry } from "./create";
 import { validatePrivateRegistry } from "./validate";
 
 export type { PrivateRegistryArgs } from "./args";
@@ -72,137 +66,25 @@ export class PrivateRegistry extends pulumi.ComponentResource {
         validatePrivateRegistry(name, args);
         super("cicd:registry:PrivateRegistry", name, {}, opts);
 
-        const pushUsername = args.pushUsername ?? DEFAULTS.pushUsername;
-        const pullUsername = args.pullUsername ?? DEFAULTS.pullUsername;
-        const cost = args.bcryptCost ?? DEFAULTS.bcryptCost;
-        const servicePort = args.servicePort ?? DEFAULTS.servicePort;
-        const labels = commonLabels(name, "registry");
-
-        this.pushUsername = pulumi.output(pushUsername);
-        this.pullUsername = pulumi.output(pullUsername);
-        this.pushPassword = pulumi.secret(args.pushPassword);
-        this.pullPassword = pulumi.secret(args.pullPassword);
-
-        const garbageCollection = args.garbageCollectSchedule !== undefined;
-        const configs = registryConfigs({
-            deleteEnabled: args.deleteEnabled ?? DEFAULTS.deleteEnabled,
-            garbageCollection,
-            tls: args.tlsSecretName !== undefined,
-        });
-        this.pushConfig = configs.push;
-        this.pullConfig = configs.pull;
-
-        // No metadata.name: new config means a new ConfigMap, a new pod template and a restart.
-        this.configMap = new k8s.core.v1.ConfigMap(
-            `${name}${NAME_SUFFIXES.registryConfig}`,
-            {
-                metadata: { namespace: args.namespace, labels },
-                data: {
-                    "config.yml": configs.push,
-                    "pull.yml": configs.pull,
-                    ...(garbageCollection ? { "push-read-only.yml": configs.pushReadOnly } : {}),
-                },
-            },
-            { parent: this },
-        );
-
-        // Auto-named too: Distribution 2.8 reads htpasswd once at start, so a rotated password must
-        // roll the pod; a changed Secret is replaced under a new name, which does exactly that.
-        this.secret = new k8s.core.v1.Secret(
-            `${name}${NAME_SUFFIXES.registryAuth}`,
-            {
-                metadata: { namespace: args.namespace, labels },
-                type: "Opaque",
-                stringData: {
-                    "push.htpasswd": htpasswdFile(pushUsername, args.pushPassword, args.httpSecret, cost),
-                    "pull.htpasswd": htpasswdFile(pullUsername, args.pullPassword, args.httpSecret, cost),
-                    "http-secret": pulumi.secret(args.httpSecret),
-                },
-            },
-            { parent: this },
-        );
-
-        if (args.existingClaimName === undefined) {
-            // A fixed name, unlike the ConfigMap: after a `destroy` kept it, an operator finds it
-            // by name and passes it back as existingClaimName.
-            this.claim = new k8s.core.v1.PersistentVolumeClaim(
-                `${name}${NAME_SUFFIXES.registryData}`,
-                {
-                    metadata: { name: `${name}${NAME_SUFFIXES.registryData}`, namespace: args.namespace, labels },
-                    spec: {
-                        accessModes: ["ReadWriteOnce"],
-                        storageClassName: args.storageClassName,
-                        resources: { requests: { storage: args.storageSize ?? DEFAULTS.storageSize } },
-                    },
-                },
-                {
-                    parent: this,
-                    retainOnDelete: !(args.allowDataDeletion ?? DEFAULTS.allowDataDeletion),
-                    protect: args.protectData ?? DEFAULTS.protectData,
-                },
-            );
-            this.claimName = this.claim.metadata.name;
-        } else {
-            this.claimName = pulumi.output(args.existingClaimName);
-        }
-
-        const ctx: RegistrySpecContext = {
-            name,
-            namespace: args.namespace,
-            image: args.image ?? DEFAULTS.image,
-            labels,
-            selector: { app: name, "app.kubernetes.io/component": "registry" },
-            resources: resourceRequirements({ ...DEFAULTS.resources, ...args.resources }),
-            imagePullSecrets: args.imagePullSecrets,
-            tlsSecretName: args.tlsSecretName,
-            configMapName: this.configMap.metadata.name,
-            authSecretName: this.secret.metadata.name,
-            claimName: this.claimName,
-            garbageCollection,
-            // The collector never runs while the writer accepts pushes: see gc.ts.
-            writerCommand: garbageCollection
-                ? writerSupervisorCommand("registry", REGISTRY_PATHS.pushConfig, REGISTRY_PATHS.pushReadOnlyConfig)
-                : undefined,
-        };
-        this.deployment = new k8s.apps.v1.Deployment(name, registryDeploymentArgs(ctx), { parent: this });
-
-        const pushServiceName = `${name}${NAME_SUFFIXES.registryPush}`;
-        this.pullService = new k8s.core.v1.Service(name, registryServiceArgs(ctx, name, "pull", servicePort), {
-            parent: this,
-        });
-        this.pushService = new k8s.core.v1.Service(
-            pushServiceName,
-            registryServiceArgs(ctx, pushServiceName, "push", servicePort),
-            { parent: this },
-        );
-        this.pullEndpoint = registryEndpoint(args.publicPullEndpoint, this.pullService, servicePort);
-        this.pushEndpoint = registryEndpoint(args.publicPushEndpoint, this.pushService, servicePort);
-        this.endpoint = this.pullEndpoint;
-
-        const peers = {
-            pushNamespaces: args.pushNamespaces,
-            pullNamespaces: args.pullNamespaces,
-            ingressNamespaces: args.ingressNamespaces ?? [],
-            pullCidrs: args.pullCidrs ?? [],
-        };
-        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(name, registryNetworkPolicyArgs(ctx, peers), {
-            parent: this,
-        });
-
-        if (args.garbageCollectSchedule !== undefined) {
-            const gc = {
-                schedule: args.garbageCollectSchedule,
-                deleteUntagged: args.garbageCollectDeleteUntagged ?? DEFAULTS.garbageCollectDeleteUntagged,
-            };
-            this.garbageCollection = new k8s.batch.v1.CronJob(
-                `${name}${NAME_SUFFIXES.registryGarbageCollection}`,
-                garbageCollectionCronJobArgs(ctx, gc),
-                {
-                    parent: this,
-                },
-            );
-        }
-
+        const children = createPrivateRegistry(name, this, args);
+        this.pushUsername = children.pushUsername;
+        this.pullUsername = children.pullUsername;
+        this.pushPassword = children.pushPassword;
+        this.pullPassword = children.pullPassword;
+        this.pushConfig = children.pushConfig;
+        this.pullConfig = children.pullConfig;
+        this.configMap = children.configMap;
+        this.secret = children.secret;
+        this.claim = children.claim;
+        this.claimName = children.claimName;
+        this.deployment = children.deployment;
+        this.pullService = children.pullService;
+        this.pushService = children.pushService;
+        this.pullEndpoint = children.pullEndpoint;
+        this.pushEndpoint = children.pushEndpoint;
+        this.endpoint = children.pullEndpoint;
+        this.networkPolicy = children.networkPolicy;
+        this.garbageCollection = children.garbageCollection;
         this.registerOutputs({
             endpoint: this.endpoint,
             pullEndpoint: this.pullEndpoint,
