@@ -11,11 +11,11 @@ export interface DeployWorkflowApp {
     readonly app: string;
     /** Repository of the image under the registry, without tag (`team-a/api`). */
     readonly image: string;
-    /** @default "Containerfile" */
+    /** @default {@link APPLICATION_DEFAULTS}.containerfile */
     readonly containerfile?: string;
-    /** @default "." */
+    /** @default {@link APPLICATION_DEFAULTS}.context */
     readonly context?: string;
-    /** Runs inside the built image. @default "npm test" */
+    /** Runs inside the built image. @default {@link APPLICATION_DEFAULTS}.testCommand */
     readonly testCommand?: string;
 }
 
@@ -25,11 +25,11 @@ export interface DeployWorkflowOptions {
     /** Full commit SHA of the platform repository: the workflow and the canary command run from it. */
     readonly platformRef: string;
     readonly apps: readonly DeployWorkflowApp[];
-    /** Branch of the application repository whose pushes deploy. @default "main" */
+    /** Branch of the application repository whose pushes deploy. @default {@link APPLICATION_DEFAULTS}.branch */
     readonly branch?: string;
-    /** Branch of the platform repository the stack changes are proposed to. @default "main" */
+    /** Branch of the platform repository the stack changes are proposed to. @default {@link APPLICATION_DEFAULTS}.branch */
     readonly platformBranch?: string;
-    /** Runner labels of the build jobs (JSON list in the workflow). @default ["ubuntu-24.04"] */
+    /** Runner labels of the build jobs (JSON list in the workflow). @default {@link APPLICATION_DEFAULTS}.runnerLabels */
     readonly runnerLabels?: readonly string[];
 }
 

@@ -16,13 +16,13 @@ export interface AppWorkloadArgs {
     readonly image: pulumi.Input<string>;
     /** Replicas of the track that takes the traffic (stable, or the active colour). */
     readonly replicas: number;
-    /** Port the application listens on. @default 8080 */
+    /** Port the application listens on. @default {@link WORKLOAD_DEFAULTS}.containerPort */
     readonly containerPort?: number;
-    /** Port of the per-track Services. @default 80 */
+    /** Port of the per-track Services. @default {@link WORKLOAD_DEFAULTS}.servicePort */
     readonly servicePort?: number;
-    /** Readiness and liveness path. @default "/healthz" */
+    /** Readiness and liveness path. @default {@link WORKLOAD_DEFAULTS}.healthPath */
     readonly healthPath?: pulumi.Input<string>;
-    /** Path Prometheus scrapes on `containerPort`. @default "/metrics" */
+    /** Path Prometheus scrapes on `containerPort`. @default {@link WORKLOAD_DEFAULTS}.metricsPath */
     readonly metricsPath?: pulumi.Input<string>;
     /**
      * Application container resources.

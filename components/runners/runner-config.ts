@@ -38,7 +38,7 @@ interface CommonRunnerOptions {
     readonly url: string;
     /** Runner authentication token (`glrt-…`) created by `gitlab.UserRunner`. */
     readonly token: string;
-    /** Jobs this runner process runs at once. @default 4 */
+    /** Jobs this runner process runs at once. @default {@link RUNNER_DEFAULTS}.concurrent */
     readonly concurrent?: number;
     /** Default job image. */
     readonly image: string;
@@ -48,9 +48,9 @@ interface CommonRunnerOptions {
 export interface KubernetesRunnerOptions extends CommonRunnerOptions {
     /** Namespace the job pods are created in. */
     readonly namespace: string;
-    /** Service account of the job pods (not the runner's own). @default "default" */
+    /** Service account of the job pods (not the runner's own). @default {@link RUNNER_DEFAULTS}.jobServiceAccount */
     readonly jobServiceAccount?: string;
-    /** Non-root uid the job containers run as. @default 1000 */
+    /** Non-root uid the job containers run as. @default {@link RUNNER_DEFAULTS}.jobUid */
     readonly jobUid?: number;
     readonly cpuRequest?: string;
     readonly cpuLimit?: string;
@@ -63,16 +63,16 @@ export interface KubernetesRunnerOptions extends CommonRunnerOptions {
      * @default "general"
      */
     readonly role?: "general" | "build";
-    /** Build role: the Localhost seccomp profile's path under the kubelet's seccomp directory. @default BUILD_RUNNER_DEFAULTS.seccompLocalhostProfile */
+    /** Build role: the Localhost seccomp profile's path under the kubelet's seccomp directory. @default {@link BUILD_RUNNER_DEFAULTS}.seccompLocalhostProfile */
     readonly seccompLocalhostProfile?: string;
     /** Build role: the AppArmor profile loaded on the nodes that lets the build mount; none when unset. */
     readonly appArmorLocalhostProfile?: string;
-    /** Build role: node labels of the nodes that have the seccomp profile. @default BUILD_RUNNER_DEFAULTS.nodeSelector */
+    /** Build role: node labels of the nodes that have the seccomp profile. @default {@link BUILD_RUNNER_DEFAULTS}.nodeSelector */
     readonly nodeSelector?: Readonly<Record<string, string>>;
 }
 
 export interface PodmanRunnerOptions extends CommonRunnerOptions {
-    /** Uid of the rootless user whose Podman socket the runner talks to. @default 1000 */
+    /** Uid of the rootless user whose Podman socket the runner talks to. @default {@link RUNNER_DEFAULTS}.podmanUid */
     readonly podmanUid?: number;
 }
 

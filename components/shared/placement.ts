@@ -4,15 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { SPREAD_DEFAULTS } from "./defaults";
 
-/** How a workload's replicas are spread over the cluster; the defaults are `SPREAD_DEFAULTS`. */
+/** How a workload's replicas are spread over the cluster; the defaults are {@link SPREAD_DEFAULTS}. */
 export interface SpreadSettings {
-    /** Node label whose values are the domains to spread over. @default "kubernetes.io/hostname" */
+    /** Node label whose values are the domains to spread over. @default {@link SPREAD_DEFAULTS}.topologyKey */
     readonly topologyKey?: string;
-    /** Most pods one domain may hold above another. @default 1 */
+    /** Most pods one domain may hold above another. @default {@link SPREAD_DEFAULTS}.maxSkew */
     readonly maxSkew?: number;
     /**
      * `ScheduleAnyway` prefers spreading but still schedules on a cluster with fewer domains than
-     * replicas (and during a surge); `DoNotSchedule` leaves such pods pending. @default "ScheduleAnyway"
+     * replicas (and during a surge); `DoNotSchedule` leaves such pods pending. @default {@link SPREAD_DEFAULTS}.whenUnsatisfiable
      */
     readonly whenUnsatisfiable?: "ScheduleAnyway" | "DoNotSchedule";
 }

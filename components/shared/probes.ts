@@ -3,19 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { PROBE_DEFAULTS } from "./defaults";
 
-/** How often and how patiently the probes ask; the defaults are `PROBE_DEFAULTS`. */
+/** How often and how patiently the probes ask; the defaults are {@link PROBE_DEFAULTS}. */
 export interface ProbeTuning {
-    /** @default 5 */
+    /** @default {@link PROBE_DEFAULTS}.readinessPeriodSeconds */
     readonly readinessPeriodSeconds?: number;
-    /** Failed readiness checks before the pod leaves the Service's endpoints. @default 3 */
+    /** Failed readiness checks before the pod leaves the Service's endpoints. @default {@link PROBE_DEFAULTS}.readinessFailureThreshold */
     readonly readinessFailureThreshold?: number;
-    /** @default 10 */
+    /** @default {@link PROBE_DEFAULTS}.livenessPeriodSeconds */
     readonly livenessPeriodSeconds?: number;
-    /** Failed liveness checks before the container is restarted. @default 6 */
+    /** Failed liveness checks before the container is restarted. @default {@link PROBE_DEFAULTS}.livenessFailureThreshold */
     readonly livenessFailureThreshold?: number;
-    /** @default 5 */
+    /** @default {@link PROBE_DEFAULTS}.livenessTimeoutSeconds */
     readonly livenessTimeoutSeconds?: number;
-    /** @default 10 */
+    /** @default {@link PROBE_DEFAULTS}.livenessInitialDelaySeconds */
     readonly livenessInitialDelaySeconds?: number;
 }
 

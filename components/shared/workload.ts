@@ -11,19 +11,19 @@ import { APP_RESOURCES } from "./defaults";
 
 /** CPU, memory and ephemeral storage for one container, in Kubernetes quantity notation. */
 export interface ContainerResources {
-    /** @default "100m" */
+    /** @default {@link APP_RESOURCES}.cpuRequest */
     readonly cpuRequest?: string;
-    /** @default "128Mi" */
+    /** @default {@link APP_RESOURCES}.memoryRequest */
     readonly memoryRequest?: string;
-    /** @default "500m" */
+    /** @default {@link APP_RESOURCES}.cpuLimit */
     readonly cpuLimit?: string;
-    /** @default "256Mi" */
+    /** @default {@link APP_RESOURCES}.memoryLimit */
     readonly memoryLimit?: string;
-    /** Local disk the scheduler reserves: `/tmp` and logs. @default "64Mi" */
+    /** Local disk the scheduler reserves: `/tmp` and logs. @default {@link APP_RESOURCES}.ephemeralStorageRequest */
     readonly ephemeralStorageRequest?: string;
-    /** Local disk above which the kubelet evicts the pod; holds `/tmp` and the logs. @default "512Mi" */
+    /** Local disk above which the kubelet evicts the pod; holds `/tmp` and the logs. @default {@link APP_RESOURCES}.ephemeralStorageLimit */
     readonly ephemeralStorageLimit?: string;
-    /** `sizeLimit` of the `/tmp` emptyDir (the root filesystem is read-only). @default "64Mi" */
+    /** `sizeLimit` of the `/tmp` emptyDir (the root filesystem is read-only). @default {@link APP_RESOURCES}.tmpSizeLimit */
     readonly tmpSizeLimit?: string;
 }
 
