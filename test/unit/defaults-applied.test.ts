@@ -1,16 +1,39 @@
-import { byName, reset, settle, valueOf } from "../support/pulumi-mocks";
+import { byName, ofType, reset, settle, valueOf } from "../support/pulumi-mocks";
 
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 
-import { GitLabRunner, renderRegistryConfig, RunnerNamespace, WeightedUpstream } from "../../components";
 import {
+    BlueGreenRelease,
+    CanaryRelease,
+    EnvironmentNamespace,
+    GitLabRunner,
+    HostUpstream,
+    JenkinsAgentAccess,
+    PrivateRegistry,
+    RegistryCredentials,
+    renderRegistryConfig,
+    RunnerNamespace,
+    Tenant,
+    WeightedUpstream,
+} from "../../components";
+import {
+    APP_RESOURCES,
+    BLUE_GREEN_DEFAULTS,
+    HOST_UPSTREAM_DEFAULTS,
+    JENKINS_AGENT_DEFAULTS,
+    NAMESPACE_DEFAULTS,
+    PRIVATE_REGISTRY_DEFAULTS,
+    PROBE_DEFAULTS,
     REGISTRY_CONFIG_DEFAULTS,
+    REGISTRY_CREDENTIAL_DEFAULTS,
     ROUTER_DEFAULTS,
     RUNNER_DEFAULTS,
     RUNNER_NAMESPACE_DEFAULTS,
+    SPREAD_DEFAULTS,
+    TENANT_DEFAULTS,
     UPSTREAM_TUNING_DEFAULTS,
     WORKLOAD_DEFAULTS,
 } from "../../components/shared/defaults";
@@ -58,6 +81,25 @@ const gitlabRunner = () =>
     new GitLabRunner("runner", { namespace: "ci", gitlabUrl: "https://gitlab.example.com", runnerToken: TOKEN });
 const runnerNamespace = () =>
     new RunnerNamespace("ci", { namespace: "ci", environment: "staging", gitlabPort: 443, registryPort: 5000 });
+
+const privateRegistry = () =>
+    new PrivateRegistry("reg", {
+        namespace: "registry",
+        pushPassword: "push-password-0001",
+        pullPassword: "pull-password-0001",
+        httpSecret: "0123456789abcdef0123456789abcdef",
+        pushNamespaces: ["ci"],
+        pullNamespaces: ["apps"],
+    });
+const canaryRelease = () =>
+    new CanaryRelease("shop", {
+        namespace: "apps",
+        image: "registry.example.com/shop",
+        stableVersion: "1",
+        replicas: 2,
+    });
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const KEY_KIND = "OPENSSH PRIVATE KEY";
 
 const ROWS: readonly Row[] = [
     {
@@ -183,6 +225,161 @@ const ROWS: readonly Row[] = [
             const health = (config.health as Obj).storagedriver as Obj;
             assert.equal(health.interval, `${D.healthCheckIntervalSeconds}s`);
             assert.equal(health.threshold, D.healthCheckThreshold);
+        },
+    },
+    {
+        constant:
+            "PRIVATE_REGISTRY_DEFAULTS.image, .resources, .storageSize, .servicePort, .pushUsername, .pullUsername",
+        build: privateRegistry,
+        check: async (built) => {
+            const registry = built as PrivateRegistry;
+            const writer = container(DEPLOYMENT, "reg");
+            const D = PRIVATE_REGISTRY_DEFAULTS;
+            assert.equal(writer.image, D.image);
+            const applied = writer.resources as Obj;
+            resources(applied.requests as Obj, applied.limits as Obj, D.resources);
+            const claim = byName("kubernetes:core/v1:PersistentVolumeClaim", "reg-data").inputs.spec as Obj;
+            assert.equal(((claim.resources as Obj).requests as Obj).storage, D.storageSize);
+            const ports = (byName("kubernetes:core/v1:Service", "reg").inputs.spec as Obj).ports as Obj[];
+            assert.equal(ports[0]?.port, D.servicePort);
+            assert.equal(await valueOf(registry.pushUsername), D.pushUsername);
+            assert.equal(await valueOf(registry.pullUsername), D.pullUsername);
+        },
+    },
+    {
+        constant: "APP_RESOURCES, PROBE_DEFAULTS, SPREAD_DEFAULTS (an app track)",
+        build: canaryRelease,
+        check: () => {
+            const app = container(DEPLOYMENT, "shop-stable");
+            const applied = app.resources as Obj;
+            resources(applied.requests as Obj, applied.limits as Obj, APP_RESOURCES);
+            assert.equal((applied.requests as Obj)["ephemeral-storage"], APP_RESOURCES.ephemeralStorageRequest);
+            assert.equal((applied.limits as Obj)["ephemeral-storage"], APP_RESOURCES.ephemeralStorageLimit);
+            const pod = ((byName(DEPLOYMENT, "shop-stable").inputs.spec as Obj).template as Obj).spec as Obj;
+            const tmp = (pod.volumes as Obj[]).find((volume) => volume.name === "tmp") as Obj;
+            assert.equal((tmp.emptyDir as Obj).sizeLimit, APP_RESOURCES.tmpSizeLimit);
+            const readiness = app.readinessProbe as Obj;
+            assert.equal(readiness.periodSeconds, PROBE_DEFAULTS.readinessPeriodSeconds);
+            assert.equal(readiness.failureThreshold, PROBE_DEFAULTS.readinessFailureThreshold);
+            const liveness = app.livenessProbe as Obj;
+            assert.equal(liveness.periodSeconds, PROBE_DEFAULTS.livenessPeriodSeconds);
+            assert.equal(liveness.failureThreshold, PROBE_DEFAULTS.livenessFailureThreshold);
+            assert.equal(liveness.timeoutSeconds, PROBE_DEFAULTS.livenessTimeoutSeconds);
+            assert.equal(liveness.initialDelaySeconds, PROBE_DEFAULTS.livenessInitialDelaySeconds);
+            const spread = (pod.topologySpreadConstraints as Obj[])[0] as Obj;
+            assert.equal(spread.topologyKey, SPREAD_DEFAULTS.topologyKey);
+            assert.equal(spread.maxSkew, SPREAD_DEFAULTS.maxSkew);
+            assert.equal(spread.whenUnsatisfiable, SPREAD_DEFAULTS.whenUnsatisfiable);
+        },
+    },
+    {
+        constant: "NAMESPACE_DEFAULTS.monitoring, .podSecurityVersion",
+        build: () => new EnvironmentNamespace("apps", { namespace: "apps", environment: "staging" }),
+        check: () => {
+            const labels = (byName("kubernetes:core/v1:Namespace", "apps").inputs.metadata as Obj).labels as Obj;
+            assert.equal(labels["pod-security.kubernetes.io/enforce-version"], NAMESPACE_DEFAULTS.podSecurityVersion);
+            const scrape = byName(NETWORK_POLICY, "apps-allow-prometheus-scrape").inputs.spec as Obj;
+            const from = (((scrape.ingress as Obj[])[0] as Obj).from as Obj[])[0] as Obj;
+            assert.deepEqual((from.namespaceSelector as Obj).matchLabels, {
+                "kubernetes.io/metadata.name": NAMESPACE_DEFAULTS.monitoring,
+            });
+        },
+    },
+    {
+        constant: "REGISTRY_CREDENTIAL_DEFAULTS.secretName, .githubSecretPrefix",
+        build: () =>
+            new RegistryCredentials("creds", {
+                server: "registry.example.com",
+                username: "ci",
+                password: "p",
+                namespaces: ["apps"],
+                githubRepository: "shop",
+                githubEnvironments: ["staging"],
+            }),
+        check: () => {
+            const secret = byName("kubernetes:core/v1:Secret", "creds-0").inputs.metadata as Obj;
+            assert.equal(secret.name, REGISTRY_CREDENTIAL_DEFAULTS.secretName);
+            const password = byName(
+                "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
+                "creds-staging-password",
+            );
+            assert.equal(password.inputs.secretName, `${REGISTRY_CREDENTIAL_DEFAULTS.githubSecretPrefix}_PASSWORD`);
+        },
+    },
+    {
+        constant: "TENANT_DEFAULTS.deployServiceAccount, .credentialRotation",
+        build: () =>
+            new Tenant("tenant-blog", {
+                tenant: "blog",
+                namespace: "blog-staging",
+                environment: "staging",
+                apiServer: "https://k8s.example.com:6443",
+                settings: { tenant: "blog" },
+            }),
+        check: () => {
+            const account = byName("kubernetes:core/v1:ServiceAccount", "tenant-blog-deployer").inputs.metadata as Obj;
+            assert.equal(account.name, TENANT_DEFAULTS.deployServiceAccount);
+            const token = byName("kubernetes:core/v1:Secret", "tenant-blog-token").inputs.metadata as Obj;
+            assert.equal(
+                token.name,
+                `${TENANT_DEFAULTS.deployServiceAccount}-token-${TENANT_DEFAULTS.credentialRotation}`,
+            );
+        },
+    },
+    {
+        constant: "BLUE_GREEN_DEFAULTS.gateExecutor, .gateAttempts, .gateIntervalSeconds",
+        build: () =>
+            new BlueGreenRelease("checkout", {
+                namespace: "apps",
+                image: "registry.example.com/checkout",
+                blueVersion: "1",
+                greenVersion: "2",
+                replicas: 2,
+                activeColor: "blue",
+                healthCheck: "true",
+                smokeTest: "true",
+            }),
+        check: () => {
+            assert.equal(BLUE_GREEN_DEFAULTS.gateExecutor, "command");
+            const gate = byName("command:local:Command", "checkout-gate").inputs.environment as Obj;
+            assert.equal(gate.GATE_ATTEMPTS, String(BLUE_GREEN_DEFAULTS.gateAttempts));
+            assert.equal(gate.GATE_INTERVAL_SECONDS, String(BLUE_GREEN_DEFAULTS.gateIntervalSeconds));
+        },
+    },
+    {
+        constant: "JENKINS_AGENT_DEFAULTS.controllerPorts, .podLabels",
+        build: () => new JenkinsAgentAccess("jenkins", { namespace: "ci-build" }),
+        check: () => {
+            const spec = byName(NETWORK_POLICY, "jenkins-to-controller").inputs.spec as Obj;
+            assert.deepEqual((spec.podSelector as Obj).matchLabels, JENKINS_AGENT_DEFAULTS.podLabels);
+            const ports = ((spec.egress as Obj[])[0] as Obj).ports as Obj[];
+            assert.deepEqual(
+                ports.map((port) => port.port),
+                [...JENKINS_AGENT_DEFAULTS.controllerPorts],
+            );
+        },
+    },
+    {
+        constant: "HOST_UPSTREAM_DEFAULTS.sshPort, .sshUser, .nginxBinary, .drainTimeoutSeconds",
+        build: () =>
+            new HostUpstream("edge", {
+                configPath: "/etc/nginx/nginx.conf",
+                stableBackend: "10.0.0.1:8080",
+                canaryBackend: "10.0.0.2:8080",
+                canaryPercent: 10,
+                connection: { host: "10.0.0.9", privateKey: `-----BEGIN ${KEY_KIND}-----\nx` },
+            }),
+        check: () => {
+            assert.equal(ofType("command:remote:Command").length, 1);
+            const apply = byName("command:remote:Command", "edge-apply").inputs;
+            const connection = apply.connection as Obj;
+            assert.equal(connection.port, HOST_UPSTREAM_DEFAULTS.sshPort);
+            assert.equal(connection.user, HOST_UPSTREAM_DEFAULTS.sshUser);
+            const script = apply.create as string;
+            // The script travels inside `sh -c '…'`, so its own quotes appear as '\\''.
+            const quoted = `'\\''${HOST_UPSTREAM_DEFAULTS.nginxBinary}'\\''`;
+            assert.ok(script.includes(`${quoted} -t -q`), script);
+            assert.match(script, new RegExp(`still running after ${HOST_UPSTREAM_DEFAULTS.drainTimeoutSeconds}s`));
         },
     },
 ];
