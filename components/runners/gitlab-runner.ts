@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { type ChildOptions, childOf } from "../shared/component";
+import { createNamespacedIdentity } from "../shared/namespaced-identity";
 import { RUNNER_DEFAULTS } from "../shared/defaults";
 import { pullPolicyFor } from "../shared/placement";
 import { ArgChecks } from "../shared/validators";
@@ -155,19 +156,11 @@ export function createGitLabRunner(
     const labels = { ...commonLabels(name, "gitlab-runner"), app: name };
     const namespace = args.namespace;
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
+    const { serviceAccount, role, roleBinding } = createNamespacedIdentity(
         name,
-        { metadata: { namespace, labels }, automountServiceAccountToken: false },
-        child,
-    );
-    const role = new k8s.rbac.v1.Role(name, { metadata: { namespace, labels }, rules: EXECUTOR_RULES }, child);
-    const roleBinding = new k8s.rbac.v1.RoleBinding(
-        name,
-        {
-            metadata: { namespace, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
-        },
+        namespace,
+        labels,
+        EXECUTOR_RULES,
         child,
     );
 

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { type ChildOptions, childOf } from "../shared/component";
+import { createNamespacedIdentity } from "../shared/namespaced-identity";
 import { JENKINS_AGENT_DEFAULTS } from "../shared/defaults";
 import { ArgChecks } from "../shared/validators";
 import { commonLabels } from "../shared/workload";
@@ -95,19 +96,11 @@ export function createJenkinsAgentAccess(
     const child = childOf(parent, opts);
     const labels = { ...commonLabels(name, "jenkins-controller"), app: name };
     const namespace = args.namespace;
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
+    const { serviceAccount, role, roleBinding } = createNamespacedIdentity(
         name,
-        { metadata: { namespace, labels }, automountServiceAccountToken: false },
-        child,
-    );
-    const role = new k8s.rbac.v1.Role(name, { metadata: { namespace, labels }, rules: JENKINS_AGENT_RULES }, child);
-    const roleBinding = new k8s.rbac.v1.RoleBinding(
-        name,
-        {
-            metadata: { namespace, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
-        },
+        namespace,
+        labels,
+        JENKINS_AGENT_RULES,
         child,
     );
     const networkPolicy = new k8s.networking.v1.NetworkPolicy(

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { TENANT_CI_VARIABLES, TENANT_SETTINGS_CONFIGMAP } from "../../config/tenant-contract";
 import { EnvironmentNamespace } from "../namespaces";
 import { type ChildOptions, childOf } from "../shared/component";
+import { createNamespacedIdentity } from "../shared/namespaced-identity";
 import { NAMESPACE_DEFAULTS, TENANT_DEFAULTS } from "../shared/defaults";
 import { ArgChecks } from "../shared/validators";
 import { TENANT_DEPLOY_RULES } from "./deploy-rules";
@@ -166,25 +167,14 @@ export function createTenant(
             : undefined;
     const namespace = environmentNamespace?.namespaceName ?? pulumi.output(args.namespace);
 
-    const serviceAccount = new k8s.core.v1.ServiceAccount(
+    // The identity acts from outside the cluster; no pod mounts its token.
+    const { serviceAccount, role, roleBinding } = createNamespacedIdentity(
         `${name}-deployer`,
-        // The identity acts from outside the cluster; no pod should mount its token.
-        { metadata: { name: accountName, namespace, labels }, automountServiceAccountToken: false },
+        namespace,
+        labels,
+        [...TENANT_DEPLOY_RULES],
         child,
-    );
-    const role = new k8s.rbac.v1.Role(
-        `${name}-deployer`,
-        { metadata: { name: accountName, namespace, labels }, rules: [...TENANT_DEPLOY_RULES] },
-        child,
-    );
-    const roleBinding = new k8s.rbac.v1.RoleBinding(
-        `${name}-deployer`,
-        {
-            metadata: { name: accountName, namespace, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
-        },
-        child,
+        accountName,
     );
     const tokenSecret = new k8s.core.v1.Secret(
         `${name}-token`,

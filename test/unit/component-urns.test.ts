@@ -31,6 +31,7 @@ import {
     Tenant,
     WeightedUpstream,
 } from "../../components";
+import { base } from "./private-registry-fixture";
 
 const SNAPSHOT = join(__dirname, "fixtures", "component-urns.json");
 const UPDATE = process.env.UPDATE_COMPONENT_URNS === "1";
@@ -95,12 +96,7 @@ const CASES: Readonly<Record<string, () => unknown>> = {
         new EnvironmentNamespace("apps", { namespace: "shop", environment: "staging", monitoringNamespace: "mon" }),
     PrivateRegistry: () =>
         new PrivateRegistry("reg", {
-            namespace: "registry",
-            pushPassword: "push-password-0001",
-            pullPassword: "pull-password-0001",
-            httpSecret: "0123456789abcdef0123456789abcdef",
-            pushNamespaces: ["ci"],
-            pullNamespaces: ["apps", "monitoring"],
+            ...base,
             deleteEnabled: true,
             garbageCollectSchedule: "0 3 * * 0",
             tlsSecretName: "registry-tls",

@@ -37,6 +37,7 @@ import {
     UPSTREAM_TUNING_DEFAULTS,
     WORKLOAD_DEFAULTS,
 } from "../../components/shared/defaults";
+import { base } from "./private-registry-fixture";
 
 /**
  * GIVEN each component built with only its required arguments, WHEN its children are registered,
@@ -82,15 +83,7 @@ const gitlabRunner = () =>
 const runnerNamespace = () =>
     new RunnerNamespace("ci", { namespace: "ci", environment: "staging", gitlabPort: 443, registryPort: 5000 });
 
-const privateRegistry = () =>
-    new PrivateRegistry("reg", {
-        namespace: "registry",
-        pushPassword: "push-password-0001",
-        pullPassword: "pull-password-0001",
-        httpSecret: "0123456789abcdef0123456789abcdef",
-        pushNamespaces: ["ci"],
-        pullNamespaces: ["apps"],
-    });
+const privateRegistry = () => new PrivateRegistry("reg", base);
 const canaryRelease = () =>
     new CanaryRelease("shop", {
         namespace: "apps",
