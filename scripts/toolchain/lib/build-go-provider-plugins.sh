@@ -42,8 +42,7 @@ build_go_provider_plugin() {
   (cd "$w" && CGO_ENABLED=0 run "$logf" "${NICE_CMD[@]}" go build -mod=readonly -trimpath -tags osusergo,grpcnotrace \
       -ldflags "-s -w -X $vvar=$ver" -o "$out/$bin.tmp" "./$cmd") \
     || { fail "$comp" "$(step_or_download build "$logf")" "$mod" "$logf" "go build ./$cmd failed"; return 1; }
-  local got; got="$("$out/$bin.tmp" -version 2>>"$logf")" || true
-  [[ "$got" == "$ver" ]] || { fail "$comp" build "$mod" "$logf" "built binary reports version '$got', not $ver"; return 1; }
+  check_built_version "$comp" "$out/$bin.tmp" "$ver" "$mod" "$logf" || return 1
   say "$comp: build done in $((SECONDS - ts)) s"
   ts=$SECONDS
   local pulumi_bin; pulumi_bin="$(cli_dir)/pulumi"
@@ -57,10 +56,7 @@ build_go_provider_plugin() {
   fi
   mv -f "$out/schema.json.tmp" "$out/schema.json"
   say "$comp: schema done in $((SECONDS - ts)) s"
-  mv -f "$out/$bin.tmp" "$out/$bin"
-  printf '%s\n' "$hash" >"$out/.built"
-  finished "$comp" "$t"
-  install_plugin "$p" "$mod" "$logf"
+  keep_built_plugin "$p" "$comp" "$out" "$bin" "$hash" "$mod" "$logf" "$t"
 }
 
 # ---- gitlab: our own provider (tools/provider-gitlab) on pulumi-go-provider and GitLab's client-go --
@@ -95,11 +91,7 @@ build_gitlab_plugin() {
   (cd "$ROOT/$src" && CGO_ENABLED=0 run "$logf" "${NICE_CMD[@]}" go build -mod=readonly -trimpath \
       -ldflags "-s -w -X $vvar=$ver" -o "$out/$bin.tmp" "./$cmd") \
     || { fail "$comp" "$(step_or_download build "$logf")" "$mod" "$logf" "go build ./$cmd failed"; return 1; }
-  local got; got="$("$out/$bin.tmp" -version 2>>"$logf")" || true
-  [[ "$got" == "$ver" ]] || { fail "$comp" build "$mod" "$logf" "built binary reports version '$got', not $ver"; return 1; }
-  mv -f "$out/$bin.tmp" "$out/$bin"
-  printf '%s\n' "$hash" >"$out/.built"
+  check_built_version "$comp" "$out/$bin.tmp" "$ver" "$mod" "$logf" || return 1
   say "$comp: build done in $((SECONDS - ts)) s"
-  finished "$comp" "$t"
-  install_plugin "$p" "$mod" "$logf"
+  keep_built_plugin "$p" "$comp" "$out" "$bin" "$hash" "$mod" "$logf" "$t"
 }

@@ -116,11 +116,7 @@ build_source_plugin() {
   ts=$SECONDS
   (cd "$w" && CGO_ENABLED=0 run "$logf" "${NICE_CMD[@]}" go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$out/$bin.tmp" "./$cmd") \
     || { fail "$comp" "$(step_or_download build "$logf")" "$mod" "$logf" "go build ./$cmd failed"; return 1; }
-  local got; got="$("$out/$bin.tmp" -version 2>>"$logf")" || true
-  [[ "$got" == "$ver" ]] || { fail "$comp" build "$mod" "$logf" "built binary reports version '$got', not $ver"; return 1; }
-  mv -f "$out/$bin.tmp" "$out/$bin"
-  printf '%s\n' "$hash" >"$out/.built"
+  check_built_version "$comp" "$out/$bin.tmp" "$ver" "$mod" "$logf" || return 1
   say "$comp: build done in $((SECONDS - ts)) s"
-  finished "$comp" "$t"
-  install_plugin "$p" "$mod" "$logf"
+  keep_built_plugin "$p" "$comp" "$out" "$bin" "$hash" "$mod" "$logf" "$t"
 }

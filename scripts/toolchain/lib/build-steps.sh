@@ -34,3 +34,18 @@ step_or_download() {
 
 started() { say "$1: building… (log: $2)"; }
 finished() { say "$1: built in $(( SECONDS - $2 )) s"; }
+
+# check_built_version COMP BINARY VERSION MOD LOG: the fresh binary must print exactly VERSION for
+# -version (the version stamped by -ldflags), or the build failed.
+check_built_version() {
+  local got; got="$("$2" -version 2>>"$5")" || true
+  [[ "$got" == "$3" ]] || { fail "$1" build "$4" "$5" "built binary reports version '$got', not $3"; return 1; }
+}
+# keep_built_plugin P COMP OUT BIN HASH MOD LOG T: the checked <BIN>.tmp becomes the cached binary,
+# stamped with the source hash it was built from, and is installed into the toolchain's PULUMI_HOME.
+keep_built_plugin() {
+  mv -f "$3/$4.tmp" "$3/$4"
+  printf '%s\n' "$5" >"$3/.built"
+  finished "$2" "$8"
+  install_plugin "$1" "$6" "$7"
+}
