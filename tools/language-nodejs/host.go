@@ -31,6 +31,9 @@ type nodeHost struct {
 	// process we start is tied to it, so no node outlives the host.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	// warm is the program's node process started ahead of Run (warm.go).
+	warm warmSlot
 }
 
 func newHost(parent context.Context, engineAddress, tracingEndpoint string) *nodeHost {
@@ -104,24 +107,31 @@ func (h *nodeHost) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pul
 	if err != nil {
 		return nil, errors.New("could not find node on PATH")
 	}
-	metadata := map[string]string{}
+	// The three probes each start a process (npm alone takes a few tenths of a second) and the
+	// engine waits for the answer before it runs anything: they run side by side.
 	dir := req.GetInfo().GetProgramDirectory()
 	pm := choosePackageManager(opts.packageManager, dir)
-	metadata["packagemanager"] = pm
-	if v := commandOutput(ctx, "", pm, "--version"); v != "" {
-		metadata["packagemanagerVersion"] = v
-	}
-	// The TypeScript that the program would load, resolved like node resolves it at run time.
-	if dir != "" {
-		if v := commandOutput(ctx, dir, nodeBin, "-p", "require('typescript/package.json').version"); v != "" {
-			metadata["typescriptVersion"] = v
+	var pmVersion, tsVersion, nodeVersion string
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); pmVersion = commandOutput(ctx, "", pm, "--version") }()
+	go func() {
+		defer wg.Done()
+		// The TypeScript that the program would load, resolved like node resolves it at run time.
+		if dir != "" {
+			tsVersion = commandOutput(ctx, dir, nodeBin, "-p", "require('typescript/package.json').version")
 		}
+	}()
+	go func() { defer wg.Done(); nodeVersion = commandOutput(ctx, "", nodeBin, "--version") }()
+	wg.Wait()
+	metadata := map[string]string{"packagemanager": pm}
+	if pmVersion != "" {
+		metadata["packagemanagerVersion"] = pmVersion
 	}
-	return &pulumirpc.AboutResponse{
-		Executable: nodeBin,
-		Version:    commandOutput(ctx, "", nodeBin, "--version"),
-		Metadata:   metadata,
-	}, nil
+	if tsVersion != "" {
+		metadata["typescriptVersion"] = tsVersion
+	}
+	return &pulumirpc.AboutResponse{Executable: nodeBin, Version: nodeVersion, Metadata: metadata}, nil
 }
 
 // commandOutput runs a short informational command and returns its trimmed stdout, or "" when

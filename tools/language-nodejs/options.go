@@ -23,10 +23,13 @@ type runtimeOptions struct {
 	packageManager string
 	// production: install without devDependencies.
 	production bool
+	// warmstart: start the program's node process (SDK and TypeScript loaded) when the engine
+	// asks for the program's packages, so Run finds it ready (warm.go). Defaults to true.
+	warmStart bool
 }
 
 func parseRuntimeOptions(raw map[string]any) (runtimeOptions, error) {
-	opts := runtimeOptions{typescript: true, packageManager: "auto"}
+	opts := runtimeOptions{typescript: true, packageManager: "auto", warmStart: true}
 	for key, value := range raw {
 		switch key {
 		case "typescript":
@@ -68,6 +71,12 @@ func parseRuntimeOptions(raw map[string]any) (runtimeOptions, error) {
 				return opts, fmt.Errorf("runtime option production must be a boolean, got %T", value)
 			}
 			opts.production = b
+		case "warmstart":
+			b, ok := value.(bool)
+			if !ok {
+				return opts, fmt.Errorf("runtime option warmstart must be a boolean, got %T", value)
+			}
+			opts.warmStart = b
 		default:
 			// Unknown options are ignored, as the engine does for every language: Pulumi.yaml
 			// files written for a newer host must still run.

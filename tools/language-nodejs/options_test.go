@@ -13,7 +13,7 @@ func TestParseRuntimeOptionsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	// TypeScript is on unless the project turns it off, as in upstream Pulumi.
-	if !opts.typescript || opts.packageManager != "auto" || opts.nodeargs != nil || opts.production {
+	if !opts.typescript || opts.packageManager != "auto" || opts.nodeargs != nil || opts.production || !opts.warmStart {
 		t.Fatalf("unexpected defaults: %+v", opts)
 	}
 }
@@ -25,6 +25,7 @@ func TestParseRuntimeOptionsAll(t *testing.T) {
 		"nodeargs":       `--max-old-space-size=4096 --title "my program"`,
 		"packagemanager": "pnpm",
 		"production":     true,
+		"warmstart":      false,
 		"somethingNewer": 42, // unknown options are ignored
 	})
 	if err != nil {
@@ -50,6 +51,7 @@ func TestParseRuntimeOptionsRejectsWrongTypes(t *testing.T) {
 		{"nodeargs": `"unterminated`},
 		{"packagemanager": "cargo"},
 		{"production": "true"},
+		{"warmstart": "no"},
 	} {
 		if _, err := parseRuntimeOptions(raw); err == nil {
 			t.Errorf("%v: expected an error", raw)

@@ -304,6 +304,7 @@ func (h *nodeHost) GetRequiredPackages(
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
 	deps, errs := requiredPackages(req.GetInfo().GetProgramDirectory(), req.GetInfo().GetRootDirectory())
 	reportScanErrors(errs)
+	h.startWarm(req.GetInfo())
 	return &pulumirpc.GetRequiredPackagesResponse{Packages: deps}, nil
 }
 

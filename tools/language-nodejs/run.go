@@ -30,6 +30,14 @@ const (
 // V8's own out-of-memory report; seeing it on stderr lets us say what to do about it.
 var oomMarkers = []string{"<--- Last few GCs --->", "JavaScript heap out of memory"}
 
+// launcherModule is the SDK's program launcher, or the override PULUMI_LANGUAGE_NODEJS_RUN_PATH.
+func launcherModule() string {
+	if module := os.Getenv("PULUMI_LANGUAGE_NODEJS_RUN_PATH"); module != "" {
+		return module
+	}
+	return runModule
+}
+
 // runParams is everything from a RunRequest that ends up on node's command line.
 type runParams struct {
 	monitor, engine, organization, project, rootDirectory, stack, pwd, tracing string
@@ -132,8 +140,12 @@ func typescriptEnv(opts runtimeOptions) []string {
 }
 
 // resolveModule finds a module the way the program itself would load it: node's require.resolve
-// run in the program's directory (so hoisted workspaces and nested node_modules all work).
+// run in the program's directory (so hoisted workspaces and nested node_modules all work), unless
+// resolveInstalled finds it without node.
 func resolveModule(ctx context.Context, nodeBin, dir, module string) (string, error) {
+	if path, ok := resolveInstalled(dir, module); ok {
+		return path, nil
+	}
 	cmd := exec.CommandContext(ctx, nodeBin, "-e", "process.stdout.write(require.resolve(process.argv[1]))", module)
 	cmd.Dir = dir
 	var stderr strings.Builder
@@ -171,16 +183,8 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: "could not find node on PATH: " + err.Error()}, nil
 	}
-	module := os.Getenv("PULUMI_LANGUAGE_NODEJS_RUN_PATH")
-	if module == "" {
-		module = runModule
-	}
-	script, err := resolveModule(ctx, nodeBin, programDir, module)
-	if err != nil {
-		return &pulumirpc.RunResponse{Error: err.Error()}, nil
-	}
-
-	args := buildRunArgs(opts.nodeargs, script, runParams{
+	module := launcherModule()
+	params := runParams{
 		monitor:       req.GetMonitorAddress(),
 		engine:        h.engine(),
 		organization:  req.GetOrganization(),
@@ -193,15 +197,32 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 		parallel:      req.GetParallel(),
 		entryPoint:    entryPoint,
 		programArgs:   req.GetArgs(),
-	})
+	}
 	env, err := runEnv(os.Environ(), req.GetConfig(), req.GetConfigSecretKeys(), opts)
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	dir := programDir
+	if req.GetPwd() != "" {
+		dir = req.GetPwd()
 	}
 	if req.GetAttachDebugger() {
 		// Not supported: say so instead of silently running without the debugger.
 		fmt.Fprintln(os.Stderr, "warning: this language host does not support --attach-debugger; running without it")
 	}
+
+	if w := h.warm.take(newWarmKey(programDir, opts, module)); w != nil {
+		// node's own arguments were given when the warm process started.
+		launcherArgs := func(launcher string) []string { return buildRunArgs(nil, launcher, params) }
+		if resp, ok := w.runWarm(ctx, launcherArgs, env, dir); ok {
+			return resp, nil
+		}
+	}
+	script, err := resolveModule(ctx, nodeBin, programDir, module)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	args := buildRunArgs(opts.nodeargs, script, params)
 
 	// The process ends with this RPC (engine cancelled it) or with the host (Cancel, shutdown).
 	runCtx, stop := context.WithCancel(h.ctx)
@@ -209,10 +230,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	defer context.AfterFunc(ctx, stop)()
 
 	cmd := nodeCommand(runCtx, nodeBin, args...)
-	cmd.Dir = programDir
-	if req.GetPwd() != "" {
-		cmd.Dir = req.GetPwd()
-	}
+	cmd.Dir = dir
 	cmd.Env = env
 	stderr := newMarkerWriter(hostStderr(), oomMarkers...)
 	cmd.Stdout, cmd.Stderr = hostStdout(), stderr
