@@ -162,8 +162,9 @@ func resolveModule(ctx context.Context, nodeBin, dir, module string) (string, er
 }
 
 // Run executes the program: node <nodeargs> <program dir>/node_modules/@pulumi/pulumi/cmd/run
-// <flags> <entry point> <args>. The program talks to the engine's resource monitor directly;
-// its stdout/stderr go to ours, which the engine shows to the user.
+// <flags> <entry point> <args>, in the warm process started for it (warm.go) or a new one. The
+// program talks to the engine's resource monitor directly; its stdout/stderr go to ours, which
+// the engine shows to the user.
 func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	info := req.GetInfo()
 	programDir := info.GetProgramDirectory()
@@ -218,11 +219,19 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 			return resp, nil
 		}
 	}
+	return h.runCold(ctx, nodeBin, programDir, opts.nodeargs, module, params, env, dir), nil
+}
+
+// runCold starts node for the program (no warm process took the run) and waits for it.
+func (h *nodeHost) runCold(
+	ctx context.Context, nodeBin, programDir string, nodeArgs []string, module string, params runParams,
+	env []string, dir string,
+) *pulumirpc.RunResponse {
 	script, err := resolveModule(ctx, nodeBin, programDir, module)
 	if err != nil {
-		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+		return &pulumirpc.RunResponse{Error: err.Error()}
 	}
-	args := buildRunArgs(opts.nodeargs, script, params)
+	args := buildRunArgs(nodeArgs, script, params)
 
 	// The process ends with this RPC (engine cancelled it) or with the host (Cancel, shutdown).
 	runCtx, stop := context.WithCancel(h.ctx)
@@ -241,7 +250,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	// engine prints the summary.
 	_ = os.Stdout.Sync()
 	_ = os.Stderr.Sync()
-	return runResult(err, runCtx.Err() != nil, stderr.Found()), nil
+	return runResult(err, runCtx.Err() != nil, stderr.Found())
 }
 
 // runResult turns node's exit into the RunResponse the engine expects: no error on success,
