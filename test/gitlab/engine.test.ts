@@ -8,21 +8,18 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { writeTsProgram } from "../support/ts-program";
 import { type GitLabStandIn, startStandIn } from "./standin";
+import { TOOLCHAIN, toolchainSkip } from "./toolchain";
 
-const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
-const bin = join(toolchain, "bin");
-const home = join(toolchain, "pulumi-home");
-const sdkVersion = (require("@pulumi/gitlab/package.json") as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
-const plugin = join(home, `plugins/resource-gitlab-v${sdkVersion}/pulumi-resource-gitlab`);
-const missing = [join(bin, "pulumi"), join(bin, "pulumi-language-nodejs"), plugin].filter((f) => !existsSync(f));
+const bin = join(TOOLCHAIN, "bin");
+const home = join(TOOLCHAIN, "pulumi-home");
 
 const ADMIN_TOKEN = ["glpat", "standin-admin-0123456789"].join("-"); // a stand-in value, spelled apart for secret scanners
 const V1 = "cmVnaXN0cnktcGFzc3dvcmQtb25l"; // base64 of a password: maskable
@@ -129,10 +126,7 @@ function filesUnder(dir: string): string[] {
 describe(
     "gitlab plugin through the real CLI against the GitLab API stand-in",
     {
-        skip:
-            missing.length > 0
-                ? `toolchain not built (missing ${missing.join(", ")}): run scripts/toolchain/bootstrap --offline`
-                : false,
+        skip: toolchainSkip(join(bin, "pulumi-language-nodejs")),
     },
     () => {
         let dir: string;

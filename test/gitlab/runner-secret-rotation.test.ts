@@ -7,19 +7,13 @@
  * toolchain is not built.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 
 import { isolatedEnv, kubectlJson, ROOT, run } from "../support/engine";
 import { type EngineStack, newEngineStack } from "../support/engine-stack";
 import { type GitLabStandIn, startStandIn } from "./standin";
-
-const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
-const sdkVersion = (require("@pulumi/gitlab/package.json") as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
-const plugin = join(toolchain, "pulumi-home", `plugins/resource-gitlab-v${sdkVersion}/pulumi-resource-gitlab`);
-const missing = [join(toolchain, "bin", "pulumi"), plugin].filter((f) => !existsSync(f));
+import { toolchainSkip } from "./toolchain";
 
 const ADMIN_TOKEN = ["glpat", "standin-rotation-0123456789"].join("-"); // a stand-in value, spelled apart for secret scanners
 // Ports of the private control plane that no other test uses.
@@ -77,10 +71,7 @@ interface Outputs {
 describe(
     "a runner token rotation reaches the runner's config Secret in one up (GitLab API stand-in, real API server)",
     {
-        skip:
-            missing.length > 0
-                ? `toolchain not built (missing ${missing.join(", ")}): run scripts/toolchain/bootstrap --offline`
-                : false,
+        skip: toolchainSkip(),
     },
     () => {
         let api: GitLabStandIn | undefined;

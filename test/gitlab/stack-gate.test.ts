@@ -8,19 +8,14 @@
  * config Secret on an API server). Skips, saying why, when the toolchain is not built.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { policyFlags, ROOT } from "../support/engine";
 import { type EngineStack, newEngineStack } from "../support/engine-stack";
 import { type GitLabStandIn, startStandIn } from "./standin";
-
-const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
-const sdkVersion = (require("@pulumi/gitlab/package.json") as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
-const plugin = join(toolchain, "pulumi-home", `plugins/resource-gitlab-v${sdkVersion}/pulumi-resource-gitlab`);
-const missing = [join(toolchain, "bin", "pulumi"), plugin].filter((f) => !existsSync(f));
+import { toolchainSkip } from "./toolchain";
 
 const ADMIN_TOKEN = ["glpat", "standin-gate-0123456789"].join("-"); // a stand-in value, spelled apart for secret scanners
 const KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\n# gate test\n";
@@ -98,10 +93,7 @@ interface Logged {
 describe(
     "the stacks' GitLab gate, variables and runner through the real CLI against the GitLab API stand-in",
     {
-        skip:
-            missing.length > 0
-                ? `toolchain not built (missing ${missing.join(", ")}): run scripts/toolchain/bootstrap --offline`
-                : false,
+        skip: toolchainSkip(),
     },
     () => {
         let api: GitLabStandIn | undefined;

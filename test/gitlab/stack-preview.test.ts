@@ -9,8 +9,7 @@
  * kubeconfig). Skips, saying why, when the toolchain is not built.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseDocument } from "yaml";
@@ -25,11 +24,7 @@ import {
     stackInitCommands,
 } from "../support/stack-project";
 import { type GitLabStandIn, startStandIn } from "./standin";
-
-const toolchain = join(process.env.CICD_CACHE ?? join(homedir(), ".cache/cicd-platform"), "toolchain");
-const sdkVersion = (require("@pulumi/gitlab/package.json") as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
-const plugin = join(toolchain, "pulumi-home", `plugins/resource-gitlab-v${sdkVersion}/pulumi-resource-gitlab`);
-const missing = [join(toolchain, "bin", "pulumi"), plugin].filter((f) => !existsSync(f));
+import { toolchainSkip } from "./toolchain";
 
 const STACKS = ["staging", "production"] as const;
 const ADMIN_TOKEN = ["glpat", "standin-preview-0123456789"].join("-"); // spelled apart for secret scanners
@@ -95,10 +90,7 @@ describe(
     "pulumi preview of staging and production with gitlab.enabled, against the GitLab API stand-in",
     {
         timeout: 900_000,
-        skip:
-            missing.length > 0
-                ? `toolchain not built (missing ${missing.join(", ")}): run scripts/toolchain/bootstrap --offline`
-                : false,
+        skip: toolchainSkip(),
     },
     () => {
         let env: NodeJS.ProcessEnv = {};

@@ -25,20 +25,12 @@ import {
     startRegistryPair,
 } from "../registry/registry-harness";
 import { slimBaseLayout } from "../support/local-images";
+import { TEST_CONTAINERS_CONF } from "../support/podman-conf";
 import { checkedTool, type JobRunner, jobRunner, writeFixtureRepository } from "./container-app-fixture";
 import { type Run } from "./tools";
 
 const PUSH: Credential = { username: "ci-push", password: ["push", "test-job", "51d2"].join("-") };
 const PULL: Credential = { username: "cluster-pull", password: ["pull", "test-job", "77a0"].join("-") };
-
-/** Test-only engine settings for this machine (see the header). */
-const TEST_CONTAINERS_CONF = [
-    "[containers]",
-    'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
-    "[engine]",
-    'runtime = "runc"',
-    "",
-].join("\n");
 
 function assertJob(result: Run, job: string, pass: boolean): void {
     const output = `${result.stdout}${result.stderr}`;

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
+import { TEST_CONTAINERS_CONF } from "../support/podman-conf";
 import { runStep } from "./steps";
 import { ROOT, run } from "./tools";
 
@@ -69,13 +70,8 @@ describe("ci/steps/test with service containers (real podman, runc, PostgreSQL)"
             return;
         }
         scratch = mkdtempSync(join(tmpdir(), "step-test-services-"));
-        // The runner's settings this machine needs (crun fails here, and root lacks CAP_SYS_RESOURCE
-        // for podman's default rlimits): test-only, never in what users run.
         const containersConf = join(scratch, "containers.conf");
-        writeFileSync(
-            containersConf,
-            '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\nruntime = "runc"\n',
-        );
+        writeFileSync(containersConf, TEST_CONTAINERS_CONF);
         // A private storage for the step, as a job container has its own.
         const storage = join(scratch, "storage");
         mkdirSync(storage);

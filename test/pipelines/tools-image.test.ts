@@ -38,6 +38,7 @@ import {
     Skopeo,
     startRegistryPair,
 } from "../registry/registry-harness";
+import { TEST_CONTAINERS_CONF } from "../support/podman-conf";
 import { checkedTool } from "./container-app-fixture";
 import { run, type Run, ROOT } from "./tools";
 import {
@@ -54,15 +55,6 @@ import {
 const PUSH: Credential = { username: "ci-push", password: ["push", "tools-image", "b81e"].join("-") };
 const PULL: Credential = { username: "cluster-pull", password: ["pull", "tools-image", "3f0a"].join("-") };
 const PASSPHRASE = ["signing", "passphrase", "tools", "image"].join("-");
-
-/** Test-only engine settings for this machine's podman (runc; crun refuses its cgroups), never shipped. */
-const TEST_CONTAINERS_CONF = [
-    "[containers]",
-    'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
-    "[engine]",
-    'runtime = "runc"',
-    "",
-].join("\n");
 
 function output(result: Run): string {
     return `${result.stdout}${result.stderr}`;
