@@ -4,7 +4,7 @@ import { type ChildOptions, childOf } from "../shared/component";
 import { CANARY_DEFAULTS, ROUTER_DEFAULTS } from "../shared/defaults";
 import { DERIVED_NAMES, derivedNameProblems, NAME_SUFFIXES } from "../shared/names";
 import { ArgChecks } from "../shared/validators";
-import { canaryReplicas } from "../traffic/traffic-split";
+import { canaryReplicas, percentProblem } from "../traffic/traffic-split";
 import type { UpstreamTuning } from "../traffic/upstream-tuning";
 import { WeightedUpstream } from "../traffic/weighted-upstream";
 import { type AppTrack, createAppTrack } from "./app-track";
@@ -133,8 +133,9 @@ export function createCanaryRelease(
 export function validateCanaryReleaseArgs(name: string, args: CanaryReleaseArgs): void {
     const checks = new ArgChecks("CanaryRelease", name);
     const canaryPercent = args.canaryPercent ?? CANARY_DEFAULTS.canaryPercent;
-    if (!Number.isInteger(canaryPercent) || canaryPercent < 0 || canaryPercent > 100) {
-        checks.add("canaryPercent", `${String(canaryPercent)} is not a percentage (an integer 0-100)`);
+    const percentError = percentProblem(canaryPercent);
+    if (percentError !== undefined) {
+        checks.add("canaryPercent", percentError);
     } else if (canaryPercent > 0 && args.canaryVersion === undefined) {
         checks.add("canaryVersion", `is required when canaryPercent is ${canaryPercent}`);
     }

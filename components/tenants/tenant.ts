@@ -7,7 +7,7 @@ import { EnvironmentNamespace } from "../namespaces";
 import { type ChildOptions, childOf } from "../shared/component";
 import { createNamespacedIdentity } from "../shared/namespaced-identity";
 import { NAMESPACE_DEFAULTS, TENANT_DEFAULTS } from "../shared/defaults";
-import { ArgChecks } from "../shared/validators";
+import { ArgChecks, isDnsLabel } from "../shared/validators";
 import { TENANT_DEPLOY_RULES } from "./deploy-rules";
 import { renderTokenKubeconfig } from "./kubeconfig";
 
@@ -122,7 +122,7 @@ export function validateTenantArgs(name: string, args: TenantArgs): void {
     const checks = new ArgChecks("Tenant", name);
     const rotation = args.credentialRotation ?? TENANT_DEFAULTS.credentialRotation;
     const tokenPrefix = `${TENANT_DEFAULTS.deployServiceAccount}-token-`;
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(rotation) || `${tokenPrefix}${rotation}`.length > 63) {
+    if (!isDnsLabel(rotation) || !isDnsLabel(`${tokenPrefix}${rotation}`)) {
         checks.add(
             "credentialRotation",
             `"${rotation}" must be a DNS label of at most ${63 - tokenPrefix.length} characters (e.g. a date 2026-12-07)`,

@@ -9,7 +9,7 @@ import { shellQuote } from "../shared/shell";
 import { ArgChecks } from "../shared/validators";
 import { renderNginxConfig } from "./nginx-config";
 import type { UpstreamTuning } from "./upstream-tuning";
-import { trackWeights, type TrackWeights } from "./traffic-split";
+import { percentProblem, trackWeights, type TrackWeights } from "./traffic-split";
 
 /** SSH connection to the host that runs nginx. */
 export interface HostConnection {
@@ -105,8 +105,9 @@ export function validateHostUpstreamArgs(name: string, args: HostUpstreamArgs): 
         checks.add("nginxBinary", `"${binary}" must be a command name or a path`);
     }
     const percent = args.canaryPercent;
-    if (typeof percent === "number" && !(Number.isInteger(percent) && percent >= 0 && percent <= 100)) {
-        checks.add("canaryPercent", `${String(percent)} is not a percentage (an integer 0-100)`);
+    const percentError = typeof percent === "number" ? percentProblem(percent) : undefined;
+    if (percentError !== undefined) {
+        checks.add("canaryPercent", percentError);
     }
     const upstreamName = hostUpstreamName(name, args);
     if (!/^[A-Za-z0-9_.-]+$/.test(upstreamName)) {

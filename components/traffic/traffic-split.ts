@@ -8,9 +8,17 @@ export interface TrackWeights {
 
 /** @internal */
 export function assertPercent(field: string, value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 100) {
-        throw new RangeError(`${field}: ${String(value)} is not a percentage (an integer 0-100)`);
+    const problem = percentProblem(value);
+    if (problem !== undefined) {
+        throw new RangeError(`${field}: ${problem}`);
     }
+}
+
+/** Why `value` is not a percentage (an integer 0-100), or undefined when it is one. */
+export function percentProblem(value: number): string | undefined {
+    return Number.isInteger(value) && value >= 0 && value <= 100
+        ? undefined
+        : `${String(value)} is not a percentage (an integer 0-100)`;
 }
 
 /**

@@ -71,10 +71,12 @@ export function canaryCases(
     options: { readonly skip?: string; readonly cases?: readonly number[] } = {},
 ): void {
     const caseOptions = options.skip === undefined ? {} : { skip: options.skip };
+    const registered = new Set<number>();
     // Each case's name ends with the bound assertNoSwitchFailures holds it to.
     const test = (name: string, fn: () => Promise<void>): void => {
         const number = Number(/^(\d+):/.exec(name)?.[1]);
         if (options.cases !== undefined && !options.cases.includes(number)) return;
+        registered.add(number);
         it(`${name}; ${NO_SWITCH_FAILURES}`, caseOptions, fn);
     };
     let lab: CanaryLab;
@@ -183,6 +185,11 @@ export function canaryCases(
         assert.deepEqual(servedBy(run.after), { [`stable ${STABLE}`]: run.after.length });
         assertNoSwitchFailures(run);
     });
+    // A renamed case would otherwise leave a suite that registers nothing and passes.
+    const missing = (options.cases ?? []).filter((number) => !registered.has(number));
+    if (missing.length > 0) {
+        throw new Error(`canaryCases: no case numbered ${missing.join(", ")}`);
+    }
 }
 
 export { APP };

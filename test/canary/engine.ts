@@ -19,7 +19,7 @@ import { findPulumi, openStack, stackFileName } from "../../delivery/shared/open
 import { REPO_ROOT } from "./fixture/track-scripts";
 import { platformConfig } from "./lab";
 import type { StackFactory } from "./scenario";
-import { fileBackendEnv } from "../support/file-backend";
+import { fileBackendEnv, TRANSPILE_ONLY } from "../support/file-backend";
 
 const FIXTURE = join(REPO_ROOT, "test", "canary", "fixture");
 export const PASSPHRASE = "canary-engine-test";
@@ -127,6 +127,7 @@ export async function engineWorkDir(
     const env: Record<string, string> = {
         PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`,
         ...fileBackendEnv(join(dir, "state"), PASSPHRASE),
+        ...TRANSPILE_ONLY,
     };
     return { dir, env, dispose: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -226,7 +226,7 @@ export class DeployWorld {
             readFileSync(localStackFile, "utf8").replace(demoSteps, "    steps: [50, 100]\n"),
         );
         // The operator's checkout has its packages installed already; the deploy jobs install their
-        // own in the platform checkout they fetch, as shipped.
+        // own in the platform checkout they fetch (ci/steps/deploy, from the runner's cache), as shipped.
         for (const modules of ["node_modules", join("policy", "node_modules")]) {
             symlinkSync(join(ROOT, modules), join(platform, modules));
         }
@@ -245,6 +245,9 @@ export class DeployWorld {
                 message,
             );
         await commit("platform, the older release");
+        // The jobs' checkouts must install their packages themselves, as a runner's do: the links
+        // above are the operator's work tree only (ignored, as every node_modules is).
+        assert.equal(await git(platform, "ls-files", "node_modules", "policy/node_modules"), "");
         this.refs.older = await git(platform, "rev-parse", "HEAD");
         writeFileSync(join(platform, "CHANGELOG.test"), "a newer platform release\n");
         await git(platform, "add", "CHANGELOG.test");

@@ -23,7 +23,7 @@ import { policies } from "../../policy/src/pack";
 import { EXPECTED_VIOLATIONS } from "./fixture/expected";
 import { EXPECTED_VIOLATIONS as GITHUB_VARIANT_VIOLATIONS } from "./github-variant/expected";
 import { isolatedEnv, stripSecure } from "../support/engine";
-import { fileBackendEnv, filesUnder } from "../support/file-backend";
+import { fileBackendEnv, filesUnder, TRANSPILE_ONLY } from "../support/file-backend";
 import { type GitHubApiStandIn, startGitHubApiStandIn } from "../support/github-api-standin";
 import { seccompProfileCrdCommands } from "../support/seccomp-profile-crd";
 import { plainConfig, stackDemoSecrets, stackInitCommands } from "../support/stack-project";
@@ -179,6 +179,7 @@ describe("pulumi preview --policy-pack policy", { timeout: 4 * PREVIEW_TIMEOUT_M
             PATH: isolated.env.PATH,
             PULUMI_HOME: isolated.env.PULUMI_HOME,
             ...fileBackendEnv(join(work, "state"), PASSPHRASE),
+            ...TRANSPILE_ONLY,
             PULUMI_CONFIG_PASSPHRASE_FILE: "",
             PULUMI_SKIP_CONFIRMATIONS: "true",
             PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",

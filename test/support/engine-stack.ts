@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { type Run, run, toolchainEnv } from "./engine";
-import { fileBackendEnv } from "./file-backend";
+import { fileBackendEnv, TRANSPILE_ONLY } from "./file-backend";
 import { writeTsProgram } from "./ts-program";
 
 export interface EngineStack {
@@ -46,6 +46,7 @@ export async function newEngineStack(name: string, source: string): Promise<Engi
     const env: NodeJS.ProcessEnv = {
         ...(await toolchainEnv()),
         ...fileBackendEnv(join(dir, "backend"), "engine-stack-test"),
+        ...TRANSPILE_ONLY,
     };
     await requirePlugin(env, "command", "1.2.1");
     const pulumi = (args: readonly string[], options: { timeoutMs?: number } = {}): Promise<Run> =>

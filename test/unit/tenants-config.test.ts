@@ -23,30 +23,9 @@ import {
     tenantSettingsData,
 } from "../../config/tenant-contract";
 import { credentialAgeDays } from "../../platform/tenants";
-import { validConfig } from "./fixtures";
+import { TWO_TENANTS, validConfig, withTenants } from "./fixtures";
 
 type Obj = Record<string, unknown>;
-
-const TWO_TENANTS = [
-    // Its namespace is the apps namespace: it adopts it.
-    { name: "shop", namespace: "shop-staging", apps: ["storefront", "checkout"] },
-    {
-        name: "blog",
-        apps: ["blog"],
-        registryPrefix: "teams/blog",
-        credential: { rotation: "2026-12-01" },
-        productionGate: { mode: "approval", reviewerTeamIds: [7] },
-    },
-];
-
-function withTenants(tenants: unknown[], extra: Obj = {}): Obj {
-    return {
-        ...validConfig(),
-        tenants,
-        tenancy: { stateBackendRoot: "s3://releases-state/staging", apiServer: "https://k8s.example.com:6443" },
-        ...extra,
-    };
-}
 
 function problems(config: Obj): string[] {
     const parsed = parsePlainConfig(config);

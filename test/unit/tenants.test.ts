@@ -26,32 +26,11 @@ import {
     TENANT_SETTINGS_CONFIGMAP,
     tenantReleaseSettings,
 } from "../../config/tenant-contract";
-import { SECRET_KEYS, validConfig } from "./fixtures";
+import { SECRET_KEYS, TWO_TENANTS, validConfig, withTenants } from "./fixtures";
 
 type Obj = Record<string, unknown>;
 const get = (value: unknown, ...path: (string | number)[]): unknown =>
     path.reduce<unknown>((v, key) => (v as Obj | undefined)?.[key as string], value);
-
-const TWO_TENANTS = [
-    // Its namespace is the apps namespace: it adopts it.
-    { name: "shop", namespace: "shop-staging", apps: ["storefront", "checkout"] },
-    {
-        name: "blog",
-        apps: ["blog"],
-        registryPrefix: "teams/blog",
-        credential: { rotation: "2026-12-01" },
-        productionGate: { mode: "approval", reviewerTeamIds: [7] },
-    },
-];
-
-function withTenants(tenants: unknown[], extra: Obj = {}): Obj {
-    return {
-        ...validConfig(),
-        tenants,
-        tenancy: { stateBackendRoot: "s3://releases-state/staging", apiServer: "https://k8s.example.com:6443" },
-        ...extra,
-    };
-}
 
 describe("Tenant", () => {
     beforeEach(reset);

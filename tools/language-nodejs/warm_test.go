@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/types/known/structpb"
+
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 // fakeSDK writes a program directory whose @pulumi/pulumi launcher prints what it was started
@@ -29,8 +34,11 @@ const report = {
   main: require.main === module,
   sdkLoaded: Object.keys(require.cache).some((f) => f.endsWith("/@pulumi/pulumi/index.js")),
 };
-setTimeout(() => { process.stdout.write(JSON.stringify(report)); process.exit(Number(process.env.EXIT_CODE || 0)); },
-  Number(process.env.SLEEP_MS || 0));
+setTimeout(() => {
+  if (process.env.REPORT_FILE) require("fs").writeFileSync(process.env.REPORT_FILE, JSON.stringify(report));
+  else process.stdout.write(JSON.stringify(report));
+  process.exit(Number(process.env.EXIT_CODE || 0));
+}, Number(process.env.SLEEP_MS || 0));
 `)
 	return dir
 }
@@ -180,6 +188,60 @@ func TestWarmSlotGivesTheProcessOnlyToItsProgram(t *testing.T) {
 				case <-time.After(10 * time.Second):
 					t.Fatal("the process nobody took is still running")
 				}
+			}
+		})
+	}
+}
+
+// The host's own path: the process GetRequiredPackages starts is the one Run uses. The fake launcher
+// finds the SDK already loaded only when it runs in that process (a cold start loads nothing first).
+func TestRunTakesTheProcessGetRequiredPackagesStarted(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not on PATH")
+	}
+	for _, tc := range []struct {
+		name       string
+		warmstart  bool
+		wantLoaded bool
+	}{
+		{"warm start on (the default)", true, true},
+		{"warmstart: false", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := fakeSDK(t)
+			report := filepath.Join(t.TempDir(), "report.json")
+			t.Setenv("REPORT_FILE", report)
+			opts := map[string]any{}
+			if !tc.warmstart {
+				opts["warmstart"] = false
+			}
+			options, err := structpb.NewStruct(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info := &pulumirpc.ProgramInfo{RootDirectory: dir, ProgramDirectory: dir, EntryPoint: ".", Options: options}
+			host := newHost(context.Background(), "127.0.0.1:1", "")
+			defer host.cancelAll()
+			if _, err := host.GetRequiredPackages(context.Background(), &pulumirpc.GetRequiredPackagesRequest{Info: info}); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := host.Run(context.Background(), &pulumirpc.RunRequest{Info: info, MonitorAddress: "127.0.0.1:2", Stack: "dev"})
+			if err != nil || resp.GetError() != "" || resp.GetBail() {
+				t.Fatalf("Run: %v %+v", err, resp)
+			}
+			raw, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				SDKLoaded bool `json:"sdkLoaded"`
+				Main      bool `json:"main"`
+			}
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.SDKLoaded != tc.wantLoaded || !got.Main {
+				t.Fatalf("the launcher saw %+v, want SDK loaded before it = %v", got, tc.wantLoaded)
 			}
 		})
 	}

@@ -85,7 +85,6 @@ export function str(value: unknown): string | undefined {
     return typeof value === "string" ? value : undefined;
 }
 
-/** Follows a path of keys; undefined when something along it is absent, `UNKNOWN` when it is unknown. */
 /** A value as a violation message shows it: strings as they are, anything else as JSON. */
 export function shown(value: unknown): string {
     // JSON.stringify gives undefined (though typed string) for undefined.
@@ -93,6 +92,7 @@ export function shown(value: unknown): string {
     return typeof value === "string" ? value : (json ?? "undefined");
 }
 
+/** Follows a path of keys; undefined when something along it is absent, `UNKNOWN` when it is unknown. */
 export function at(value: unknown, ...path: (string | number)[]): unknown {
     let current = value;
     for (const key of path) {
