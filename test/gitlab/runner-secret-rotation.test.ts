@@ -17,7 +17,7 @@ import { toolchainSkip } from "./toolchain";
 
 const ADMIN_TOKEN = ["glpat", "standin-rotation-0123456789"].join("-"); // a stand-in value, spelled apart for secret scanners
 // Ports of the private control plane that no other test uses.
-const CONTROL_PLANE = { apiserver: 38443, etcd: 38379 };
+const CONTROL_PLANE = { apiserver: 13443, etcd: 13379 };
 const NAMESPACE = "ci-runners-rotation";
 
 const PROGRAM = `

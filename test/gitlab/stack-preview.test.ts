@@ -102,7 +102,7 @@ describe(
 
         before(async () => {
             // No control plane starts here (an offline kubeconfig); the ports are this file's all the same.
-            ({ env, dir } = await isolatedEnv({ apiserver: 39543, etcd: 39479 }));
+            ({ env, dir } = await isolatedEnv({ apiserver: 19543, etcd: 19479 }));
             writeFileSync(join(dir, "kubeconfig"), OFFLINE_KUBECONFIG);
             gitlab = await startStandIn({
                 tier: "premium",

@@ -21,7 +21,7 @@ import { isolatedEnv, run } from "../support/engine";
 type Obj = Record<string, unknown>;
 
 // Ports of this file's own control plane (apiserver, +1 controller-manager, +2 scheduler; etcd, +1 peer).
-const CONTROL_PLANE = { apiserver: 36443, etcd: 36379 };
+const CONTROL_PLANE = { apiserver: 17443, etcd: 17379 };
 const BUILD_NS = "ci-build";
 const GENERAL_NS = "ci-runners";
 const TOKEN = ["glrt", "admissionT0ken_1"].join("-");

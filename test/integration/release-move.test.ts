@@ -24,7 +24,7 @@ import { parseDocument } from "yaml";
 import { isolatedEnv, kubectlJson, policyFlags, ROOT, run, type Run } from "../support/engine";
 
 // Ports of this file's own control plane (apiserver, +1 controller-manager, +2 scheduler; etcd, +1 peer).
-const CONTROL_PLANE = { apiserver: 37443, etcd: 37379 };
+const CONTROL_PLANE = { apiserver: 18443, etcd: 18379 };
 const ENV_STACK = "local";
 const APP = "storefront";
 const RELEASE_STACK = `${APP}-local`;

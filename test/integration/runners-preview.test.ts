@@ -23,7 +23,7 @@ import {
 import { type Obj, table } from "./runner-executor";
 
 /** No control plane starts here (previews only); the ports are this file's all the same. */
-const CONTROL_PLANE = { apiserver: 39443, etcd: 39379 };
+const CONTROL_PLANE = { apiserver: 19443, etcd: 19379 };
 
 describe(
     "pulumi preview of staging and production registers their runners, the Podman runner hosts' remote commands included",

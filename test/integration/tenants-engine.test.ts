@@ -24,7 +24,7 @@ import { isolatedEnv, ROOT, run, type Run, stripSecure } from "../support/engine
 import { writeTsProgram } from "../support/ts-program";
 
 // Ports of this file's own control plane (apiserver, +1 controller-manager, +2 scheduler; etcd, +1 peer).
-const CONTROL_PLANE = { apiserver: 35443, etcd: 35379 };
+const CONTROL_PLANE = { apiserver: 15443, etcd: 15379 };
 const NS_A = "team-a-local";
 const NS_B = "team-b-local";
 

@@ -26,7 +26,7 @@ import { deploy, deployInResourceGroups, headerVariables, type JobSite, renderJo
 import { ROOT, run } from "./tools";
 
 // Ports of the private control plane that no other test uses.
-const CONTROL_PLANE = { apiserver: 33443, etcd: 33379 };
+const CONTROL_PLANE = { apiserver: 14443, etcd: 14379 };
 
 /** Tracked and untracked-but-not-ignored files, as a fresh clone of this repository would have them. */
 async function projectFiles(): Promise<string[]> {

@@ -6,7 +6,7 @@
  * ephemeral one, and once released, any outgoing connection in the meantime (a scrape, a plugin's
  * gRPC client, the load generator) may take it as its local port, and the server's bind then fails
  * with EADDRINUSE. Nothing binds in this range unless it was handed out here. The fixed ports of
- * the isolated control planes lie above it.
+ * the isolated control planes lie above it and, for the same reason, below the ephemeral range.
  *
  * Test files run side by side, each in a process of its own: a port handed out is also reserved
  * by a file named after it in a directory all of them share, holding the process id, so another

@@ -7,7 +7,8 @@
  * - a const whose name ends in PORT or PORTS, every number in its value.
  * Each port belongs to one file; scripts/control-plane/selftest's ports and the control plane's
  * defaults (a developer's own `scripts/local up`) are owned too. A fixed port of a test file must
- * also lie outside the range `freePort` hands out, or another file could be handed it.
+ * also lie outside the range `freePort` hands out, or another file could be handed it, and below
+ * the kernel's ephemeral range, or any outgoing connection may hold it when the server binds.
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -70,6 +71,18 @@ function freePortRange(): { first: number; last: number } {
     return { first, last: first + count - 1 };
 }
 
+/** The kernel's ephemeral port range (Linux's default when the file cannot be read). */
+function ephemeralRange(): { first: number; last: number } {
+    let text = "32768 60999";
+    try {
+        text = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
+    } catch {
+        // Not Linux: keep the default.
+    }
+    const [first = NaN, last = NaN] = text.trim().split(/\s+/).map(Number);
+    return { first, last };
+}
+
 describe("fixed ports of the test files", () => {
     it("reads both shapes of declaration", () => {
         assert.deepEqual(
@@ -111,5 +124,16 @@ describe("fixed ports of the test files", () => {
                 .map(({ port, what }) => `${relative(ROOT, file)}: ${port} (${what})`),
         );
         assert.deepEqual(inside, [], `fixed ports inside freePort's range ${first}-${last}`);
+    });
+
+    it("no test file fixes a port in the kernel's ephemeral range", () => {
+        const { first, last } = ephemeralRange();
+        assert.ok(Number.isInteger(first) && last > first, "ip_local_port_range unreadable");
+        const inside = tsFiles(join(ROOT, "test")).flatMap((file) =>
+            declaredPorts(readFileSync(file, "utf8"))
+                .filter(({ port }) => port >= first && port <= last)
+                .map(({ port, what }) => `${relative(ROOT, file)}: ${port} (${what})`),
+        );
+        assert.deepEqual(inside, [], `fixed ports inside the ephemeral range ${first}-${last}`);
     });
 });
