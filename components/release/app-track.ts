@@ -143,6 +143,16 @@ export function appTrackDeploymentArgs(args: AppTrackArgs): k8s.apps.v1.Deployme
 }
 
 /**
+ * The canary's Service is created with every canary and deleted with its promotion or rollback, so
+ * the provider's readiness wait would run on each: it settles 10 s after every change of the
+ * Service's endpoints, a fixed cost on every first canary step. Readiness is the canary
+ * Deployment's instead: whatever routes to this Service depends on that Deployment (see
+ * `createCanaryRelease`), whose pods are ready when it completes.
+ * @internal
+ */
+export const CANARY_SERVICE_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/skipAwait": "true" };
+
+/**
  * The track's own ClusterIP Service `<app>-<track>`, selecting only its pods.
  * @internal
  */
@@ -152,6 +162,7 @@ export function appTrackServiceArgs(args: AppTrackArgs): k8s.core.v1.ServiceArgs
             name: trackObjectName(args.app, args.track),
             namespace: args.namespace,
             labels: appTrackLabels(args),
+            ...(args.track === "canary" ? { annotations: CANARY_SERVICE_ANNOTATIONS } : {}),
         },
         spec: {
             type: "ClusterIP",

@@ -120,7 +120,8 @@ export function createCanaryRelease(
             spread: args.spread,
             imagePullSecrets: args.imagePullSecrets,
         },
-        childOf(parent, opts),
+        // The canary's Service is not awaited: the router sends it traffic only once its pods are ready.
+        pulumi.mergeOptions(childOf(parent, opts), { dependsOn: canary ? [canary.deployment] : [] }),
     );
     return { replicas, stable, canary, router };
 }

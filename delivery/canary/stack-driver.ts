@@ -107,7 +107,7 @@ export class StackDriver implements Rollout {
                     `promote it or roll it back (canaryPercent 0) before starting ${version}`,
             );
         }
-        const policy = await this.layout.rolloutPolicy(raw, this.stack);
+        const policy = await this.layout.rolloutPolicy(raw, this.stack, this.options.onOutput);
         const allSteps = policy.allSteps;
         const resumedFrom = app.canaryPercent > 0 ? app.canaryPercent : undefined;
         const steps = resumedFrom === undefined ? allSteps : allSteps.filter((step) => step >= resumedFrom);

@@ -49,8 +49,12 @@ export interface StackLayout {
     findCanary(values: Record<string, unknown>, app: string, stackName: string): { path: ConfigPath; app: AppConfig };
     /** The blue-green release and its path; throws when the stack has none. */
     findBlueGreen(values: Record<string, unknown>, stackName: string): { path: ConfigPath; release: BlueGreenConfig };
-    /** Steps, analysis and bake of the rollout. */
-    rolloutPolicy(values: Record<string, unknown>, stack: LayoutStack): Promise<RolloutPolicy>;
+    /** Steps, analysis and bake of the rollout; an `up` it needs first streams to `onOutput`. */
+    rolloutPolicy(
+        values: Record<string, unknown>,
+        stack: LayoutStack,
+        onOutput?: (out: string) => void,
+    ): Promise<RolloutPolicy>;
     /** Options every `up` of the stack carries (the policy pack). */
     upOptions(stackName: string): Promise<Record<string, unknown>>;
 }
@@ -201,13 +205,18 @@ export function releaseLayout(
             }
             return { path: ["blueGreen"], release };
         },
-        async rolloutPolicy(_values, stack) {
+        async rolloutPolicy(_values, stack, onOutput) {
             const read = async (): Promise<RolloutSettings | undefined> =>
                 (await stack.outputs?.())?.rollout?.value as RolloutSettings | undefined;
             let rollout = await read();
             if (rollout === undefined) {
                 // Never deployed: one up of the committed file reads the platform's settings.
-                await stack.up({ color: "never", ...(await policy(root, stack.name)) });
+                onOutput?.(`${stack.name} was never deployed: one up of its committed config first (no canary yet)`);
+                await stack.up({
+                    color: "never",
+                    ...(onOutput === undefined ? {} : { onOutput }),
+                    ...(await policy(root, stack.name)),
+                });
                 rollout = await read();
             }
             if (rollout === undefined) {

@@ -63,7 +63,7 @@ class ReleaseFileStack extends FileConfigStack {
     deployed = false;
 
     override async up(opts?: Record<string, unknown>): Promise<unknown> {
-        this.upOptions.push({ ...opts, onOutput: undefined });
+        this.upOptions.push({ ...opts });
         this.deployed = true;
         return super.up(opts as { onOutput?: (out: string) => void });
     }
@@ -98,12 +98,26 @@ describe("canary drivers on a release stack", () => {
 
     it("GIVEN a never-deployed release stack WHEN prepared THEN one up reads the platform's steps, with the policy pack", async () => {
         const stack = new ReleaseFileStack("storefront-staging", file);
-        const driver = new StackDriver(stack, { app: "storefront", imageVersion: "1.5.0", stackFile: file, layout });
+        const output: string[] = [];
+        const onOutput = (text: string) => output.push(text);
+        const driver = new StackDriver(stack, {
+            app: "storefront",
+            imageVersion: "1.5.0",
+            stackFile: file,
+            layout,
+            onOutput,
+        });
         const plan = await driver.prepare();
+        assert.deepEqual(output, [
+            "storefront-staging was never deployed: one up of its committed config first (no canary yet)",
+        ]);
         assert.deepEqual(plan.steps, [20, 100]);
         assert.equal(plan.analysis.intervalSeconds, 30);
         assert.equal(stack.upOptions.length, 1, "one up to read the settings");
-        assert.deepEqual(stack.upOptions[0]?.policyPacks, POLICY.policyPacks);
+        const [first] = stack.upOptions;
+        assert.ok(first);
+        assert.deepEqual(first.policyPacks, POLICY.policyPacks);
+        assert.equal(first.onOutput, onOutput, "the first up streams where the steps' ups do");
         const canary = (parse(await readFile(file, "utf8")) as { config: Record<string, Record<string, unknown>> })
             .config["cicd-release:canary"];
         assert.equal(canary?.canaryVersion, "1.5.0");

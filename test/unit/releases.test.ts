@@ -56,6 +56,12 @@ describe("CanaryRelease", () => {
             app: "shop",
             track: "stable",
         });
+        // Created with each canary: not awaited (the router waits for the canary Deployment instead).
+        assert.equal(
+            get(byName(SERVICE, "shop-canary").inputs, "metadata", "annotations", "pulumi.com/skipAwait"),
+            "true",
+        );
+        assert.equal(get(byName(SERVICE, "shop-stable").inputs, "metadata", "annotations"), undefined);
         assert.deepEqual(get(byName(PDB, "shop-canary").inputs, "spec"), {
             maxUnavailable: 1,
             selector: { matchLabels: { app: "shop", track: "canary" } },
