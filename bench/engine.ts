@@ -17,7 +17,7 @@ import { join } from "node:path";
 
 import { isolatedEnv, OFFLINE_KUBECONFIG, policyFlags, ROOT, run, toolchainEnv } from "../test/support/engine";
 import { emptyProgram } from "./empty-program";
-import { typeScriptPolicyPack } from "./policy-pack-copy";
+import { sdkLaunchedPolicyPack, typeScriptPolicyPack } from "./policy-pack-copy";
 import { type BenchSection, median, type SectionResult, table } from "./section";
 import { addEnvironmentReleases } from "../test/integration/environment-releases";
 
@@ -84,6 +84,8 @@ export const section: BenchSection = {
             const floorUp = await medianOf("floor no-change up", () => floor.pulumi(["up", "--yes", "--skip-preview"]));
             const floorPreview = await medianOf("floor preview", () => floor.pulumi(["preview"]));
             const policy = await policyFlags("local", env);
+            // After policyFlags, which compiles the pack: this copy carries its dist/.
+            const sdkLaunchedPack = sdkLaunchedPolicyPack(dir);
             const up = (more: string[] = []) => pulumi(["up", "--yes", "--skip-preview", ...policy, ...more]);
 
             const fromEmpty = await timed("up from empty", () => up());
@@ -105,6 +107,9 @@ export const section: BenchSection = {
             );
             const tsPolicy = await timed("preview, TypeScript pack", () =>
                 pulumi(["preview", "--policy-pack", tsPack.dir, ...policy.slice(2)]),
+            );
+            const sdkLaunched = await timed("preview, compiled pack, SDK's launcher", () =>
+                pulumi(["preview", "--policy-pack", sdkLaunchedPack.dir, ...policy.slice(2)]),
             );
             const refreshed = await timed("no-change up --refresh", () => up(["--refresh"]));
             const offline = await timed("preview offline", () =>
@@ -140,6 +145,11 @@ export const section: BenchSection = {
                     seconds(typeChecked - withoutPolicy),
                 ],
                 ["preview, policy pack as TypeScript (as before)", seconds(tsPolicy), seconds(tsPolicy - withPolicy)],
+                [
+                    "preview, compiled pack started by the SDK's launcher (ts-node)",
+                    seconds(sdkLaunched),
+                    seconds(sdkLaunched - withPolicy),
+                ],
                 ["no-change up with --refresh", seconds(refreshed), seconds(refreshed - noChange)],
                 [
                     "preview against no API server (offline kubeconfig)",
@@ -154,6 +164,7 @@ export const section: BenchSection = {
                     "",
                     ...table(["breakdown (one run each)", "seconds", "cost of it"], breakdown),
                     "  (cost: type check = type-checked - transpile-only preview; TS pack = TS - compiled;",
+                    "   SDK's launcher = with it - with typescript: false;",
                     "   refresh = with - without; API server = real - offline preview)",
                     "",
                     `no-change up <= ${TARGETS.noChangeVsFloor}x floor: ${ratio(noChange, floorUp)} ${verdict(targets.noChange)}`,
@@ -171,7 +182,7 @@ export const section: BenchSection = {
                     withoutPolicy,
                     floorUp,
                     floorPreview,
-                    breakdown: { typeChecked, tsPolicy, refreshed, offline },
+                    breakdown: { typeChecked, tsPolicy, sdkLaunched, refreshed, offline },
                 },
             };
         } finally {

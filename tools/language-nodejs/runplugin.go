@@ -110,7 +110,12 @@ func (h *nodeHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.L
 	}
 
 	env := append(append([]string{}, req.GetEnv()...), typescriptEnv(opts)...)
-	args := buildPluginArgs(opts.nodeargs, script, isPolicyPack, pluginDir, req.GetArgs())
+	var args []string
+	if isPolicyPack && !opts.typescript {
+		args = jsPackArgs(opts.nodeargs, script, pluginDir, req.GetArgs())
+	} else {
+		args = buildPluginArgs(opts.nodeargs, script, isPolicyPack, pluginDir, req.GetArgs())
+	}
 
 	var proxy *sdk.PolicyProxy
 	if isPolicyPack {
