@@ -115,25 +115,20 @@ describe("fixed ports of the test files", () => {
         );
     });
 
-    it("no test file fixes a port freePort may hand to another file", () => {
-        const { first, last } = freePortRange();
-        assert.ok(Number.isInteger(first) && last > first, "free-port.ts's FIRST and COUNT moved");
-        const inside = tsFiles(join(ROOT, "test")).flatMap((file) =>
-            declaredPorts(readFileSync(file, "utf8"))
-                .filter(({ port }) => port >= first && port <= last)
-                .map(({ port, what }) => `${relative(ROOT, file)}: ${port} (${what})`),
-        );
-        assert.deepEqual(inside, [], `fixed ports inside freePort's range ${first}-${last}`);
-    });
-
-    it("no test file fixes a port in the kernel's ephemeral range", () => {
-        const { first, last } = ephemeralRange();
-        assert.ok(Number.isInteger(first) && last > first, "ip_local_port_range unreadable");
-        const inside = tsFiles(join(ROOT, "test")).flatMap((file) =>
-            declaredPorts(readFileSync(file, "utf8"))
-                .filter(({ port }) => port >= first && port <= last)
-                .map(({ port, what }) => `${relative(ROOT, file)}: ${port} (${what})`),
-        );
-        assert.deepEqual(inside, [], `fixed ports inside the ephemeral range ${first}-${last}`);
-    });
+    const ranges = [
+        { range: freePortRange, what: "freePort's range", moved: "free-port.ts's FIRST and COUNT moved" },
+        { range: ephemeralRange, what: "the kernel's ephemeral range", moved: "ip_local_port_range unreadable" },
+    ];
+    for (const { range, what, moved } of ranges) {
+        it(`no test file fixes a port in ${what}`, () => {
+            const { first, last } = range();
+            assert.ok(Number.isInteger(first) && last > first, moved);
+            const inside = tsFiles(join(ROOT, "test")).flatMap((file) =>
+                declaredPorts(readFileSync(file, "utf8"))
+                    .filter(({ port }) => port >= first && port <= last)
+                    .map(({ port, what: of }) => `${relative(ROOT, file)}: ${port} (${of})`),
+            );
+            assert.deepEqual(inside, [], `fixed ports inside ${what} ${first}-${last}`);
+        });
+    }
 });
