@@ -9,7 +9,8 @@
  *   runner), then its no-change `up` (median of 5);
  * - release stack: `up` from empty, a no-change `up` (median of 5) and a canary weight change of a
  *   running canary (median of 3), each with the policy pack, as every up of a release stack runs
- *   it, and with the tenant's credential from its own state backend.
+ *   it, and with the tenant's credential from its own state backend; as a breakdown, the no-change
+ *   `up` without the pack.
  *
  * Targets: no-change `up` of a release stack <= 1.5x the floor; a weight change <= floor + 3 s.
  */
@@ -149,6 +150,12 @@ export const section: BenchSection = {
             const releaseUp = () => release(["up", "--yes", "--skip-preview", ...releasePolicy]);
             const releaseFromEmpty = await paired("release up from empty", releaseUp, floorUp, { runs: 1 });
             const releaseNoChange = await paired("release no-change up", releaseUp, floorUp);
+            // What the policy pack costs of it (an up without the pack is never run for real).
+            const withoutPolicy = await paired(
+                "release no-change up without the policy pack",
+                () => release(["up", "--yes", "--skip-preview"]),
+                floorUp,
+            );
             // The canary starts first (its Deployment and Service are created): a weight change moves
             // the share of a canary that runs already, as each step of a promotion does.
             await timed("canary version", () =>
@@ -183,6 +190,7 @@ export const section: BenchSection = {
                 row(`local stack up, no change (median of ${RUNS})`, localNoChange),
                 row("release stack up from empty", releaseFromEmpty),
                 row(`release stack up, no change (median of ${RUNS})`, releaseNoChange),
+                row(`  the same without the policy pack (breakdown, median of ${RUNS})`, withoutPolicy),
                 row(`release stack up, canary weight change (median of ${percents.length})`, weightChange),
             ];
             return {
@@ -203,7 +211,7 @@ export const section: BenchSection = {
                     `release no-change up <= ${TARGETS.noChangeVsFloor}x floor: ${ratio(releaseNoChange.ms, releaseNoChange.floorMs)} ${verdict(targets.noChange)}`,
                     `release weight change <= floor + ${TARGETS.weightChangeOverFloorS} s: +${seconds(weightChange.ms - weightChange.floorMs)} s ${verdict(targets.weight)}`,
                 ],
-                data: { localFromEmpty, localNoChange, releaseFromEmpty, releaseNoChange, weightChange },
+                data: { localFromEmpty, localNoChange, releaseFromEmpty, releaseNoChange, withoutPolicy, weightChange },
             };
         } finally {
             floor.dispose();
