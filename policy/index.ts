@@ -1,6 +1,7 @@
-// The policy pack's entry point: `pulumi preview --policy-pack policy` runs this file (ts-node, in this
-// directory) and talks to the gRPC server PolicyPack starts. The policies themselves live in src/,
-// importable without starting a server (test/policy/ does).
+// The policy pack's entry point: `pulumi preview --policy-pack policy` runs it, compiled to dist/ by
+// scripts/policy-build (PulumiPolicy.yaml says `typescript: false`), and talks to the gRPC server
+// PolicyPack starts. The policies themselves live in src/, importable without starting a server
+// (test/policy/ does).
 import { PolicyPack } from "@pulumi/policy";
 
 import { PACK_NAME, policies } from "./src/pack";
