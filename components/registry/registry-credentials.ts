@@ -48,6 +48,10 @@ export class RegistryCredentials extends pulumi.ComponentResource {
     public readonly password: pulumi.Output<string>;
     /** Secret output: the dockerconfigjson document. */
     public readonly dockerConfigJson: pulumi.Output<string>;
+    /** Per GitHub environment, its `<prefix>_SERVER` and `<prefix>_USERNAME` variables. */
+    public readonly githubVariables: readonly github.ActionsEnvironmentVariable[];
+    /** Per GitHub environment, its `<prefix>_PASSWORD` secret: a workflow that pushes depends on these. */
+    public readonly githubSecrets: readonly github.ActionsEnvironmentSecret[];
 
     constructor(name: string, args: RegistryCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
         validateRegistryCredentialsArgs(name, args);
@@ -60,6 +64,8 @@ export class RegistryCredentials extends pulumi.ComponentResource {
         this.password = children.password;
         this.dockerConfigJson = children.dockerConfigJson;
         this.secrets = children.secrets;
+        this.githubVariables = children.githubVariables;
+        this.githubSecrets = children.githubSecrets;
         this.registerOutputs({
             secretName: this.secretName,
             server: this.server,

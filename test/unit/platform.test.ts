@@ -119,6 +119,10 @@ describe("RegistryCredentials", () => {
         );
         assert.equal(await isSecretOutput(creds.dockerConfigJson), true);
         assert.equal(await isSecretOutput(creds.password), true);
+        const names = async (resources: readonly pulumi.Resource[]) =>
+            Promise.all(resources.map(async (r) => (await valueOf(r.urn)).split("::").pop()));
+        assert.deepEqual(await names(creds.githubVariables), ["registry-staging-server", "registry-staging-username"]);
+        assert.deepEqual(await names(creds.githubSecrets), ["registry-staging-password"]);
     });
 
     it("builds the document container tools read", () => {
