@@ -11,8 +11,9 @@ import "path/filepath"
 // really uses it: the SDK's typescript-shim gets a module that loads TypeScript on first access.
 
 // jsPackLauncher is what node runs for a JavaScript policy pack (node -e; argv[1] the SDK's
-// run-policy-pack/run.js, then the launcher's own arguments: the engine address, the pack's
-// directory). The uncaught-error handling and exit codes are run-policy-pack's.
+// run-policy-pack/run.js, then the launcher's own arguments: the engine's flags, the engine
+// address, the pack's directory). The argument parsing, uncaught-error handling and exit codes are
+// run-policy-pack's.
 const jsPackLauncher = `"use strict";
 const Module = require("module");
 const path = require("path");
@@ -55,13 +56,18 @@ process.on("exit", (code) => {
   }
 });
 
-if (launcherArgs.length < 2) {
+// The engine puts its own flags (--logtostderr, -v=N, --tracing URL) before the engine address:
+// parsed by the same minimist as run-policy-pack's, from the SDK's dependencies.
+const minimist = require(require.resolve("minimist", { paths: [path.dirname(runModule)] }));
+const argv = minimist(launcherArgs, {});
+if (argv._.length < 2) {
   console.error("usage: RUN <engine-address> <program>");
   process.exit(-1);
 }
+argv._.shift();
 require(runModule)
   .run({
-    argv: { _: launcherArgs.slice(1) },
+    argv,
     programStarted: () => { programRunning = true; },
     reportLoggedError: (err) => loggedErrors.add(err),
     typeScript: false,

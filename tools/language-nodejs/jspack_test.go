@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -32,13 +33,23 @@ func TestJSPackLauncher(t *testing.T) {
 	if err != nil {
 		t.Skip("node is not on PATH")
 	}
+	// The SDK's argument parser, as the SDK itself gets it installed.
+	minimist, err := filepath.Abs(filepath.Join("..", "..", "node_modules", "minimist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(minimist, "index.js")); err != nil {
+		t.Skip("node_modules/minimist is missing: run npm ci at the repository root")
+	}
+	engine := []string{"127.0.0.1:5"}
 	tests := []struct {
-		name      string
-		runner    string
-		compiler  bool
-		wantOut   string
-		wantCode  int
-		wantError string
+		name       string
+		runner     string
+		compiler   bool
+		pluginArgs []string
+		wantOut    string
+		wantCode   int
+		wantError  string
 	}{
 		{
 			name: "hands over the pack directory with TypeScript off, and loads the compiler only when used",
@@ -59,6 +70,14 @@ func TestJSPackLauncher(t *testing.T) {
 			wantOut: "version vendored\n",
 		},
 		{
+			name: "the engine's own flags before its address are parsed, as run-policy-pack does",
+			runner: `exports.run = async (opts) => {
+  console.log(JSON.stringify({ program: opts.argv._, v: opts.argv.v, tracing: opts.argv.tracing }));
+};`,
+			pluginArgs: []string{"--logtostderr", "-v=9", "--tracing", "http://127.0.0.1:9/t", "127.0.0.1:5"},
+			wantOut:    `{"program":["/packs/p"],"v":9,"tracing":"http://127.0.0.1:9/t"}` + "\n",
+		},
+		{
 			name:      "an error the pack did not report fails the process with 1 and is printed",
 			runner:    `exports.run = async () => { throw new Error("the pack broke"); };`,
 			wantCode:  1,
@@ -72,10 +91,17 @@ func TestJSPackLauncher(t *testing.T) {
 			writeFile(t, launcher, "throw new Error('the launcher itself must not run');\n")
 			writeFile(t, jsPackRunner(launcher), tt.runner)
 			writeFile(t, filepath.Join(sdk, "typescript-shim.js"), fakeShim)
+			if err := os.Symlink(minimist, filepath.Join(sdk, "..", "..", "minimist")); err != nil {
+				t.Fatal(err)
+			}
 			if tt.compiler {
 				writeFile(t, filepath.Join(sdk, "..", "..", "typescript", "index.js"), fakeCompiler)
 			}
-			cmd := exec.Command(nodeBin, jsPackArgs(nil, launcher, "/packs/p", []string{"127.0.0.1:5"})...)
+			args := tt.pluginArgs
+			if args == nil {
+				args = engine
+			}
+			cmd := exec.Command(nodeBin, jsPackArgs(nil, launcher, "/packs/p", args)...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
