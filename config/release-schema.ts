@@ -8,7 +8,7 @@
 import { z } from "zod";
 
 import { type ConfigProblem, formatPath, issueMessage } from "./config-problems";
-import { appSchema, blueGreenSchema } from "./schema";
+import { appSchema, blueGreenSchema } from "./sections/releases";
 import { describe, dnsLabel, ENVIRONMENTS, type Environment } from "./schema-fields";
 
 export const RELEASE_PROJECT = "cicd-release";

@@ -2,6 +2,7 @@ import { z } from "zod";
 
 import { type ConfigProblem, formatPath, issueMessage } from "./config-problems";
 import { describe, ENVIRONMENTS } from "./schema-fields";
+import { SECRET_KEYS, type SecretKey } from "./secret-keys";
 import { applicationRules, applicationsSchema } from "./sections/applications";
 import { kubernetesSchema, namespacesSchema } from "./sections/cluster";
 import { githubRules, githubSchema } from "./sections/github";
@@ -12,6 +13,7 @@ import { runnerRules, runnersSchema } from "./sections/runners";
 import { tenancySchema, tenantRules, tenantsSchema } from "./sections/tenants";
 
 export type { ConfigProblem } from "./config-problems";
+export { SECRET_KEYS, type SecretKey } from "./secret-keys";
 export { analysisSchema, appSchema, blueGreenSchema, blueGreenWatchSchema, canarySchema } from "./sections/releases";
 export type { AnalysisConfig, AppConfig, BlueGreenConfig, BlueGreenWatchConfig } from "./sections/releases";
 export { privateRegistrySchema, registrySchema } from "./sections/registry";
@@ -68,25 +70,6 @@ export const stackConfigSchema = z
     });
 
 export type PlainStackConfig = z.output<typeof stackConfigSchema>;
-
-/** Keys whose values are secrets; they must be stored encrypted (`pulumi config set --secret`). */
-export const SECRET_KEYS = {
-    registryPassword: "password of registry.username",
-    githubToken: "GitHub token for the github provider (otherwise GITHUB_TOKEN from the environment)",
-    gitlabToken: "GitLab token for the gitlab provider (otherwise GITLAB_TOKEN from the environment)",
-    registryPushPassword: "password of privateRegistry.pushUsername (16+ random characters)",
-    registryPullPassword: "password of privateRegistry.pullUsername (16+ random characters)",
-    registryHttpSecret: "http.secret and htpasswd salt key of the private registry (32+ random characters)",
-    runnerToken: "runner authentication token (glrt-…) of runners.kubernetes, created in GitLab",
-    buildRunnerToken:
-        "runner authentication token (glrt-…) of runners.build, created in GitLab with the build runner's tags",
-    runnerCacheAccessKey: "S3 access key of runners.kubernetes.cache",
-    runnerCacheSecretKey: "S3 secret key of runners.kubernetes.cache",
-    podmanRunnerTokens:
-        'JSON object of runners.podmanHosts[].name to that host\'s runner authentication token, {"<name>": "glrt-…"}',
-    podmanSshPrivateKey: "SSH private key (OpenSSH or PEM) of the runners.podmanHosts users",
-} as const;
-export type SecretKey = keyof typeof SECRET_KEYS;
 
 /** Secrets a stack must have, given its plain config. */
 export function requiredSecrets(config: PlainStackConfig | undefined): SecretKey[] {

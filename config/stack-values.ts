@@ -4,7 +4,7 @@
  * `getAllConfig()`) and the preview summary (the stack file). Pulumi-free, so the last two need no
  * engine to run.
  */
-import { SECRET_KEYS } from "./schema";
+import { SECRET_KEYS } from "./secret-keys";
 
 export const PROJECT = "cicd-platform";
 

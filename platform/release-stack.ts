@@ -1,38 +1,21 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+// The provider and the one kind the settings read needs, not the package's index (every API group
+// and Helm): this module is on the path to the provider's start; release-create.ts loads the rest.
+import { ConfigMap } from "@pulumi/kubernetes/core/v1";
+import { Provider } from "@pulumi/kubernetes/provider";
 
-import {
-    BlueGreenRelease,
-    type BlueGreenReleaseArgs,
-    CanaryRelease,
-    type CanaryReleaseArgs,
-} from "../components/release";
 import { StackConfigError } from "../config/config-problems";
 import type { ReleaseConfig } from "../config/release-load";
 import { RELEASE_PROJECT } from "../config/release-schema";
-import { releaseSettingsProblems, type RolloutSettings, rolloutSettings } from "../config/release-settings";
+import { releaseSettingsProblems } from "../config/release-settings";
 import {
     parseTenantSettingsData,
     TENANT_SETTINGS_CONFIGMAP,
     type TenantReleaseSettings,
 } from "../config/tenant-contract";
-import { argsOf } from "./args-of";
+import type { ReleaseStackOutputs } from "./release-create";
 
-/** What a release stack exports: plain values the canary command and people read, never a secret. */
-export interface ReleaseStackOutputs {
-    readonly environment: string;
-    readonly namespace: string;
-    readonly tenant: string;
-    readonly release: { readonly kind: "canary" | "blueGreen"; readonly name: string };
-    /** The platform's rollout policy the canary command walks through (from the settings ConfigMap). */
-    readonly rollout: RolloutSettings;
-    /** Prometheus base URL the platform names for this environment ("" when it names none). */
-    readonly prometheusUrl: string;
-    readonly routerService?: pulumi.Output<string>;
-    readonly weights?: pulumi.Output<{ stable: number; canary: number }>;
-    readonly activeColor?: string;
-    readonly service?: pulumi.Output<string>;
-}
+export type { ReleaseStackOutputs } from "./release-create";
 
 /**
  * The environment stack's provider is named "kubernetes": a release moved out of it with
@@ -42,8 +25,8 @@ export interface ReleaseStackOutputs {
 export const MOVED_PROVIDER_NAME = "kubernetes";
 
 /** The provider of every object of the release: the tenant's credential, and no other. */
-export function tenantProvider(config: ReleaseConfig): k8s.Provider {
-    return new k8s.Provider(
+export function tenantProvider(config: ReleaseConfig): Provider {
+    return new Provider(
         "tenant",
         {
             namespace: config.namespace,
@@ -59,15 +42,10 @@ export function tenantProvider(config: ReleaseConfig): k8s.Provider {
  * release's resources exists: a release the platform does not allow stops the program with every
  * reason, once.
  */
-export async function readTenantSettings(
-    config: ReleaseConfig,
-    provider: k8s.Provider,
-): Promise<TenantReleaseSettings> {
-    const settingsMap = k8s.core.v1.ConfigMap.get(
-        "tenant-settings",
-        `${config.namespace}/${TENANT_SETTINGS_CONFIGMAP}`,
-        { provider },
-    );
+export async function readTenantSettings(config: ReleaseConfig, provider: Provider): Promise<TenantReleaseSettings> {
+    const settingsMap = ConfigMap.get("tenant-settings", `${config.namespace}/${TENANT_SETTINGS_CONFIGMAP}`, {
+        provider,
+    });
     const data = await new Promise<Record<string, string>>((resolve) => settingsMap.data.apply(resolve));
     let settings: TenantReleaseSettings;
     try {
@@ -83,67 +61,18 @@ export async function readTenantSettings(
 }
 
 /**
- * The one release of a release stack, in its tenant's namespace, through the tenant's provider:
- * Kubernetes itself refuses anything outside that namespace. The platform's values are plain here.
+ * The whole release stack: the tenant's provider, its settings, its release. The release's
+ * components (and all of the Kubernetes SDK) load while the engine starts the provider and reads
+ * the settings, instead of before: the two are each about a third of a second of a no-change `up`.
  */
-export function createRelease(
-    config: ReleaseConfig,
-    settings: TenantReleaseSettings,
-    provider: k8s.Provider,
-): ReleaseStackOutputs {
-    const shared = { namespace: config.namespace, imagePullSecrets: [...settings.tenant.pullSecretNames] };
-    const common = {
-        environment: config.environment,
-        namespace: config.namespace,
-        tenant: settings.tenant.name,
-        rollout: rolloutSettings(settings),
-        prometheusUrl: settings.prometheusUrl ?? "",
-    };
-    if (config.canary !== undefined) {
-        const { name, port, ...workload } = config.canary;
-        const { image: routerImage, replicas: routerReplicas, ...tuning } = settings.router;
-        const release = new CanaryRelease(
-            name,
-            {
-                ...argsOf<CanaryReleaseArgs>()(workload),
-                ...argsOf<CanaryReleaseArgs>()(tuning),
-                ...shared,
-                containerPort: port,
-                routerImage,
-                routerReplicas,
-            },
-            { provider },
-        );
-        return {
-            ...common,
-            release: { kind: "canary", name },
-            routerService: release.router.serviceName,
-            weights: release.router.weights,
-        };
-    }
-    // The schema guarantees one of the two. The watch drives `canary switch`, not the resources.
-    const {
-        name,
-        port,
-        active,
-        watch: _watch,
-        ...blueGreen
-    } = config.blueGreen as NonNullable<ReleaseConfig["blueGreen"]>;
-    const release = new BlueGreenRelease(
-        name,
-        { ...argsOf<BlueGreenReleaseArgs>()(blueGreen), ...shared, activeColor: active, containerPort: port },
-        { provider },
-    );
-    return {
-        ...common,
-        release: { kind: "blueGreen", name },
-        activeColor: release.activeColor,
-        service: release.service.metadata.name,
-    };
-}
-
-/** The whole release stack: the tenant's provider, its settings, its release. */
 export async function createReleaseStack(config: ReleaseConfig): Promise<ReleaseStackOutputs> {
     const provider = tenantProvider(config);
-    return createRelease(config, await readTenantSettings(config, provider), provider);
+    const settings = readTenantSettings(config, provider);
+    // Awaited below; until then a refusal must not count as an unhandled rejection.
+    settings.catch(() => undefined);
+    // The provider's registration is sent from a later turn of the event loop than this one, and
+    // loading modules holds the loop: let it go out first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const { createRelease } = await import("./release-create");
+    return createRelease(config, await settings, provider);
 }

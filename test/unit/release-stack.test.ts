@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { beforeEach, describe, it } from "node:test";
 
 import { loadReleaseConfig } from "../../config/release-load";
@@ -267,6 +269,30 @@ describe("release stack program (mocks)", () => {
             /canary\.image: "registry\.example\.com\/other\/storefront" is not under registry\.example\.com\/shop\//,
         );
         assert.match(message, /canary\.replicas: staging needs at least 2 replicas, got 1/);
+    });
+});
+
+describe("release stack program (what it loads before the provider)", () => {
+    it("GIVEN the release program WHEN node loads it THEN neither the components, the Kubernetes SDK's index nor the environment's schema come with it: they load while the provider starts", () => {
+        const root = join(__dirname, "..", "..");
+        const listLoaded = [
+            'require("./release/index.ts");',
+            "const root = process.cwd() + '/';",
+            "console.log(JSON.stringify(Object.keys(require.cache).map((f) => f.replace(root, ''))));",
+        ].join("\n");
+        const run = spawnSync(process.execPath, ["--import", "tsx", "-e", listLoaded], { cwd: root, encoding: "utf8" });
+        assert.equal(run.status, 0, run.stderr);
+        const loaded = JSON.parse(run.stdout) as string[];
+        assert.ok(loaded.includes("platform/release-stack.ts"), loaded.join("\n"));
+        assert.ok(loaded.includes("config/release-schema.ts"), loaded.join("\n"));
+        const early = loaded.filter(
+            (file) =>
+                file.startsWith("components/release/") ||
+                file === "platform/release-create.ts" ||
+                file === "config/schema.ts" ||
+                file === "node_modules/@pulumi/kubernetes/index.js",
+        );
+        assert.deepEqual(early, []);
     });
 });
 
