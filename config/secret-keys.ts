@@ -1,9 +1,8 @@
 /**
- * The environment stack's secret keys, apart from the schema: reading a stack's values
- * (stack-values.ts) needs only these, and the release program, which reads its config that way,
- * then loads none of the environment's sections.
+ * Keys whose values are secrets; they must be stored encrypted (`pulumi config set --secret`).
+ * Apart from the schema: reading a stack's values (stack-values.ts) needs only these, and the
+ * release program, which reads its config that way, then loads none of the environment's sections.
  */
-/** Keys whose values are secrets; they must be stored encrypted (`pulumi config set --secret`). */
 export const SECRET_KEYS = {
     registryPassword: "password of registry.username",
     githubToken: "GitHub token for the github provider (otherwise GITHUB_TOKEN from the environment)",

@@ -1,4 +1,4 @@
-import type * as k8s from "@pulumi/kubernetes";
+import type { Provider } from "@pulumi/kubernetes/provider";
 import type * as pulumi from "@pulumi/pulumi";
 
 import {
@@ -35,7 +35,7 @@ export interface ReleaseStackOutputs {
 export function createRelease(
     config: ReleaseConfig,
     settings: TenantReleaseSettings,
-    provider: k8s.Provider,
+    provider: Provider,
 ): ReleaseStackOutputs {
     const shared = { namespace: config.namespace, imagePullSecrets: [...settings.tenant.pullSecretNames] };
     const common = {
