@@ -13,6 +13,7 @@ import { shellQuote } from "../../components/shared/shell";
 import { RELEASE_PROJECT } from "../../config/release-schema";
 import { stackValues } from "../../config/stack-values";
 import { environmentLayout, releaseLayout, type StackLayout } from "./stack-layout";
+import { stackUp, type StackUpOptions } from "./stack-up";
 
 /** The platform repository: its scripts and policy pack are what every release stack's `up` runs. */
 const PLATFORM_ROOT = join(__dirname, "..", "..");
@@ -65,9 +66,11 @@ export interface OpenStackOptions {
     readonly envVars?: Record<string, string>;
 }
 
-/** An opened stack: its Automation API handle, its stack file and the layout of its project. */
+/** An opened stack: its handle for the drivers, its stack file and the layout of its project. */
 export interface OpenedStack {
-    readonly stack: Stack;
+    readonly stack: OpenedStackHandle;
+    /** The Automation API's own handle, for what the drivers do not use (history, refresh…). */
+    readonly automation: Stack;
     readonly stackFile: string;
     /** Environment stack (`cicd-platform`) or release stack (`cicd-release`), from the project's name. */
     readonly layout: StackLayout;
@@ -80,14 +83,26 @@ export interface StackLike {
     getAllConfig(): Promise<ConfigMap>;
     setAllConfig(config: ConfigMap, path?: boolean): Promise<void>;
     removeConfig(key: string, path?: boolean): Promise<void>;
-    up(opts?: {
-        onOutput?: (out: string) => void;
-        color?: "always" | "never" | "raw" | "auto";
-        policyPacks?: string[];
-        policyPackConfigs?: string[];
-    }): Promise<unknown>;
+    up(opts?: StackUpOptions): Promise<unknown>;
     /** The stack's outputs (release stacks read their rollout policy there). */
     outputs?(): Promise<OutputMap>;
+}
+
+/** A stack opened through the Automation API, as the drivers and commands use it. */
+export interface OpenedStackHandle extends StackLike {
+    outputs(): Promise<OutputMap>;
+}
+
+/** The Automation API's stack with an `up` that reads nothing back (stack-up.ts). */
+function openedStackHandle(stack: Stack, command: string): OpenedStackHandle {
+    return {
+        name: stack.name,
+        getAllConfig: () => stack.getAllConfig(),
+        setAllConfig: (config, path) => stack.setAllConfig(config, path),
+        removeConfig: (key, path) => stack.removeConfig(key, path),
+        up: (opts) => stackUp(stack, command, opts),
+        outputs: () => stack.outputs(),
+    };
 }
 
 /** The plain `<project>:*` keys of a config map, prefix stripped, values parsed; secrets dropped. */
@@ -109,7 +124,8 @@ export async function openStack(options: OpenStackOptions): Promise<OpenedStack>
         );
         const project = (await stack.workspace.projectSettings()).name;
         return {
-            stack,
+            stack: openedStackHandle(stack, pulumiCommand.command),
+            automation: stack,
             stackFile: join(options.workDir, stackFileName(options.stackName)),
             layout: project === RELEASE_PROJECT ? releaseLayout(PLATFORM_ROOT) : environmentLayout,
             dispose: () => isolated.dispose(),

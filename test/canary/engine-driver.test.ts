@@ -73,7 +73,7 @@ describe("stack driver on the real engine", { timeout: 600_000 }, () => {
                 canaryPercent: 0,
                 steps: [10, 50, 100],
             });
-            const history = await opened.stack.history();
+            const history = await opened.automation.history();
             assert.equal(history.filter((h) => h.kind === "update").length, 3, "initial up, one step, the promotion");
             const changed = change.diff.filter((line) => /^[-+]/.test(line));
             assert.ok(changed.includes("+      stableVersion: 2.0.0"), changed.join("\n"));
