@@ -9,7 +9,7 @@ import { createNamespacedIdentity } from "../shared/namespaced-identity";
 import { NAMESPACE_DEFAULTS, TENANT_DEFAULTS } from "../shared/defaults";
 import { ArgChecks, isDnsLabel } from "../shared/validators";
 import { TENANT_DEPLOY_RULES } from "./deploy-rules";
-import { renderTokenKubeconfig } from "./kubeconfig";
+import { renderTokenKubeconfig } from "./token-client-config";
 
 export interface TenantArgs {
     /** The team's name: labels, the kubeconfig's context and the admission policy name derive from it. */

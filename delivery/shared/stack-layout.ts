@@ -8,7 +8,6 @@
  *   the rollout policy the platform's settings ConfigMap gave its last `up` (the `rollout` output),
  *   and the policy pack on every `up`.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 
 import type { OutputMap } from "@pulumi/pulumi/automation";
@@ -18,6 +17,7 @@ import { parseReleaseConfig, RELEASE_PROJECT } from "../../config/release-schema
 import type { RolloutSettings } from "../../config/release-settings";
 import { type AnalysisConfig, type AppConfig, type BlueGreenConfig, parsePlainConfig } from "../../config/schema";
 import { PROJECT } from "../../config/stack-values";
+import { runProcess } from "./run-process";
 
 /** A config path such as `["apps", 2]` or `["canary"]`. */
 export type ConfigPath = readonly (string | number)[];
@@ -139,32 +139,24 @@ export const environmentLayout: StackLayout = {
 };
 
 /** The flags scripts/policy-args prints for a release stack, as Automation API options. */
-export function policyOptions(root: string, stackName: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("bash", [join(root, "scripts", "policy-args"), "--release", stackName], {
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => {
-            if (code !== 0) {
-                reject(new Error(`scripts/policy-args --release ${stackName} failed: ${stderr.trim()}`));
-                return;
-            }
-            const flags = stdout.trim().split("\n");
-            const policyPacks: string[] = [];
-            const policyPackConfigs: string[] = [];
-            for (let i = 0; i < flags.length; i += 2) {
-                const value = flags[i + 1] ?? "";
-                if (flags[i] === "--policy-pack") policyPacks.push(value);
-                else if (flags[i] === "--policy-pack-config") policyPackConfigs.push(value);
-            }
-            resolve({ policyPacks, policyPackConfigs });
-        });
-    });
+export async function policyOptions(root: string, stackName: string): Promise<Record<string, unknown>> {
+    const { exit, stdout, stderr } = await runProcess("bash", [
+        join(root, "scripts", "policy-args"),
+        "--release",
+        stackName,
+    ]);
+    if (exit !== 0) {
+        throw new Error(`scripts/policy-args --release ${stackName} failed: ${stderr.trim()}`);
+    }
+    const flags = stdout.trim().split("\n");
+    const policyPacks: string[] = [];
+    const policyPackConfigs: string[] = [];
+    for (let i = 0; i < flags.length; i += 2) {
+        const value = flags[i + 1] ?? "";
+        if (flags[i] === "--policy-pack") policyPacks.push(value);
+        else if (flags[i] === "--policy-pack-config") policyPackConfigs.push(value);
+    }
+    return { policyPacks, policyPackConfigs };
 }
 
 function releaseConfig(values: Record<string, unknown>, stackName: string) {

@@ -4,10 +4,11 @@
  * `stack history`, three more CLI processes (about 1.7 s here) after every step of a canary or a
  * switch, whose results no driver reads. A driver that wants outputs asks for them.
  */
-import { spawn } from "node:child_process";
 import { delimiter, dirname, isAbsolute } from "node:path";
 
 import type { Stack } from "@pulumi/pulumi/automation";
+
+import { runProcess } from "./run-process";
 
 /** What the drivers pass to an `up` (a subset of the Automation API's UpOptions). */
 export interface StackUpOptions {
@@ -52,26 +53,13 @@ export async function stackUp(stack: Stack, command: string, options: StackUpOpt
         // As the Automation API does: the CLI's own directory first, for the plugins bundled with it.
         env.PATH = `${dirname(command)}${delimiter}${workspace.envVars.PATH ?? process.env.PATH ?? ""}`;
     }
-    await new Promise<void>((resolve, reject) => {
-        const child = spawn(command, args, { cwd: workspace.workDir, env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (text: string) => {
-            stdout += text;
-            options.onOutput?.(text);
-        });
-        child.stderr.setEncoding("utf8").on("data", (text: string) => {
-            stderr += text;
-        });
-        child.on("error", reject);
-        child.on("close", (code, signal) => {
-            if (code === 0) {
-                resolve();
-                return;
-            }
-            const exit = code ?? `signal ${String(signal)}`;
-            reject(new Error(`code: ${exit}\n stdout: ${stdout}\n stderr: ${stderr}\n`));
-        });
+    const { exit, stdout, stderr } = await runProcess(command, args, {
+        cwd: workspace.workDir,
+        env,
+        ...(options.onOutput === undefined ? {} : { onStdout: options.onOutput }),
     });
+    if (exit !== 0) {
+        throw new Error(`code: ${exit}\n stdout: ${stdout}\n stderr: ${stderr}\n`);
+    }
     await workspace.postCommandCallback(stack.name);
 }

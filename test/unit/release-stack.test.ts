@@ -30,6 +30,8 @@ interface Registered {
 
 const registered: Registered[] = [];
 let settingsData: Record<string, string> = {};
+/** Runs before a registration is answered (the timing case delays the settings read with it). */
+let beforeAnswer: ((type: string, id: string | undefined) => Promise<void>) | undefined;
 
 const SETTINGS: TenantReleaseSettings = {
     contractVersion: TENANT_CONTRACT_VERSION,
@@ -85,11 +87,12 @@ function mockStack(stack: string): void {
                     ...(args.id === undefined || args.id === "" ? {} : { id: args.id }),
                     ...(args.provider ? { provider: args.provider } : {}),
                 });
-                // A read of the tenant's settings ConfigMap answers with what the platform wrote there.
-                if (args.type === "kubernetes:core/v1:ConfigMap" && args.id !== undefined && args.id !== "") {
-                    return { id: args.id, state: { data: settingsData } };
-                }
-                return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
+                const answer = () =>
+                    // A read of the tenant's settings ConfigMap answers with what the platform wrote there.
+                    args.type === "kubernetes:core/v1:ConfigMap" && args.id !== undefined && args.id !== ""
+                        ? { id: args.id, state: { data: settingsData } }
+                        : { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
+                return beforeAnswer === undefined ? answer() : beforeAnswer(args.type, args.id).then(answer);
             },
             call: (args) => args.inputs as Record<string, unknown>,
         },
@@ -137,6 +140,33 @@ describe("release stack program (mocks)", () => {
     beforeEach(() => {
         registered.length = 0;
         settingsData = tenantSettingsData(SETTINGS);
+    });
+
+    // First in the file: the release's modules must not be loaded yet when it starts.
+    it("GIVEN a slow settings read WHEN the program runs THEN the provider is registered before the release's modules load, and they load while the read is pending", async () => {
+        const createLoaded = () => Object.keys(require.cache).some((file) => file.endsWith("release-create.ts"));
+        assert.equal(createLoaded(), false, "release-create.ts loaded before the program ran");
+        const seen: string[] = [];
+        beforeAnswer = async (type, id) => {
+            if (type === "pulumi:providers:kubernetes") {
+                seen.push(`provider registered, modules loaded: ${String(createLoaded())}`);
+            }
+            if (type === "kubernetes:core/v1:ConfigMap" && id !== undefined && id !== "") {
+                await new Promise((resolve) => setTimeout(resolve, 300));
+                seen.push(`settings answered, modules loaded: ${String(createLoaded())}`);
+            }
+        };
+        try {
+            setReleaseConfig({ environment: "staging", namespace: "shop-staging", canary: CANARY });
+            await createReleaseStack(loadReleaseConfig());
+        } finally {
+            beforeAnswer = undefined;
+        }
+        assert.deepEqual(seen, [
+            "provider registered, modules loaded: false",
+            "settings answered, modules loaded: true",
+        ]);
+        await settle();
     });
 
     it("GIVEN a canary release WHEN it runs THEN one CanaryRelease in the tenant namespace takes the platform's pull secrets and router defaults, through the tenant's provider", async () => {
