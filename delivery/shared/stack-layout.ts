@@ -169,12 +169,25 @@ function releaseConfig(values: Record<string, unknown>, stackName: string) {
 
 /**
  * The release project's layout; `root` is the platform repository (its scripts and policy pack).
- * `policy` turns a stack name into the policy options of its ups (tests pass a recorder).
+ * `policy` turns a stack name into the policy options of its ups (tests pass a recorder); it runs
+ * once per stack for the layout's life, not before every step's up (scripts/policy-args also checks
+ * that the compiled pack is current, and neither answer changes within one command).
  */
 export function releaseLayout(
     root: string,
-    policy: (root: string, stackName: string) => Promise<Record<string, unknown>> = policyOptions,
+    policyOf: (root: string, stackName: string) => Promise<Record<string, unknown>> = policyOptions,
 ): StackLayout {
+    const known = new Map<string, Promise<Record<string, unknown>>>();
+    const policy = (stackName: string): Promise<Record<string, unknown>> => {
+        let options = known.get(stackName);
+        if (options === undefined) {
+            options = policyOf(root, stackName);
+            known.set(stackName, options);
+            // A failure is not kept: the next up asks again.
+            options.catch(() => known.delete(stackName));
+        }
+        return options;
+    };
     return {
         project: RELEASE_PROJECT,
         problems(values, stackName) {
@@ -207,7 +220,7 @@ export function releaseLayout(
                 await stack.up({
                     color: "never",
                     ...(onOutput === undefined ? {} : { onOutput }),
-                    ...(await policy(root, stack.name)),
+                    ...(await policy(stack.name)),
                 });
                 rollout = await read();
             }
@@ -221,6 +234,6 @@ export function releaseLayout(
                 splitDesignEffect: rollout.splitDesignEffect,
             };
         },
-        upOptions: (stackName) => policy(root, stackName),
+        upOptions: (stackName) => policy(stackName),
     };
 }

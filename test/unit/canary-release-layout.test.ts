@@ -15,7 +15,7 @@ import { parse } from "yaml";
 
 import { BlueGreenStackDriver } from "../../delivery/blue-green/driver";
 import { StackDriver } from "../../delivery/canary/stack-driver";
-import { atPath, configKey, releaseLayout, withAtPath } from "../../delivery/shared/stack-layout";
+import { atPath, configKey, releaseLayout, type StackLayout, withAtPath } from "../../delivery/shared/stack-layout";
 import { FileConfigStack } from "../canary/file-config-stack";
 
 const STACK_FILE = `# storefront in staging: the application repository's deploy/Pulumi.storefront-staging.yaml
@@ -80,16 +80,17 @@ describe("canary drivers on a release stack", () => {
     let dir: string;
     let file: string;
     const policyCalls: string[] = [];
-    const layout = releaseLayout("/platform", (_root, stackName) => {
-        policyCalls.push(stackName);
-        return Promise.resolve(POLICY);
-    });
+    let layout: StackLayout;
 
     beforeEach(async () => {
         dir = await mkdtemp(join(tmpdir(), "release-layout-"));
         file = join(dir, "Pulumi.storefront-staging.yaml");
         await writeFile(file, STACK_FILE);
         policyCalls.length = 0;
+        layout = releaseLayout("/platform", (_root, stackName) => {
+            policyCalls.push(stackName);
+            return Promise.resolve(POLICY);
+        });
     });
 
     afterEach(async () => {
@@ -135,13 +136,25 @@ describe("canary drivers on a release stack", () => {
         for (const options of stack.upOptions) {
             assert.deepEqual(options.policyPackConfigs, POLICY.policyPackConfigs);
         }
-        assert.deepEqual(policyCalls, ["storefront-staging", "storefront-staging"]);
+        assert.deepEqual(policyCalls, ["storefront-staging"], "the pack's options asked once, not before every up");
         assert.deepEqual(
             stack.ups.map((u) => (u.config["cicd-release:canary"] as Record<string, unknown>).canaryPercent),
             [20, 0],
         );
         assert.ok(change.diff.includes("-    stableVersion: 1.4.2"), change.diff.join("\n"));
         assert.ok(change.diff.includes("+    stableVersion: 1.5.0"), change.diff.join("\n"));
+    });
+
+    it("GIVEN the pack's options failed once WHEN the next up asks THEN they are asked again, not kept failed", async () => {
+        let calls = 0;
+        const flaky = releaseLayout("/platform", () => {
+            calls += 1;
+            return calls === 1 ? Promise.reject(new Error("policy-args failed")) : Promise.resolve(POLICY);
+        });
+        await assert.rejects(flaky.upOptions("storefront-staging"), /policy-args failed/);
+        assert.deepEqual(await flaky.upOptions("storefront-staging"), POLICY);
+        assert.deepEqual(await flaky.upOptions("storefront-staging"), POLICY);
+        assert.equal(calls, 2);
     });
 
     it("GIVEN another app's name or a misnamed stack WHEN prepared THEN it is refused before anything is written", async () => {
