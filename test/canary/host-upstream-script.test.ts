@@ -12,14 +12,8 @@ import { after, before, describe, it } from "node:test";
 
 import { hostUpstreamScript } from "../../components/traffic/host-upstream";
 import { renderNginxConfig } from "../../components/traffic/nginx-config";
-import {
-    type Backend,
-    canaryShare,
-    measureShares,
-    NginxInstance,
-    startBackend,
-    withWeights,
-} from "../nginx/nginx-harness";
+import { type Backend, NginxInstance, startBackend, withWeights } from "../nginx/nginx-harness";
+import { canaryShare, measureShares } from "../nginx/nginx-load";
 import { runScript } from "./lab";
 
 describe("HostUpstream's command on real nginx", () => {

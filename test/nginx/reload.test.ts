@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { type Backend, canaryShare, NginxInstance, type Outcome, runLoad, tally, useBackends } from "./nginx-harness";
+import { type Backend, NginxInstance, useBackends } from "./nginx-harness";
+import { canaryShare, type Outcome, runLoad, tally } from "./nginx-load";
 
 /** The weight nginx starts with, then the three it is reloaded to; the last one is measured. */
 const START = 10;

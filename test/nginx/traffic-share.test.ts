@@ -6,15 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import {
-    canaryShare,
-    type LoadResult,
-    measureShares,
-    NginxInstance,
-    seedWeights,
-    useBackends,
-    withWeights,
-} from "./nginx-harness";
+import { NginxInstance, seedWeights, useBackends, withWeights } from "./nginx-harness";
+import { canaryShare, type LoadResult, measureShares } from "./nginx-load";
 
 const REQUESTS = 5000;
 /** Allowed distance, in percentage points, between the measured and the configured canary share. */

@@ -21,13 +21,13 @@ import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 
 import { dockerConfigJson } from "../../components/registry/registry-credentials";
+import { writeOciImage } from "../registry/oci-image";
 import {
     type Credential,
     type RegistryPair,
     requireBinary,
     Skopeo,
     startRegistryPair,
-    writeOciImage,
 } from "../registry/registry-harness";
 import {
     APP,

@@ -17,18 +17,16 @@ import { renderHtpasswd } from "../../components/registry/htpasswd";
 import { COLLECTOR_SCRIPT, WRITER_SUPERVISOR_SCRIPT } from "../../components/registry/private-registry/gc-scripts";
 import { renderRegistryConfigPair } from "../../components/registry/registry-config";
 import { freePort } from "../support/free-port";
+import { type OciImage, readOciLayer, writeOciImage } from "./oci-image";
 import {
     blobDataPath,
     type Credential,
     httpStatus,
-    type OciImage,
-    readOciLayer,
     removeDir,
     requireBinary,
     run,
     Skopeo,
     WRITER_UID,
-    writeOciImage,
 } from "./registry-harness";
 
 const PUSH: Credential = { username: "ci-push", password: "push-Secret-race-51c0" };

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { garbageCollectCommand, garbageCollectPrepareCommand } from "../../components/registry/registry-config";
+import { writeOciImage } from "./oci-image";
 import {
     basic,
     httpStatus,
@@ -19,7 +20,6 @@ import {
     runAsWriter,
     Skopeo,
     startRegistryPair,
-    writeOciImage,
 } from "./registry-harness";
 import { assertFailed, assertOk, BCRYPT_COST, HTTP_SECRET, PULL, PUSH, request } from "./registry-checks";
 

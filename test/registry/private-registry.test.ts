@@ -11,19 +11,17 @@ import { after, before, describe, it } from "node:test";
 
 import { garbageCollectCommand } from "../../components/registry/registry-config";
 import { dockerConfigJson } from "../../components/registry/registry-credentials";
+import { type OciImage, readOciLayer, writeOciImage } from "./oci-image";
 import {
     blobDataPath,
     type Credential,
     httpStatus,
-    type OciImage,
-    readOciLayer,
     type RegistryPair,
     removeDir,
     requireBinary,
     runAsWriter,
     Skopeo,
     startRegistryPair,
-    writeOciImage,
 } from "./registry-harness";
 import {
     assertFailed,
