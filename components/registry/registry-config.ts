@@ -151,7 +151,7 @@ export interface RegistryPairOptions {
     readonly pushHtpasswdPath: string;
     /** htpasswd holding only the pull user. */
     readonly pullHtpasswdPath: string;
-    /** Let the push credential delete manifests through the API. @default false */
+    /** Let the push credential delete manifests through the API. @default {@link REGISTRY_CONFIG_DEFAULTS}.deleteEnabled */
     readonly deleteEnabled?: boolean;
     /** Whether garbage collection runs against this storage. @default false */
     readonly garbageCollection?: boolean;

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 
+import type { APP_RESOURCES, PROBE_DEFAULTS, SPREAD_DEFAULTS } from "../shared/defaults";
 import { WORKLOAD_DEFAULTS } from "../shared/defaults";
 import type { ContainerResources } from "../shared/workload";
 import type { ImagePullPolicy, SpreadSettings } from "../shared/placement";
@@ -26,12 +27,12 @@ export interface AppWorkloadArgs {
     readonly metricsPath?: pulumi.Input<string>;
     /**
      * Application container resources.
-     * @default requests 100m/128Mi/64Mi ephemeral, limits 500m/256Mi/512Mi ephemeral, /tmp 64Mi
+     * @default {@link APP_RESOURCES}
      */
     readonly resources?: ContainerResources;
-    /** Probe periods and thresholds (readiness on `healthPath`, liveness a TCP check). @default PROBE_DEFAULTS */
+    /** Probe periods and thresholds (readiness on `healthPath`, liveness a TCP check). @default {@link PROBE_DEFAULTS} */
     readonly probes?: ProbeTuning;
-    /** How replicas are spread over nodes (from two replicas on). @default one node key, skew 1, ScheduleAnyway */
+    /** How replicas are spread over nodes (from two replicas on). @default {@link SPREAD_DEFAULTS} */
     readonly spread?: SpreadSettings;
     /** @default by reference: IfNotPresent for a `sha256:` digest, Always for a tag */
     readonly imagePullPolicy?: ImagePullPolicy;

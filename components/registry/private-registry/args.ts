@@ -1,16 +1,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 
+import type { PRIVATE_REGISTRY_DEFAULTS } from "../../shared/defaults";
 import type { ContainerResources } from "../../shared/workload";
 
 /** The inputs of a PrivateRegistry; the defaults are `PRIVATE_REGISTRY_DEFAULTS`. */
 export interface PrivateRegistryArgs {
     /** Namespace of every object the registry creates. */
     readonly namespace: pulumi.Input<string>;
-    /** User CI pushes (and pulls) with, on the push endpoint only. @default "ci-push" */
+    /** User CI pushes (and pulls) with, on the push endpoint only. @default {@link PRIVATE_REGISTRY_DEFAULTS}.pushUsername */
     readonly pushUsername?: string;
     /** Password of the push user: 16 random characters or more, at most 72 bytes (bcrypt); only ever handled as a secret. */
     readonly pushPassword: pulumi.Input<string>;
-    /** User the cluster pulls with, on the read-only pull endpoint only. @default "cluster-pull" */
+    /** User the cluster pulls with, on the read-only pull endpoint only. @default {@link PRIVATE_REGISTRY_DEFAULTS}.pullUsername */
     readonly pullUsername?: string;
     /** Password of the pull user: 16 random characters or more, at most 72 bytes (bcrypt); only ever handled as a secret. */
     readonly pullPassword: pulumi.Input<string>;
@@ -34,9 +35,9 @@ export interface PrivateRegistryArgs {
      * node, which no namespace selector matches. @default []
      */
     readonly pullCidrs?: readonly string[];
-    /** The CNCF Distribution image. @default "registry:2.8.3" */
+    /** The CNCF Distribution image. @default {@link PRIVATE_REGISTRY_DEFAULTS}.image */
     readonly image?: pulumi.Input<string>;
-    /** Size of the PersistentVolumeClaim. @default "20Gi" */
+    /** Size of the PersistentVolumeClaim. @default {@link PRIVATE_REGISTRY_DEFAULTS}.storageSize */
     readonly storageSize?: string;
     /** StorageClass of the claim. @default the cluster's default StorageClass */
     readonly storageClassName?: pulumi.Input<string>;
@@ -47,12 +48,18 @@ export interface PrivateRegistryArgs {
     readonly existingClaimName?: pulumi.Input<string>;
     /**
      * Let `pulumi destroy` (or a replacement) delete the claim and so every image in it.
-     * @default false: the claim is created with `retainOnDelete` and outlives the stack
+     * @default {@link PRIVATE_REGISTRY_DEFAULTS}.allowDataDeletion: the claim is created with `retainOnDelete` and outlives the stack
      */
     readonly allowDataDeletion?: boolean;
-    /** Also set Pulumi's `protect` on the claim, so no operation can delete it. @default false */
+    /**
+     * Also set Pulumi's `protect` on the claim, so no operation can delete it.
+     * @default {@link PRIVATE_REGISTRY_DEFAULTS}.protectData
+     */
     readonly protectData?: boolean;
-    /** `storage.delete.enabled`: the push user may delete manifests through the API. @default false */
+    /**
+     * `storage.delete.enabled`: the push user may delete manifests through the API.
+     * @default {@link PRIVATE_REGISTRY_DEFAULTS}.deleteEnabled
+     */
     readonly deleteEnabled?: boolean;
     /**
      * Cron schedule of `registry garbage-collect`, in the cluster's time zone, e.g. "0 3 * * 0".
@@ -62,7 +69,8 @@ export interface PrivateRegistryArgs {
     readonly garbageCollectSchedule?: string;
     /**
      * Add `--delete-untagged`: also remove manifests no tag points at. Distribution 2.8 counts the
-     * children of a multi-arch index as untagged, so leave it off for multi-arch images. @default false
+     * children of a multi-arch index as untagged, so leave it off for multi-arch images.
+     * @default {@link PRIVATE_REGISTRY_DEFAULTS}.garbageCollectDeleteUntagged
      */
     readonly garbageCollectDeleteUntagged?: boolean;
     /**
@@ -70,7 +78,7 @@ export interface PrivateRegistryArgs {
      * `tls.crt` and `tls.key`. @default undefined: plain HTTP, for TLS at the platform's ingress
      */
     readonly tlsSecretName?: pulumi.Input<string>;
-    /** Port of both Services. @default 5000 */
+    /** Port of both Services. @default {@link PRIVATE_REGISTRY_DEFAULTS}.servicePort */
     readonly servicePort?: number;
     /**
      * `host[:port]` under which clients reach the pull endpoint, e.g. the ingress host. Nodes
@@ -81,10 +89,10 @@ export interface PrivateRegistryArgs {
     readonly publicPushEndpoint?: pulumi.Input<string>;
     /**
      * bcrypt cost of the htpasswd entries, 4-12. Distribution pays it on every request (no cache),
-     * so each step doubles the CPU of every pull. @default 8
+     * so each step doubles the CPU of every pull. @default {@link PRIVATE_REGISTRY_DEFAULTS}.bcryptCost
      */
     readonly bcryptCost?: number;
-    /** Resources of each registry container. @default requests 100m/128Mi, limits 1/512Mi */
+    /** Resources of each registry container. @default {@link PRIVATE_REGISTRY_DEFAULTS}.resources */
     readonly resources?: ContainerResources;
     /** Names of `kubernetes.io/dockerconfigjson` Secrets for pulling the registry image itself. */
     readonly imagePullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
