@@ -111,8 +111,8 @@ export function createCanaryRelease(
             // Unused at 0%: the renderer leaves the canary server out.
             canaryBackend: canary ? backend(canary, "") : stableBackend,
             canaryPercent,
-            image: args.routerImage ?? ROUTER_DEFAULTS.image,
-            replicas: args.routerReplicas ?? ROUTER_DEFAULTS.replicas,
+            image: args.routerImage,
+            replicas: args.routerReplicas,
             maxFails: args.maxFails,
             failTimeoutSeconds: args.failTimeoutSeconds,
             keepalive: args.keepalive,

@@ -160,7 +160,7 @@ export function createTenant(
                   {
                       namespace: args.namespace,
                       environment: args.environment,
-                      monitoringNamespace: args.monitoringNamespace ?? NAMESPACE_DEFAULTS.monitoring,
+                      monitoringNamespace: args.monitoringNamespace,
                   },
                   child,
               )

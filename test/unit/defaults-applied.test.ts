@@ -301,7 +301,8 @@ const ROWS: readonly Row[] = [
         },
     },
     {
-        constant: "TENANT_DEFAULTS.deployServiceAccount, .credentialRotation",
+        constant:
+            "TENANT_DEFAULTS.deployServiceAccount, .credentialRotation; NAMESPACE_DEFAULTS.monitoring (its namespace)",
         build: () =>
             new Tenant("tenant-blog", {
                 tenant: "blog",
@@ -318,6 +319,11 @@ const ROWS: readonly Row[] = [
                 token.name,
                 `${TENANT_DEFAULTS.deployServiceAccount}-token-${TENANT_DEFAULTS.credentialRotation}`,
             );
+            const scrape = byName(NETWORK_POLICY, "tenant-blog-namespace-allow-prometheus-scrape").inputs.spec as Obj;
+            const from = (((scrape.ingress as Obj[])[0] as Obj).from as Obj[])[0] as Obj;
+            assert.deepEqual((from.namespaceSelector as Obj).matchLabels, {
+                "kubernetes.io/metadata.name": NAMESPACE_DEFAULTS.monitoring,
+            });
         },
     },
     {
