@@ -1,7 +1,8 @@
 /**
  * Faults on real processes during and between `up`s of the local stack: etcd restarted, the API
- * server killed mid-up, the `pulumi` CLI SIGKILLed mid-up. Each case prints what the fault did and
- * counts what was lost, comparing the objects on the API server with the stack's state.
+ * server killed mid-up, the `pulumi` CLI SIGKILLed mid-up (then the documented recovery:
+ * scripts/repair-file-backend, `pulumi cancel`, scripts/recover-pending). Each case prints what the
+ * fault did and counts what was lost, comparing the objects on the API server with the stack's state.
  */
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
@@ -169,6 +170,14 @@ describe("faults during and between ups of the local stack", { timeout: 900_000 
         await stopSession(upRun.pid);
         await upRun.exited;
         assert.deepEqual(sessionMembers(upRun.pid), [], "processes of the killed pulumi left running");
+
+        // The recovery's first step: a kill that lands while the backend writes a file's sidecar
+        // leaves it unreadable, and then every command fails (`failed to load checkpoint: EOF`).
+        const repair = await run("bash", ["scripts/repair-file-backend"], env);
+        assert.equal(repair.code, 0, repair.stdout + repair.stderr);
+        for (const line of repair.stdout.split("\n").filter((l) => l.startsWith("[repair-backend]"))) {
+            say(`  ${line}`);
+        }
 
         const during = await drift(env, STACK);
         say(`after the kill: ${describeDrift(during)}`);

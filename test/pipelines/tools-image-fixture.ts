@@ -5,11 +5,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 import { parse as parseYaml } from "yaml";
 
+import { cachedDir } from "../support/cache-dir";
 import { debianRootfsTar, ociLayout } from "../support/local-images";
 import { ROOT } from "./tools";
 
@@ -101,17 +102,14 @@ export function toolsImageJob(predefined: Readonly<Record<string, string>>): Too
 
 function cached(name: string, key: string, build: (dir: string) => void): string {
     const dir = join(CACHE, "images", `${name}-${createHash("sha256").update(key).digest("hex").slice(0, 12)}`);
-    if (existsSync(join(dir, ".complete"))) {
-        return dir;
-    }
-    const part = `${dir}.part`;
-    rmSync(part, { recursive: true, force: true });
-    mkdirSync(part, { recursive: true });
-    build(part);
-    sh("touch", [join(part, ".complete")]);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(part, dir);
-    return dir;
+    return cachedDir(
+        dir,
+        (d) => existsSync(join(d, ".complete")),
+        (part) => {
+            build(part);
+            sh("touch", [join(part, ".complete")]);
+        },
+    );
 }
 
 /**

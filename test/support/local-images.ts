@@ -22,6 +22,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
+import { cachedDir } from "./cache-dir";
+
 const ROOT = resolve(__dirname, "..", "..");
 const SCRIPT = join(ROOT, "scripts", "images", "debian-image");
 
@@ -87,29 +89,24 @@ function shiftOwners(dir: string, base: number): void {
  * base…base+65535 (a chowned snapshot). Cached beside the tarball.
  */
 export function idmappedRootfs(tarball: string, base: number): string {
-    const target = join(dirname(tarball), `rootfs-ids-${base}`);
-    const done = `${target}.complete`;
-    if (existsSync(done)) {
-        return target;
-    }
-    const part = `${target}.part`;
-    rmSync(part, { recursive: true, force: true });
-    mkdirSync(part);
-    runScript(["-c", 'exec tar -xpf "$0" -C "$1" --numeric-owner', tarball, part]);
-    shiftOwners(part, base);
-    rmSync(target, { recursive: true, force: true });
-    renameSync(part, target);
-    writeFileSync(done, "");
-    return target;
+    return cachedDir(join(dirname(tarball), `rootfs-ids-${base}`), existsSync, (part) => {
+        runScript(["-c", 'exec tar -xpf "$0" -C "$1" --numeric-owner', tarball, part]);
+        shiftOwners(part, base);
+    });
 }
 
 /** An OCI image layout with the rootfs tarball as its one (uncompressed) layer. */
 export function ociLayout(rootfsTar: string, dir: string): void {
-    if (existsSync(join(dir, "index.json"))) {
-        return;
-    }
-    const part = `${dir}.part`;
-    rmSync(part, { recursive: true, force: true });
+    cachedDir(
+        dir,
+        (d) => existsSync(join(d, "index.json")),
+        (part) => {
+            writeOciLayout(rootfsTar, part);
+        },
+    );
+}
+
+function writeOciLayout(rootfsTar: string, part: string): void {
     mkdirSync(join(part, "blobs", "sha256"), { recursive: true });
     const layerDigest = createHash("sha256").update(readFileSync(rootfsTar)).digest("hex");
     linkSync(rootfsTar, join(part, "blobs", "sha256", layerDigest));
@@ -155,8 +152,6 @@ export function ociLayout(rootfsTar: string, dir: string): void {
             ],
         }),
     );
-    rmSync(dir, { recursive: true, force: true });
-    spawnSync("mv", [part, dir]);
 }
 
 /**
@@ -176,23 +171,27 @@ export function slimBaseTar(minbaseTar: string): string {
     const slim = join(dirname(minbaseTar), "slim-base.tar");
     if (!existsSync(slim)) {
         const work = mkdtempSync(join(tmpdir(), "slim-base-"));
+        // This process's own file, renamed into place: files running side by side may cut it too.
+        const partial = `${slim}.${process.pid}.part`;
         const cut = spawnSync(
             "sh",
             [
                 "-c",
-                'set -e; d="$1"; t="$2"; shift 2; tar -xpf "$t" -C "$d" --numeric-owner --wildcards "$@"; tar -cf "$t.slim" -C "$d" --numeric-owner --sort=name .',
+                'set -e; d="$1"; t="$2"; o="$3"; shift 3; tar -xpf "$t" -C "$d" --numeric-owner --wildcards "$@"; tar -cf "$o" -C "$d" --numeric-owner --sort=name .',
                 "sh",
                 work,
                 minbaseTar,
+                partial,
                 ...BASE_MEMBERS,
             ],
             { encoding: "utf8" },
         );
         rmSync(work, { recursive: true, force: true });
         if (cut.status !== 0) {
+            rmSync(partial, { force: true });
             throw new Error(`cutting the small base out of ${minbaseTar}: ${cut.stderr}`);
         }
-        spawnSync("mv", [`${minbaseTar}.slim`, slim]);
+        renameSync(partial, slim);
     }
     return slim;
 }
